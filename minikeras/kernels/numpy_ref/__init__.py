@@ -1,0 +1,1 @@
+"""Reference kernels: plain NumPy, written to read like the equations."""

@@ -1,0 +1,196 @@
+"""Layer: the base class every minikeras layer extends.
+
+The protocol (no autograd tape):
+
+    layer.build(input_shape)           create Variables with `add_weight`
+    y = layer.forward(x, training)     compute the output; keep in `self` what backward needs
+    dx = layer.backward(dy)            fill `variable.grad` for each weight; return dLoss/dx
+    layer.compute_output_shape(shape)  for `summary()` and lazy building
+    layer.get_config() / from_config   Keras's keys
+
+`__call__` checks and converts the input, builds on the first call, then calls `forward`.
+Backward never changes a weight: the optimizer owns every update.
+"""
+
+import numpy as np
+
+from .. import config
+from ..utils.naming import auto_name, to_snake_case
+from ..variable import Variable
+
+
+def dtype_policy_config(dtype):
+    """Keras 3 serializes a layer's dtype as a DTypePolicy dict."""
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype},
+            "registered_name": None}
+
+
+def to_numeric_array(x, dtype, argname="inputs"):
+    """np.asarray(x, dtype) with a clear error for non-numeric or empty data."""
+    if hasattr(x, "to_numpy"):  # pandas DataFrame / Series
+        x = x.to_numpy()
+    try:
+        array = np.asarray(x)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(f"`{argname}` could not be converted to an array: {error}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"`{argname}` must be numeric (bool, int or float), but got an array of dtype "
+            f"{array.dtype} (first item: {array.flat[0]!r})." if array.size else
+            f"`{argname}` must be numeric, but got an array of dtype {array.dtype}."
+        )
+    return array.astype(dtype, copy=False)
+
+
+class Layer:
+    # Keras's input_spec in its simplest form: minimum rank, and is the last axis fixed at build?
+    min_ndim = None
+
+    def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
+                 batch_input_shape=None, **kwargs):
+        if kwargs:
+            unknown = ", ".join(sorted(kwargs))
+            raise TypeError(f"Unrecognized keyword argument(s) passed to {type(self).__name__}: "
+                            f"{unknown}")
+        if dtype is not None and isinstance(dtype, dict):  # a serialized DTypePolicy
+            dtype = dtype["config"]["name"]
+        self.name = name or auto_name(to_snake_case(type(self).__name__))
+        self.trainable = trainable
+        self.dtype = np.dtype(dtype or config.floatx()).name
+        self.built = False
+        self.path = self.name
+        self.input_shape_hint = None  # from input_dim / input_shape: lets Sequential build early
+        if input_dim is not None:
+            self.input_shape_hint = (None, int(input_dim))
+        if input_shape is not None:
+            self.input_shape_hint = (None, *tuple(input_shape))
+        if batch_input_shape is not None:
+            self.input_shape_hint = tuple(batch_input_shape)
+        self._weights = []
+        self.built_input_shape = None
+
+    # ---- weights -------------------------------------------------------------------------
+    def add_weight(self, shape, initializer="glorot_uniform", dtype=None, trainable=True,
+                   regularizer=None, constraint=None, name=None):
+        from .. import initializers
+
+        init = initializers.get(initializer)
+        variable = Variable(init, shape=shape, dtype=dtype or self.dtype, trainable=trainable,
+                            name=name, constraint=constraint, regularizer=regularizer,
+                            path=f"{self.path}/{name}")
+        self._weights.append(variable)
+        return variable
+
+    @property
+    def weights(self):
+        return list(self._weights)
+
+    @property
+    def trainable_weights(self):
+        return [v for v in self._weights if v.trainable and self.trainable]
+
+    @property
+    def non_trainable_weights(self):
+        return [v for v in self._weights if not (v.trainable and self.trainable)]
+
+    @property
+    def variables(self):
+        return self.weights
+
+    def get_weights(self):
+        return [v.numpy() for v in self._weights]
+
+    def set_weights(self, weights):
+        weights = list(weights)
+        if len(weights) != len(self._weights):
+            raise ValueError(
+                f"Layer {self.name!r} expected {len(self._weights)} weights "
+                f"({[v.name for v in self._weights]}), but received {len(weights)}."
+            )
+        for variable, value in zip(self._weights, weights, strict=True):
+            value = np.asarray(value)
+            if value.shape != variable.shape:
+                raise ValueError(
+                    f"Layer {self.name!r} weight shape {variable.shape} for {variable.name!r} "
+                    f"is not compatible with provided weight shape {value.shape}."
+                )
+        for variable, value in zip(self._weights, weights, strict=True):
+            variable.assign(value)
+
+    def count_params(self):
+        return int(sum(v.size for v in self._weights))
+
+    def regularization_loss(self):
+        """Sum of the weight-regularizer penalties (added to the training loss, as Keras)."""
+        total = 0.0
+        for v in self._weights:
+            if v.regularizer is not None:
+                total += float(v.regularizer(v.value))
+        return total
+
+    def add_regularizer_grads(self):
+        """Add d(penalty)/dweight to each regularized weight's grad (called after backward)."""
+        for v in self._weights:
+            if v.regularizer is not None and v.grad is not None:
+                v.grad += v.regularizer.gradient(v.value).astype(v.grad.dtype, copy=False)
+
+    # ---- the protocol ----------------------------------------------------------------------
+    def build(self, input_shape):
+        self.built = True
+
+    def forward(self, x, training=False):
+        raise NotImplementedError
+
+    def backward(self, dy):
+        raise NotImplementedError
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def check_input(self, x):
+        """Raise Keras's incompatible-input error before any kernel runs."""
+        if self.min_ndim is not None and x.ndim < self.min_ndim:
+            raise ValueError(
+                f'Input 0 of layer "{self.name}" is incompatible with the layer: expected '
+                f"min_ndim={self.min_ndim}, found ndim={x.ndim}. Full shape received: {x.shape}"
+            )
+        expected = self.built_input_shape
+        if self.built and expected is not None and expected[-1] is not None:
+            if x.shape[-1] != expected[-1]:
+                raise ValueError(
+                    f'Input 0 of layer "{self.name}" is incompatible with the layer: expected '
+                    f"axis -1 of input shape to have value {expected[-1]}, but received input "
+                    f"with shape {x.shape}"
+                )
+
+    def build_from_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        if not self.built:
+            self.build(input_shape)
+            self.built = True
+            self.built_input_shape = (None, *input_shape[1:])
+
+    def __call__(self, inputs, training=False):
+        x = to_numeric_array(inputs, self.dtype)
+        if self.min_ndim is not None and x.ndim < self.min_ndim:
+            self.check_input(x)
+        self.build_from_shape(x.shape)
+        self.check_input(x)
+        return self.forward(x, training=training)
+
+    # ---- config ------------------------------------------------------------------------------
+    def get_config(self):
+        return {"name": self.name, "trainable": self.trainable,
+                "dtype": dtype_policy_config(self.dtype)}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def get_build_config(self):
+        if self.built_input_shape is None:
+            return None
+        return {"input_shape": self.built_input_shape}
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"

@@ -1,0 +1,1 @@
+"""Utilities: seeding, progress bars, data checks, as `keras.utils` exposes them."""

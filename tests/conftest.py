@@ -1,0 +1,31 @@
+"""Test settings: Keras runs on TensorFlow CPU, quietly, when it is installed."""
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from minikeras import config  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _restore_floatx():
+    """Every test starts in float32 and leaves it so, even if it switches both libraries."""
+    yield
+    config.set_floatx("float32")
+    try:
+        import keras
+
+        keras.config.set_floatx("float32")
+    except ImportError:
+        pass
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)

@@ -1,0 +1,59 @@
+"""Shared test tools: tolerance checks that print both values, and finite differences.
+
+Tolerances are normwise: an array `mine` matches `theirs` to `rtol` when
+    max |mine - theirs| <= rtol * max(max |theirs|, tiny)
+so elements near zero (after cancellation) are judged against the array's scale, as a
+float32 computation can only promise. The stated bounds (house rules):
+"""
+
+import numpy as np
+
+F32_FORWARD = 1e-6  # float32 forward outputs and single optimizer steps
+F32_TRAJECTORY = 1e-5  # float32 after 20 training steps
+F64 = 1e-10  # float64 on both sides
+FD = 1e-6  # float64 finite differences vs analytic gradients (central, h=1e-6)
+
+
+def max_rel_error(mine, theirs):
+    mine = np.asarray(mine, dtype=np.float64)
+    theirs = np.asarray(theirs, dtype=np.float64)
+    scale = max(float(np.max(np.abs(theirs))) if theirs.size else 0.0, 1e-30)
+    return float(np.max(np.abs(mine - theirs))) / scale if theirs.size else 0.0
+
+
+def assert_close(mine, theirs, rtol, name="tensor"):
+    """Fail with the tensor's name, both values at the worst index, and the largest difference."""
+    mine = np.asarray(mine, dtype=np.float64)
+    theirs = np.asarray(theirs, dtype=np.float64)
+    assert mine.shape == theirs.shape, f"{name}: shape {mine.shape} (mine) vs {theirs.shape} (theirs)"
+    if mine.size == 0:
+        return
+    assert np.all(np.isfinite(mine) == np.isfinite(theirs)), f"{name}: non-finite values differ"
+    finite = np.isfinite(theirs)
+    err = max_rel_error(np.where(finite, mine, 0), np.where(finite, theirs, 0))
+    if err > rtol:
+        diff = np.abs(mine - theirs)
+        diff[~finite] = 0
+        worst = np.unravel_index(np.argmax(diff), diff.shape)
+        raise AssertionError(
+            f"{name}: max relative error {err:.3e} > {rtol:.0e}; at index {tuple(int(i) for i in worst)} "
+            f"mine={mine[worst]!r} theirs={theirs[worst]!r} |diff|={diff[worst]:.3e}"
+        )
+
+
+def numeric_grad(f, x, h=1e-6):
+    """Central finite differences of a scalar function f at float64 array x (x is restored)."""
+    x = np.asarray(x)
+    assert x.dtype == np.float64, "finite differences need float64"
+    grad = np.zeros_like(x)
+    flat = x.reshape(-1)
+    gflat = grad.reshape(-1)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + h
+        plus = f()
+        flat[i] = old - h
+        minus = f()
+        flat[i] = old
+        gflat[i] = (plus - minus) / (2 * h)
+    return grad
