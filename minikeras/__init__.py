@@ -1,3 +1,29 @@
-"""minikeras: Keras 3's Sequential API rebuilt from scratch in NumPy and numba."""
+"""minikeras: Keras 3's Sequential API rebuilt from scratch in NumPy and numba.
 
-from . import config  # noqa: F401
+Use it as you would `keras`:
+
+    from minikeras import Sequential
+    from minikeras.layers import Dense
+"""
+
+from . import (  # noqa: F401
+    activations,
+    callbacks,
+    config,
+    constraints,
+    initializers,
+    kernels,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    regularizers,
+    utils,
+)
+from .layers import Input, InputLayer, Layer
+from .models import Sequential
+from .variable import Variable
+
+__version__ = "0.1.0"
+__all__ = ["Input", "InputLayer", "Layer", "Sequential", "Variable"]

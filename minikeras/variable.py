@@ -24,7 +24,8 @@ class Variable:
         value = np.array(value, dtype=dtype, copy=True)
         if shape is not None and value.shape != tuple(shape):
             raise ValueError(
-                f"Initial value for variable {name!r} has shape {value.shape}, expected {tuple(shape)}."
+                f"Initial value for variable {name!r} has shape {value.shape}, "
+                f"expected {tuple(shape)}."
             )
         self.value = value
         self.grad = None

@@ -22,6 +22,7 @@ def _restore_floatx():
         import keras
 
         keras.config.set_floatx("float32")
+        keras.config.set_dtype_policy("float32")
     except ImportError:
         pass
 

@@ -23,9 +23,10 @@ def max_rel_error(mine, theirs):
 
 def assert_close(mine, theirs, rtol, name="tensor"):
     """Fail with the tensor's name, both values at the worst index, and the largest difference."""
-    mine = np.asarray(mine, dtype=np.float64)
-    theirs = np.asarray(theirs, dtype=np.float64)
-    assert mine.shape == theirs.shape, f"{name}: shape {mine.shape} (mine) vs {theirs.shape} (theirs)"
+    mine = np.atleast_1d(np.asarray(mine, dtype=np.float64))
+    theirs = np.atleast_1d(np.asarray(theirs, dtype=np.float64))
+    assert mine.shape == theirs.shape, (
+        f"{name}: shape {mine.shape} (mine) vs {theirs.shape} (theirs)")
     if mine.size == 0:
         return
     assert np.all(np.isfinite(mine) == np.isfinite(theirs)), f"{name}: non-finite values differ"
@@ -36,7 +37,8 @@ def assert_close(mine, theirs, rtol, name="tensor"):
         diff[~finite] = 0
         worst = np.unravel_index(np.argmax(diff), diff.shape)
         raise AssertionError(
-            f"{name}: max relative error {err:.3e} > {rtol:.0e}; at index {tuple(int(i) for i in worst)} "
+            f"{name}: max relative error {err:.3e} > {rtol:.0e}; "
+            f"at index {tuple(int(i) for i in worst)} "
             f"mine={mine[worst]!r} theirs={theirs[worst]!r} |diff|={diff[worst]:.3e}"
         )
 
@@ -57,3 +59,19 @@ def numeric_grad(f, x, h=1e-6):
         flat[i] = old
         gflat[i] = (plus - minus) / (2 * h)
     return grad
+
+
+def use_dtype(dtype):
+    """Switch minikeras and (if installed) Keras to `dtype` for the test; conftest restores it.
+
+    Keras fixes its global dtype policy on first use, so the policy is set along with floatx.
+    """
+    from minikeras import config
+
+    config.set_floatx(dtype)
+    try:
+        import keras
+    except ImportError:
+        return
+    keras.config.set_floatx(dtype)
+    keras.config.set_dtype_policy(dtype)

@@ -47,7 +47,7 @@ class Layer:
     min_ndim = None
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
-                 batch_input_shape=None, **kwargs):
+                 batch_input_shape=None, activity_regularizer=None, **kwargs):
         if kwargs:
             unknown = ", ".join(sorted(kwargs))
             raise TypeError(f"Unrecognized keyword argument(s) passed to {type(self).__name__}: "
@@ -68,6 +68,11 @@ class Layer:
             self.input_shape_hint = tuple(batch_input_shape)
         self._weights = []
         self.built_input_shape = None
+        from .. import regularizers
+
+        # Penalty on the layer's output, divided by the batch size (Keras 3); the model adds it
+        # to the loss and its gradient to dy, so layers never see it.
+        self.activity_regularizer = regularizers.get(activity_regularizer)
 
     # ---- weights -------------------------------------------------------------------------
     def add_weight(self, shape, initializer="glorot_uniform", dtype=None, trainable=True,
@@ -180,8 +185,13 @@ class Layer:
 
     # ---- config ------------------------------------------------------------------------------
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable,
-                "dtype": dtype_policy_config(self.dtype)}
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": dtype_policy_config(self.dtype)}
+        if self.activity_regularizer is not None:
+            from .. import regularizers
+
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
 
     @classmethod
     def from_config(cls, config):

@@ -1,0 +1,5 @@
+"""Models, at the names `keras.models` uses."""
+
+from .sequential import Sequential
+
+__all__ = ["Sequential"]

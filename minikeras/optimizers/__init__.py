@@ -1,0 +1,47 @@
+"""Optimizers, as `keras.optimizers`: SGD, Adam, RMSprop, schedules; get/serialize/deserialize.
+
+    optimizer = optimizers.get("adam")          # or Adam(learning_rate=1e-3), or a dict
+    optimizer.apply_gradients(zip(grads, variables))
+"""
+
+from ..utils.serialization import deserialize_object, serialize_object
+from . import schedules
+from .adam import Adam
+from .base import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "schedules", "get", "serialize",
+           "deserialize"]
+
+ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in (SGD, Adam, RMSprop)}
+
+
+def serialize(optimizer):
+    """Keras's dict: {"module": "keras.optimizers", "class_name", "config", "registered_name"}."""
+    return serialize_object(optimizer, "keras.optimizers")
+
+
+def deserialize(config, custom_objects=None):
+    """Rebuild an optimizer from `serialize`'s dict; built-in class names are case-insensitive."""
+    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
+        raise ValueError(f"Could not interpret serialized optimizer: {config!r} (expected a dict "
+                         "with 'class_name' and 'config').")
+    custom_objects = custom_objects or {}
+    name = config["class_name"]
+    if name not in custom_objects:
+        name = name.lower()
+    return deserialize_object({**config, "class_name": name},
+                              {**ALL_OBJECTS_DICT, **custom_objects}, "optimizer")
+
+
+def get(identifier):
+    """An Optimizer from a name ("adam", "SGD", ...), a serialized dict, or an instance."""
+    if identifier is None or isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str):
+        return deserialize({"class_name": identifier, "config": {}})
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    raise ValueError(f"Could not interpret optimizer identifier: {identifier!r} (expected a "
+                     "name such as 'adam', a dict from `serialize`, or an Optimizer instance).")

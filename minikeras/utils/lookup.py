@@ -1,4 +1,4 @@
-"""Name lookup with clear errors: an unknown name raises ValueError with a close-match suggestion."""
+"""Name lookup with clear errors: an unknown name raises ValueError with close matches."""
 
 import difflib
 

@@ -1,0 +1,27 @@
+"""Activation: applies an activation function on its own, `y = activation(x)`.
+
+Backward: dx = activation'(x) * dy (softmax: y * (dy - sum(dy * y))), via `activations.backward`.
+"""
+
+from .. import activations
+from .base import Layer
+
+
+class Activation(Layer):
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+
+    def forward(self, x, training=False):
+        y = self.activation(x)
+        self._cache = (x, y)
+        return y
+
+    def backward(self, dy):
+        x, y = self._cache
+        return activations.backward(self.activation, dy, x, y)
+
+    def get_config(self):
+        config = super().get_config()
+        config["activation"] = activations.serialize(self.activation)
+        return config

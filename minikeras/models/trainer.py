@@ -1,0 +1,285 @@
+"""compile / fit / evaluate / predict: the training loop, readable on one screen.
+
+One training step (`train_step`):
+    y_pred = forward through the layers (training=True)
+    loss, dy_pred = loss.value_and_grad(y, y_pred, sample_weight)    # mean over the batch
+    loss += regularization penalties (their gradients join in backward)
+    backward through the layers in reverse, filling every weight's grad
+    optimizer.apply_gradients(zip(grads, weights))
+    update the loss tracker and the metrics with y_pred
+`fit` = epochs -> batches -> train_step -> callbacks; the progress bar is a callback.
+"""
+
+import numpy as np
+
+from .. import callbacks as callbacks_module
+from .. import losses, optimizers
+from .. import metrics as metrics_module
+from ..callbacks.callback_list import pythonify_logs
+from ..utils import data
+
+
+class Trainer:
+    def __init__(self):
+        self.compiled = False
+        self.optimizer = None
+        self.loss = None
+        self.stop_training = False
+        self.history = None
+        self._loss_tracker = None
+        self._metrics = []
+
+    # ---- compile -----------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True):
+        if loss is None:
+            raise ValueError("minikeras needs a `loss` in compile() (e.g. "
+                             "loss='binary_crossentropy'); custom train steps are not supported.")
+        if loss_weights is not None and loss_weights not in ([1], [1.0], 1, 1.0):
+            raise ValueError("`loss_weights` only applies to multi-output models, which "
+                             f"Sequential is not; got loss_weights={loss_weights!r}.")
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = losses.get(loss)
+        self._loss_spec = loss  # as the user wrote it (parity/ hands the same to Keras)
+        if metrics is not None and not isinstance(metrics, (list, tuple)):
+            metrics = [metrics]
+        self._metric_specs = list(metrics or []) + list(weighted_metrics or [])
+        self._weighted = [False] * len(metrics or []) + [True] * len(weighted_metrics or [])
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self._metrics = None  # resolved from the output shape when data first arrives
+        if self.built:
+            self._resolve_metrics()
+        self.compiled = True
+        self.stop_training = False
+
+    def _resolve_metrics(self, y_shape=None):
+        if self._metrics is None:
+            shape = self.output_shape
+            self._metrics = [
+                metrics_module.get(spec, loss=self.loss, y_true_shape=y_shape, y_pred_shape=shape)
+                for spec in self._metric_specs
+            ]
+
+    @property
+    def metrics(self):
+        if not self.compiled:
+            return []
+        return [self._loss_tracker] + list(self._metrics or [])
+
+    @property
+    def metrics_names(self):
+        """["loss", "accuracy", ...]: the real names (Keras 3 says "compile_metrics")."""
+        if not self.compiled:
+            return []
+        if self._metrics is None:
+            return ["loss"] + [_spec_name(s) for s in self._metric_specs]
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self):
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def _logs(self):
+        """Keras's order: compiled metrics first, then the loss."""
+        logs = {m.name: float(m.result()) for m in self._metrics}
+        logs["loss"] = float(self._loss_tracker.result())
+        return logs
+
+    # ---- one step ------------------------------------------------------------------------------
+    def train_step(self, x, y, sample_weight=None):
+        y_pred, penalty, outputs = self._forward_with_penalties(x, training=True)
+        loss, dy = self.loss.value_and_grad(y, y_pred, sample_weight)
+        self._backward_with_penalties(dy, outputs)
+        variables = self.trainable_weights
+        self.optimizer.apply_gradients([(v.grad, v) for v in variables])
+        self._update_metrics(loss + penalty, x.shape[0], y, y_pred, sample_weight)
+
+    def test_step(self, x, y, sample_weight=None):
+        y_pred, penalty, _ = self._forward_with_penalties(x, training=False)
+        loss = self.loss(y, y_pred, sample_weight)
+        self._update_metrics(loss + penalty, x.shape[0], y, y_pred, sample_weight)
+
+    def _forward_with_penalties(self, x, training):
+        """Forward pass plus the regularization penalties Keras adds to the loss."""
+        penalty, outputs = 0.0, []
+        for layer in self.layers:
+            x = layer.forward(x, training=training)
+            outputs.append(x)
+            penalty += layer.regularization_loss() if layer.trainable and self.trainable else 0.0
+            if layer.activity_regularizer is not None:  # Keras 3 divides by the batch size
+                penalty += float(layer.activity_regularizer(x)) / x.shape[0]
+        return x, penalty, outputs
+
+    def _backward_with_penalties(self, dy, outputs):
+        for layer, y in zip(reversed(self.layers), reversed(outputs), strict=True):
+            if layer.activity_regularizer is not None:
+                dy = dy + layer.activity_regularizer.gradient(y).astype(dy.dtype) / y.shape[0]
+            dy = layer.backward(dy)
+            layer.add_regularizer_grads()
+        return dy
+
+    def _update_metrics(self, loss, batch_size, y, y_pred, sample_weight):
+        self._loss_tracker.update_state(loss, sample_weight=batch_size)
+        for metric, weighted in zip(self._metrics, self._weighted, strict=True):
+            metric.update_state(y, y_pred, sample_weight=sample_weight if weighted else None)
+
+    # ---- fit -------------------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
+        self._assert_compiled("fit")
+        batch_size = data.check_positive_int(batch_size, "batch_size") or 32
+        epochs = data.check_positive_int(epochs, "epochs", allow_none=False, minimum=0)
+        initial_epoch = data.check_positive_int(initial_epoch, "initial_epoch", minimum=0)
+        data.check_validation_split(validation_split)
+        x, y, sample_weight = self._prepare(x, y, sample_weight, class_weight)
+        if validation_data is not None:
+            val = self._prepare(*_unpack_validation(validation_data))
+        elif validation_split:
+            (x, y, sample_weight), val = data.train_validation_split((x, y, sample_weight),
+                                                                     validation_split)
+        else:
+            val = None
+        steps = -(-x.shape[0] // batch_size)
+        cbs = callbacks_module.CallbackList(callbacks, add_history=True,
+                                            add_progbar=_verbose(verbose) != 0, model=self,
+                                            verbose=_verbose(verbose), epochs=epochs, steps=steps)
+        self.stop_training = False
+        cbs.on_train_begin()
+        logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            cbs.on_epoch_begin(epoch)
+            for step, idx in enumerate(data.batch_indices(x.shape[0], batch_size, shuffle)):
+                cbs.on_train_batch_begin(step)
+                weights = None if sample_weight is None else sample_weight[idx]
+                self.train_step(x[idx], y[idx], weights)
+                cbs.on_train_batch_end(step, self._logs())
+                if self.stop_training:
+                    break
+            logs = self._logs()
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._run_test(*val, validation_batch_size or batch_size, cbs)
+                logs.update({f"val_{name}": value for name, value in val_logs.items()})
+            cbs.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        cbs.on_train_end(logs)
+        return self.history
+
+    # ---- evaluate / predict ----------------------------------------------------------------
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False):
+        self._assert_compiled("evaluate")
+        batch_size = data.check_positive_int(batch_size, "batch_size") or 32
+        x, y, sample_weight = self._prepare(x, y, sample_weight)
+        steps = -(-x.shape[0] // batch_size)
+        cbs = callbacks_module.CallbackList(callbacks, add_progbar=_verbose(verbose) != 0,
+                                            model=self, verbose=_verbose(verbose), epochs=1,
+                                            steps=steps)
+        logs = self._run_test(x, y, sample_weight, batch_size, cbs)
+        return pythonify_logs(logs) if return_dict else self._flatten_in_order(logs)
+
+    def _run_test(self, x, y, sample_weight, batch_size, cbs):
+        self.reset_metrics()
+        cbs.on_test_begin()
+        for step, idx in enumerate(data.batch_indices(x.shape[0], batch_size, shuffle=False)):
+            cbs.on_test_batch_begin(step)
+            self.test_step(x[idx], y[idx], None if sample_weight is None else sample_weight[idx])
+            cbs.on_test_batch_end(step, self._logs())
+        logs = self._logs()
+        cbs.on_test_end(logs)
+        return logs
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        batch_size = data.check_positive_int(batch_size, "batch_size") or 32
+        x = self._prepare_x(x)
+        steps = -(-x.shape[0] // batch_size)
+        cbs = callbacks_module.CallbackList(callbacks, add_progbar=_verbose(verbose) != 0,
+                                            model=self, verbose=_verbose(verbose), epochs=1,
+                                            steps=steps)
+        cbs.on_predict_begin()
+        outputs = []
+        for step, idx in enumerate(data.batch_indices(x.shape[0], batch_size, shuffle=False)):
+            cbs.on_predict_batch_begin(step)
+            outputs.append(self.forward(x[idx], training=False))
+            cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
+        cbs.on_predict_end()
+        return np.concatenate(outputs, axis=0)
+
+    # ---- single batches (Keras resets the metrics first) -----------------------------------------
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        self._assert_compiled("train_on_batch")
+        x, y, sample_weight = self._prepare(x, y, sample_weight, class_weight)
+        self.reset_metrics()
+        self.train_step(x, y, sample_weight)
+        logs = self._logs()
+        return pythonify_logs(logs) if return_dict else self._flatten_in_order(logs)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._assert_compiled("test_on_batch")
+        x, y, sample_weight = self._prepare(x, y, sample_weight)
+        self.reset_metrics()
+        self.test_step(x, y, sample_weight)
+        logs = self._logs()
+        return pythonify_logs(logs) if return_dict else self._flatten_in_order(logs)
+
+    def predict_on_batch(self, x):
+        return self.forward(self._prepare_x(x), training=False)
+
+    # ---- checks, once, before any kernel runs ------------------------------------------------
+    def _assert_compiled(self, method):
+        if not self.compiled:
+            raise ValueError(f"You must call `compile()` before calling `{method}()`.")
+
+    def _prepare_x(self, x):
+        if not self.layers:
+            raise ValueError(f"Sequential model {self.name!r} has no layers.")
+        x = data.as_data(x, "x", self.layers[0].dtype)
+        self.check_input(x)
+        return x
+
+    def _prepare(self, x, y, sample_weight=None, class_weight=None):
+        x = self._prepare_x(x)
+        if y is None:
+            raise ValueError("`y` is required to train or evaluate (got y=None).")
+        y = data.as_data(y, "y")
+        if sample_weight is not None and class_weight is not None:
+            raise ValueError("Arguments `sample_weight` and `class_weight` cannot be specified "
+                             "at the same time.")
+        if class_weight is not None:
+            sample_weight = data.class_weight_to_sample_weight(y, class_weight)
+        if sample_weight is not None:
+            sample_weight = data.as_data(sample_weight, "sample_weight", x.dtype)
+        data.check_same_length({"x": x, "y": y, "sample_weight": sample_weight})
+        self._resolve_metrics(y.shape)
+        losses.check_targets(self.loss, y, self.output_shape)
+        if y.dtype.kind == "f" or not getattr(self.loss, "sparse_labels", False):
+            y = y.astype(x.dtype, copy=False)
+        return x, y, sample_weight
+
+    def _flatten_in_order(self, logs):
+        values = [logs["loss"]] + [logs[m.name] for m in self._metrics]
+        return values[0] if len(values) == 1 else values
+
+
+def _spec_name(spec):
+    return spec if isinstance(spec, str) else getattr(spec, "name", getattr(spec, "__name__", "m"))
+
+
+def _verbose(verbose):
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"`verbose` must be 0, 1, 2 or 'auto', got verbose={verbose!r}.")
+    return verbose
+
+
+def _unpack_validation(validation_data):
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+        raise ValueError("`validation_data` must be a tuple (x_val, y_val) or "
+                         "(x_val, y_val, val_sample_weight), got "
+                         f"{type(validation_data).__name__}.")
+    return tuple(validation_data) + (None,) * (3 - len(validation_data))

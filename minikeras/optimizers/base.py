@@ -1,0 +1,383 @@
+"""Optimizer: the bookkeeping around one `update_step` formula, as Keras 3's BaseOptimizer.
+
+One call of `apply_gradients(zip(grads, variables, strict=True))`:
+    build slot variables on the first call (lazily); drop None gradients (with a warning)
+    grads = grads / loss_scale_factor
+    gradient accumulation (k steps): add grads to accumulators; update on every k-th call only,
+        with the mean (grad + accumulator) / k
+    clip: clipnorm (each gradient) | global_clipnorm (all together) | clipvalue
+    weight decay, decoupled and before the update:   var = var - var * weight_decay * lr
+    update_step(grad, var, lr) for each pair          (the subclass's formula, in a kernel)
+    EMA: average = mu * average + (1 - mu) * var; var = average every ema_overwrite_frequency
+    var = constraint(var) where a variable has one;   iterations += 1
+
+Scalars are rounded to the variable's dtype before use, as Keras casts them, so float32 results
+round like Keras's. Shapes: every gradient and slot has its variable's shape.
+"""
+
+import numbers
+import re
+import warnings
+
+import numpy as np
+
+from .. import config
+from ..utils.naming import auto_name, to_snake_case
+from ..variable import Variable
+from . import schedules
+
+
+class _Counter(Variable):
+    """An int64 Variable that also converts with int(), as Keras's `iterations` does."""
+
+    def __int__(self):
+        return int(self.value)
+
+    __index__ = __int__
+
+
+def keras_cast(value, dtype):
+    """Keras's `ops.cast(value, dtype)` on TensorFlow: a Python float becomes a float32 tensor
+    first, so a float64 variable sees it rounded to float32 (0.9 -> 0.8999999761581421)."""
+    return np.dtype(dtype).type(np.float32(value) if type(value) is float else value)
+
+
+def check_arg(name, value, expected, ok, integer=False, none=False):
+    """Raise ValueError naming the argument, its value and what was expected, unless ok(value).
+
+    value must be a real number (an integer if `integer`; None allowed if `none`), not a bool.
+    """
+    if value is None and none:
+        return
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind) or not ok(value):
+        raise ValueError(f"Argument `{name}` must be {expected}. Received: {name}={value!r}")
+
+
+def reject_unknown_kwargs(kwargs):
+    """Keras 2's `lr=` and `decay=` get a pointer to `learning_rate`; anything else is unknown."""
+    if "lr" in kwargs:
+        raise ValueError("Argument `lr` is the Keras 2 name of `learning_rate`: use "
+                         f"learning_rate={kwargs['lr']!r} instead.")
+    if "decay" in kwargs:
+        raise ValueError("Argument `decay` (Keras 2's per-step learning-rate decay) is not "
+                         "supported: pass a schedule as `learning_rate` instead, e.g. "
+                         "learning_rate=optimizers.schedules.ExponentialDecay(...). "
+                         f"Received: decay={kwargs['decay']!r}")
+    if kwargs:
+        raise ValueError(f"Argument(s) not recognized: {kwargs}")
+
+
+def clip_by_norm(grad, clipnorm):
+    """Scale one gradient so its L2 norm is at most clipnorm (TF's `tf.clip_by_norm`).
+
+    grad = (grad * clipnorm) / max(||grad||_2, clipnorm)
+    """
+    t = grad.dtype.type
+    l2norm = np.sqrt(np.sum(grad * grad))
+    return (grad * t(clipnorm)) / np.maximum(l2norm, t(clipnorm))
+
+
+def clip_by_global_norm(grads, clipnorm):
+    """Scale all gradients together so their joint L2 norm is at most clipnorm.
+
+    norm = sqrt(sum_i sum(g_i^2));  scale = clipnorm * min(1 / norm, 1 / clipnorm)
+    scale += norm - norm   (NaN when norm is inf or NaN, as Keras);  g_i = g_i * scale
+    """
+    norm = np.sqrt(np.sum(np.stack([np.sum(g * g) for g in grads])))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = clipnorm * np.minimum(1.0 / norm, 1.0 / clipnorm) + (norm - norm)
+    return [g * scale for g in grads]
+
+
+class Optimizer:
+    """Base class: iterations, the learning rate, clipping, weight decay, EMA and the slots."""
+
+    def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        reject_unknown_kwargs(kwargs)
+        for arg, value in [("weight_decay", weight_decay), ("clipnorm", clipnorm),
+                           ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm)]:
+            check_arg(arg, value, "None or a float >= 0", lambda x: x >= 0, none=True)
+        if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be "
+                             f"set. Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
+                             f"global_clipnorm={global_clipnorm}")
+        check_arg("loss_scale_factor", loss_scale_factor, "None or a float > 0",
+                  lambda x: x > 0, none=True)
+        check_arg("gradient_accumulation_steps", gradient_accumulation_steps,
+                  "None or an integer >= 2", lambda x: x >= 2, integer=True, none=True)
+        if use_ema:
+            check_arg("ema_momentum", ema_momentum, "a float in [0, 1]", lambda x: 0 <= x <= 1)
+            check_arg("ema_overwrite_frequency", ema_overwrite_frequency,
+                      "None or an integer >= 1", lambda x: x >= 1, integer=True, none=True)
+        self.name = name if name is not None else auto_name(to_snake_case(type(self).__name__))
+        self.weight_decay, self.use_ema = weight_decay, use_ema
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.ema_momentum, self.ema_overwrite_frequency = ema_momentum, ema_overwrite_frequency
+        self.loss_scale_factor = loss_scale_factor
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        self.built = False
+        self._trainable_variables, self._indices = [], {}
+        self._exclude_ids, self._exclude_pattern = set(), None
+        self._iterations = _Counter(0, dtype="int64", trainable=False, name="iteration",
+                                    path=f"{self.name}/iteration")
+        self._variables = [self._iterations]
+        self._learning_rate = None
+        self.learning_rate = learning_rate
+
+    @property
+    def iterations(self):
+        """Steps taken, an int64 Variable (with accumulation: calls // accumulation steps)."""
+        if self.gradient_accumulation_steps:
+            return _Counter(self._iterations.value // self.gradient_accumulation_steps,
+                            dtype="int64", trainable=False, name="iteration")
+        return self._iterations
+
+    @property
+    def learning_rate(self):
+        """The current learning rate, a NumPy scalar (a schedule is evaluated at iterations)."""
+        lr = self._learning_rate
+        if isinstance(lr, Variable):
+            return lr.value[()]
+        if isinstance(lr, schedules.LearningRateSchedule):
+            return lr(self._iterations.value[()])
+        return lr()
+
+    @learning_rate.setter
+    def learning_rate(self, learning_rate):
+        if callable(learning_rate):  # a schedule, or a function of no arguments
+            if isinstance(self._learning_rate, Variable):
+                self._variables.remove(self._learning_rate)
+            self._learning_rate = learning_rate
+            return
+        check_arg("learning_rate", learning_rate, "a float >= 0, a `LearningRateSchedule` or "
+                  "a callable that returns the learning rate", lambda x: x >= 0)
+        if isinstance(self._learning_rate, Variable):
+            self._learning_rate.assign(learning_rate)
+        elif self._learning_rate is None:
+            self._learning_rate = Variable(float(learning_rate), dtype=config.floatx(),
+                                           trainable=False, name="learning_rate",
+                                           path=f"{self.name}/learning_rate")
+            self._variables.append(self._learning_rate)
+        else:
+            raise TypeError("This optimizer was created with a `LearningRateSchedule` (or a "
+                            "callable) as its `learning_rate`, so it cannot be set to a float. "
+                            f"Received: learning_rate={learning_rate!r}")
+
+    @property
+    def variables(self):
+        """iteration, learning_rate (unless a schedule), then every slot in creation order."""
+        return self._variables[:]
+
+    def build(self, variables):
+        """Create EMA averages and gradient accumulators; subclasses add their slots after."""
+        for v in variables:
+            if not isinstance(v, Variable):
+                raise TypeError(f"Optimizer variables must be minikeras Variables. Received: {v!r}")
+        if self.use_ema:
+            self._model_variables_moving_average = self.add_optimizer_variables(
+                variables, "average")
+        if self.gradient_accumulation_steps:
+            self._accumulated_gradients = self.add_optimizer_variables(
+                variables, "gradient_accumulator")
+        self._indices = {id(v): i for i, v in enumerate(variables)}
+        self._trainable_variables = list(variables)
+        self.built = True
+
+    def add_variable(self, shape, initializer="zeros", dtype=None, name=None):
+        """A non-trainable optimizer Variable ("zeros" or "ones"), tracked in `variables`."""
+        fill = {"zeros": np.zeros, "ones": np.ones}[initializer]
+        variable = Variable(fill(tuple(shape), dtype=dtype or config.floatx()), trainable=False,
+                            name=name, path=f"{self.name}/{name}")
+        self._variables.append(variable)
+        return variable
+
+    def add_variable_from_reference(self, reference_variable, name=None, initializer="zeros"):
+        """A slot shaped like `reference_variable`, named `{its path, / as _}_{name}` as Keras."""
+        name = f"{reference_variable.path.replace('/', '_')}_{name or 'var'}"
+        return self.add_variable(reference_variable.shape, initializer,
+                                 reference_variable.dtype, name)
+
+    def add_optimizer_variables(self, trainable_variables, name, initializer="zeros"):
+        """One slot per variable per name, interleaved per variable as Keras creates them."""
+        names = [name] if isinstance(name, str) else list(name)
+        slots = tuple([] for _ in names)
+        for variable in trainable_variables:
+            for i, slot_name in enumerate(names):
+                slots[i].append(self.add_variable_from_reference(variable, slot_name, initializer))
+        return slots[0] if isinstance(name, str) else slots
+
+    def _get_variable_index(self, variable):
+        return self._indices[id(variable)]
+
+    def update_step(self, gradient, variable, learning_rate):
+        raise NotImplementedError(f"{type(self).__name__} must implement `update_step`.")
+
+    def apply_gradients(self, grads_and_vars):
+        """Apply (gradient ndarray, Variable) pairs; return `iterations` as Keras does."""
+        pairs = list(grads_and_vars)
+        self.apply([g for g, _ in pairs], [v for _, v in pairs])
+        return self._iterations
+
+    def apply(self, grads, trainable_variables=None):
+        """Update the variables in place from their gradients (see the module docstring)."""
+        grads = list(grads)
+        if not grads:
+            return
+        if trainable_variables is None and not self.built:
+            raise ValueError("When passing `grads` without `variables`, the optimizer must "
+                             "already be built: call `optimizer.build(variables)` first.")
+        variables = list(self._trainable_variables if trainable_variables is None
+                         else trainable_variables)
+        if len(grads) != len(variables):
+            raise ValueError(f"Got {len(grads)} gradients for {len(variables)} variables; "
+                             "expected one gradient per variable.")
+        if not self.built:
+            self.build(variables)
+        for v in variables:
+            if id(v) not in self._indices:
+                raise ValueError(f"Unknown variable: {v!r}. This optimizer can only be called "
+                                 "for the variables it was built with.")
+        pairs = list(zip(grads, variables, strict=True))
+        missing = [v.path for g, v in pairs if g is None]
+        pairs = [(_as_gradient(g, v), v) for g, v in pairs if g is not None]
+        if not pairs:
+            raise ValueError("No gradients provided for any variable.")
+        if missing:
+            warnings.warn(f"Gradients do not exist for variables {missing} when minimizing "
+                          "the loss.", stacklevel=2)
+        grads, variables = [g for g, _ in pairs], [v for _, v in pairs]
+        if self.loss_scale_factor is not None:
+            grads = [g / self.loss_scale_factor for g in grads]
+        steps = self.gradient_accumulation_steps
+        if not steps:
+            self._clip_decay_update(grads, variables)
+        else:
+            accumulators = [self._accumulated_gradients[self._indices[id(v)]] for v in variables]
+            if (int(self._iterations) + 1) % steps == 0:
+                means = [(g + a.value) / steps for g, a in zip(grads, accumulators, strict=True)]
+                self._clip_decay_update(means, variables)
+                for accumulator in self._accumulated_gradients:
+                    accumulator.value[...] = 0
+            else:
+                for g, accumulator in zip(grads, accumulators, strict=True):
+                    accumulator.value[...] = g + accumulator.value
+        if self.use_ema:
+            self._update_moving_averages()
+            frequency = self.ema_overwrite_frequency
+            if frequency and (int(self.iterations) + 1) % frequency == 0:
+                self.finalize_variable_values(self._trainable_variables)
+        for variable in variables:
+            if variable.constraint is not None:
+                variable.assign(variable.constraint(variable.value))
+        self._iterations.value += 1
+
+    def _clip_decay_update(self, grads, variables):
+        grads = self._clip_gradients(grads)
+        learning_rate = self.learning_rate
+        if self.weight_decay is not None:
+            for variable in variables:
+                if self._use_weight_decay(variable):  # var - var * wd * lr, in var's dtype
+                    wd, lr = (keras_cast(x, variable.dtype) for x in (self.weight_decay,
+                                                                       learning_rate))
+                    variable.value -= variable.value * wd * lr
+        for grad, variable in zip(grads, variables, strict=True):
+            self.update_step(grad, variable, learning_rate)
+
+    def _clip_gradients(self, grads):
+        grads = [np.asarray(g) for g in grads]
+        if self.clipnorm and self.clipnorm > 0:
+            return [clip_by_norm(g, self.clipnorm) for g in grads]
+        if self.global_clipnorm and self.global_clipnorm > 0:
+            return clip_by_global_norm(grads, self.global_clipnorm)
+        if self.clipvalue and self.clipvalue > 0:
+            return [np.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+        return grads
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Skip weight decay for these Variables, or those whose name contains any of var_names."""
+        if self.built:
+            raise ValueError("`exclude_from_weight_decay()` can only be configured before the "
+                             "optimizer is built.")
+        self._exclude_ids = {id(v) for v in var_list or []}
+        self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
+
+    def _use_weight_decay(self, variable):
+        pattern = self._exclude_pattern
+        return id(variable) not in self._exclude_ids and (
+            pattern is None or pattern.search(variable.name) is None)
+
+    def _update_moving_averages(self):
+        """average = mu * average + (1 - mu) * var, with mu = 0 on the first step."""
+        for variable, average in zip(self._trainable_variables,
+                                     self._model_variables_moving_average, strict=True):
+            t = variable.value.dtype.type
+            mu = t(int(self.iterations) != 0) * t(self.ema_momentum)
+            average.value[...] = mu * average.value + (t(1) - mu) * variable.value
+
+    def finalize_variable_values(self, var_list):
+        """With use_ema, overwrite the variables with their moving averages (end of fit)."""
+        if not self.use_ema:
+            return
+        averages = self._model_variables_moving_average
+        if len(var_list) != len(averages):
+            raise ValueError(f"Got {len(var_list)} variables to overwrite, but the optimizer "
+                             f"holds {len(averages)} moving averages.")
+        for variable, average in zip(var_list, averages, strict=True):
+            variable.value[...] = average.value
+
+    def scale_loss(self, loss):
+        """loss * loss_scale_factor (before gradients are computed), or loss unchanged."""
+        return loss if self.loss_scale_factor is None else loss * self.loss_scale_factor
+
+    def save_own_variables(self, store):
+        for i, variable in enumerate(self._variables):
+            store[str(i)] = variable.numpy()
+
+    def load_own_variables(self, store):
+        if len(store.keys()) != len(self._variables):
+            warnings.warn(f"Skipping variable loading for optimizer '{self.name}': it has "
+                          f"{len(self._variables)} variables, the saved one {len(store.keys())}.",
+                          stacklevel=2)
+            return
+        for i, variable in enumerate(self._variables):
+            variable.assign(store[str(i)])
+
+    def get_config(self):
+        """Keras 3's keys; the learning rate as a float (rounded to floatx) or a schedule dict."""
+        lr = self._learning_rate
+        if isinstance(lr, Variable):
+            lr = float(lr.value)
+        elif isinstance(lr, schedules.LearningRateSchedule):
+            lr = schedules.serialize(lr)
+        return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
+                "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
+                "clipvalue": self.clipvalue, "use_ema": self.use_ema,
+                "ema_momentum": self.ema_momentum,
+                "ema_overwrite_frequency": self.ema_overwrite_frequency,
+                "loss_scale_factor": self.loss_scale_factor,
+                "gradient_accumulation_steps": self.gradient_accumulation_steps}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"])
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, learning_rate={self.learning_rate}>"
+
+
+def _as_gradient(grad, variable):
+    """The gradient as an ndarray of the variable's shape (float; ints take var's dtype)."""
+    grad = np.asarray(grad)
+    if grad.dtype.kind != "f":
+        grad = grad.astype(variable.value.dtype)
+    if grad.shape != variable.shape:
+        raise ValueError(f"Gradient for variable {variable.path!r} has shape {grad.shape}, "
+                         f"expected the variable's shape {variable.shape}.")
+    return grad

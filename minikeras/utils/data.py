@@ -1,0 +1,102 @@
+"""Input checks, the validation split and batching for fit/evaluate/predict.
+
+Every check happens here, once, before any kernel runs: a bad argument raises ValueError or
+TypeError naming the argument, the value and what was expected.
+"""
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from ..layers.base import to_numeric_array
+
+
+def as_data(data, name, dtype=None):
+    """x, y or sample_weight (array, list, DataFrame, Series) as a non-empty numeric array."""
+    if data is None:
+        raise ValueError(f"`{name}` is required, but got None.")
+    if isinstance(data, (dict, tuple)) and name == "x":
+        raise TypeError(f"`{name}` must be one array (minikeras Sequential models take a "
+                        f"single input), but got a {type(data).__name__}.")
+    array = to_numeric_array(data, dtype, argname=name)
+    if array.ndim == 0 or array.shape[0] == 0 or array.size == 0:
+        raise ValueError(f"`{name}` is empty (shape {array.shape}); expected at least one sample.")
+    if array.dtype.kind == "f":
+        nan = np.isnan(array)
+        if nan.all():
+            raise ValueError(f"`{name}` contains only NaN values (shape {array.shape}).")
+        if nan.any():
+            warnings.warn(f"`{name}` contains {int(nan.sum())} NaN value(s) (first at index "
+                          f"{tuple(int(i) for i in np.argwhere(nan)[0])}); the loss will be NaN.",
+                          stacklevel=3)
+    return array
+
+
+def check_positive_int(value, name, allow_none=True, minimum=1):
+    """`batch_size`, `epochs`... must be integers >= minimum (None allowed where Keras allows)."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"`{name}` must be an integer, but got {name}={value!r} "
+                        f"({type(value).__name__}).")
+    if value < minimum:
+        raise ValueError(f"`{name}` must be >= {minimum}, but got {name}={value!r}.")
+    return int(value)
+
+
+def check_same_length(arrays):
+    """All of x, y, sample_weight must have the same number of samples."""
+    lengths = {name: a.shape[0] for name, a in arrays.items() if a is not None}
+    if len(set(lengths.values())) > 1:
+        described = ", ".join(f"{name} has {n} samples" for name, n in lengths.items())
+        raise ValueError(f"Data cardinality is ambiguous: {described}. Make sure all arrays "
+                         "contain the same number of samples.")
+
+
+def check_validation_split(validation_split):
+    if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real):
+        raise TypeError(f"`validation_split` must be a float in [0, 1), got {validation_split!r}.")
+    if not 0.0 <= validation_split < 1.0:
+        raise ValueError(f"`validation_split` must be in [0, 1), got {validation_split!r}.")
+
+
+def train_validation_split(arrays, validation_split):
+    """Keras's split: the LAST `validation_split` fraction, taken before any shuffling."""
+    check_validation_split(validation_split)
+    n = next(a.shape[0] for a in arrays if a is not None)
+    split_at = int(math.floor(n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == n:
+        raise ValueError(
+            f"Training data contains {n} samples, which is not sufficient to split it into a "
+            f"validation and training set as specified by `validation_split={validation_split}`."
+            " Either provide more data, or a different value for the `validation_split` argument."
+        )
+    train = tuple(None if a is None else a[:split_at] for a in arrays)
+    val = tuple(None if a is None else a[split_at:] for a in arrays)
+    return train, val
+
+
+def batch_indices(n, batch_size, shuffle):
+    """The index arrays of one epoch: shuffled with NumPy's global RNG (so `np.random.seed`
+    makes runs repeatable), the last batch possibly partial, as Keras's array adapter does."""
+    if shuffle == "batch":
+        starts = np.arange(0, n, batch_size)
+        order = np.random.permutation(len(starts))
+        return [np.arange(starts[i], min(starts[i] + batch_size, n)) for i in order]
+    order = np.random.permutation(n) if shuffle else np.arange(n)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def class_weight_to_sample_weight(y, class_weight):
+    """Each sample gets the weight of its class (integer labels, or argmax of one-hot)."""
+    if not isinstance(class_weight, dict):
+        raise TypeError(f"`class_weight` must be a dict {{class: weight}}, got {class_weight!r}.")
+    labels = np.argmax(y, axis=-1) if (y.ndim > 1 and y.shape[-1] > 1) else y.reshape(-1)
+    labels = np.round(labels).astype(np.int64)
+    missing = sorted(set(np.unique(labels).tolist()) - set(class_weight))
+    if missing:
+        raise ValueError(f"`class_weight` has no entry for class(es) {missing}; "
+                         f"it covers {sorted(class_weight)}.")
+    return np.array([class_weight[int(c)] for c in labels], dtype=np.float64)
