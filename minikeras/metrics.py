@@ -183,6 +183,7 @@ class _Wrapper(MeanMetricWrapper):
 
 
 class BinaryAccuracy(_Wrapper):
+    _direction = "up"  # EarlyStopping(mode='auto') maximizes it, as in Keras
     fn, config_keys = staticmethod(binary_accuracy), ("threshold",)
 
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
@@ -190,6 +191,7 @@ class BinaryAccuracy(_Wrapper):
 
 
 class CategoricalAccuracy(_Wrapper):
+    _direction = "up"  # EarlyStopping(mode='auto') maximizes it, as in Keras
     fn = staticmethod(categorical_accuracy)
 
     def __init__(self, name="categorical_accuracy", dtype=None):
@@ -197,6 +199,7 @@ class CategoricalAccuracy(_Wrapper):
 
 
 class SparseCategoricalAccuracy(_Wrapper):
+    _direction = "up"  # EarlyStopping(mode='auto') maximizes it, as in Keras
     fn = staticmethod(sparse_categorical_accuracy)
 
     def __init__(self, name="sparse_categorical_accuracy", dtype=None):
@@ -204,6 +207,7 @@ class SparseCategoricalAccuracy(_Wrapper):
 
 
 class MeanSquaredError(_Wrapper):
+    _direction = "down"
     fn = staticmethod(losses.mean_squared_error)
 
     def __init__(self, name="mean_squared_error", dtype=None):
@@ -211,6 +215,7 @@ class MeanSquaredError(_Wrapper):
 
 
 class MeanAbsoluteError(_Wrapper):
+    _direction = "down"
     fn = staticmethod(losses.mean_absolute_error)
 
     def __init__(self, name="mean_absolute_error", dtype=None):
@@ -218,6 +223,7 @@ class MeanAbsoluteError(_Wrapper):
 
 
 class BinaryCrossentropy(_Wrapper):
+    _direction = "down"
     fn, config_keys = staticmethod(losses.binary_crossentropy), ("from_logits", "label_smoothing")
 
     def __init__(self, name="binary_crossentropy", dtype=None, from_logits=False,
@@ -227,6 +233,7 @@ class BinaryCrossentropy(_Wrapper):
 
 
 class CategoricalCrossentropy(_Wrapper):
+    _direction = "down"
     fn = staticmethod(losses.categorical_crossentropy)
     config_keys = ("from_logits", "label_smoothing", "axis")
 
@@ -237,6 +244,7 @@ class CategoricalCrossentropy(_Wrapper):
 
 
 class SparseCategoricalCrossentropy(_Wrapper):
+    _direction = "down"
     fn = staticmethod(losses.sparse_categorical_crossentropy)
     config_keys = ("from_logits", "ignore_class", "axis")
 

@@ -92,7 +92,9 @@ class Trainer:
         loss, dy = self.loss.value_and_grad(y, y_pred, sample_weight)
         self._backward_with_penalties(dy, outputs)
         variables = self.trainable_weights
-        self.optimizer.apply_gradients([(v.grad, v) for v in variables])
+        # with loss_scale_factor, Keras scales the loss and the optimizer unscales the grads
+        grads = [self.optimizer.scale_loss(v.grad) for v in variables]
+        self.optimizer.apply_gradients(zip(grads, variables, strict=True))
         self._update_metrics(loss + penalty, x.shape[0], y, y_pred, sample_weight)
 
     def test_step(self, x, y, sample_weight=None):
@@ -166,6 +168,8 @@ class Trainer:
             cbs.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
+        if self.optimizer.use_ema:  # Keras swaps in the moving averages when fit ends
+            self.optimizer.finalize_variable_values(self.trainable_weights)
         cbs.on_train_end(logs)
         return self.history
 

@@ -27,15 +27,6 @@ from ..variable import Variable
 from . import schedules
 
 
-class _Counter(Variable):
-    """An int64 Variable that also converts with int(), as Keras's `iterations` does."""
-
-    def __int__(self):
-        return int(self.value)
-
-    __index__ = __int__
-
-
 def keras_cast(value, dtype):
     """Keras's `ops.cast(value, dtype)` on TensorFlow: a Python float becomes a float32 tensor
     first, so a float64 variable sees it rounded to float32 (0.9 -> 0.8999999761581421)."""
@@ -122,7 +113,7 @@ class Optimizer:
         self.built = False
         self._trainable_variables, self._indices = [], {}
         self._exclude_ids, self._exclude_pattern = set(), None
-        self._iterations = _Counter(0, dtype="int64", trainable=False, name="iteration",
+        self._iterations = Variable(0, dtype="int64", trainable=False, name="iteration",
                                     path=f"{self.name}/iteration")
         self._variables = [self._iterations]
         self._learning_rate = None
@@ -132,7 +123,7 @@ class Optimizer:
     def iterations(self):
         """Steps taken, an int64 Variable (with accumulation: calls // accumulation steps)."""
         if self.gradient_accumulation_steps:
-            return _Counter(self._iterations.value // self.gradient_accumulation_steps,
+            return Variable(self._iterations.value // self.gradient_accumulation_steps,
                             dtype="int64", trainable=False, name="iteration")
         return self._iterations
 
