@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from helpers import F32_FORWARD, F32_TRAJECTORY, F64, assert_close, use_dtype
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minikeras
 
@@ -32,7 +34,7 @@ def make_data(kind, n=40, features=6, units=1, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, features))
     if kind == "binary":
-        y = (x[:, 0] + 0.5 * x[:, 1] > 0).astype("float64")
+        y = (x[:, 0] + 0.5 * x[:, -1] > 0).astype("float64")
     elif kind == "onehot":
         y = np.eye(units)[rng.integers(0, units, n)]
     elif kind == "sparse":
@@ -263,3 +265,35 @@ def test_unknown_names_in_compile_suggest():
     with pytest.raises(ValueError, match="accuracy"):
         model.compile(loss="mse", optimizer="adam", metrics=["acuracy"])
         model.fit(X, Y, verbose=0)
+
+
+# ---- random shapes and batch sizes (1, and a partial last batch) against Keras ----------
+
+@settings(max_examples=6, deadline=None)
+@given(widths=st.lists(st.integers(1, 9), min_size=1, max_size=3),
+       n=st.integers(1, 13), batch_size=st.integers(1, 9), features=st.integers(1, 5),
+       case=st.sampled_from(sorted(CASES)), dtype=st.sampled_from(["float32", "float64"]),
+       seed=st.integers(0, 1000))
+def test_random_architectures_match_keras(widths, n, batch_size, features, case, dtype, seed):
+    units, activation, loss, optimizer, kind = CASES[case]
+    use_dtype(dtype)
+    hidden = [("relu", "tanh", "sigmoid")[i % 3] for i in range(len(widths))]
+    mine = minikeras.Sequential(
+        [minikeras.Input((features,))]
+        + [minikeras.layers.Dense(w, activation=a) for w, a in zip(widths, hidden, strict=True)]
+        + [minikeras.layers.Dense(units, activation=activation)])
+    theirs = keras.Sequential(
+        [keras.Input((features,))]
+        + [keras.layers.Dense(w, activation=a) for w, a in zip(widths, hidden, strict=True)]
+        + [keras.layers.Dense(units, activation=activation)])
+    theirs.set_weights(mine.get_weights())
+    name, kwargs = optimizer
+    mine.compile(optimizer=getattr(minikeras.optimizers, name)(**kwargs), loss=loss)
+    theirs.compile(optimizer=getattr(keras.optimizers, name)(**kwargs), loss=loss)
+    x, y = make_data(kind, n=n, features=features, units=units, seed=seed)
+    h_mine = mine.fit(x, y, batch_size=batch_size, epochs=2, shuffle=False, verbose=0)
+    h_theirs = theirs.fit(x, y, batch_size=batch_size, epochs=2, shuffle=False, verbose=0)
+    tol = F32_TRAJECTORY if dtype == "float32" else F64
+    assert_close(h_mine.history["loss"], h_theirs.history["loss"], tol, "loss per epoch")
+    for w_mine, w_theirs in zip(mine.get_weights(), theirs.get_weights(), strict=True):
+        assert_close(w_mine, w_theirs, tol, "weights after training")
