@@ -14,7 +14,13 @@ from . import config
 class Variable:
     def __init__(self, initializer, shape=None, dtype=None, trainable=True, name=None,
                  constraint=None, regularizer=None, path=None):
+        if dtype is None and isinstance(initializer, np.ndarray):
+            dtype = initializer.dtype  # Keras keeps an array's own dtype
         dtype = np.dtype(dtype or config.floatx())
+        if isinstance(initializer, (str, dict)):  # "zeros", "glorot_uniform", a Keras dict
+            from . import initializers
+
+            initializer = initializers.get(initializer)
         if callable(initializer) and not isinstance(initializer, np.ndarray):
             if shape is None:
                 raise ValueError("`shape` is required when `initializer` is a callable.")
