@@ -103,20 +103,6 @@ def drive(lib, make_list, steps=3, epochs=2, logs_for=None):
     cbs.on_predict_end()
 
 
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    fake = Clock()
-    monkeypatch.setattr(time, "time", fake)
-    return fake
-
 
 LIBS = {"mine": mk, "keras": kc}
 

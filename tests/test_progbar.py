@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 import pytest
+from conftest import Clock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,23 +22,6 @@ from minikeras.utils.progbar import Progbar, format_eta, format_time, is_dynamic
 
 keras = pytest.importorskip("keras")
 from keras.src.utils import progbar as keras_progbar  # noqa: E402
-
-
-class Clock:
-    """A settable stand-in for time.time."""
-
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    fake = Clock()
-    monkeypatch.setattr(time, "time", fake)
-    return fake
 
 
 def run(make, script, clock, dynamic=None):
