@@ -45,6 +45,10 @@ def to_numeric_array(x, dtype, argname="inputs"):
 class Layer:
     # Keras's input_spec in its simplest form: minimum rank, and is the last axis fixed at build?
     min_ndim = None
+    # Masking (Keras semantics): a layer that `supports_masking` passes its input mask on;
+    # one that `accepts_mask` gets it as `forward(x, training, mask=...)` (e.g. LSTM).
+    supports_masking = False
+    accepts_mask = False
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
                  batch_input_shape=None, activity_regularizer=None, **kwargs):
@@ -151,6 +155,10 @@ class Layer:
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask this layer's output carries: the input's if it supports masking, else None."""
+        return mask if self.supports_masking else None
 
     def check_input(self, x):
         """Raise Keras's incompatible-input error before any kernel runs."""

@@ -130,8 +130,9 @@ class Sequential(Trainer):
 
     # ---- running -----------------------------------------------------------------------------
     def forward(self, x, training=False):
+        mask = None
         for layer in self._layers:
-            x = layer.forward(x, training=training)
+            x, mask = call_layer(layer, x, training, mask)
         return x
 
     def backward(self, dy):
@@ -237,6 +238,18 @@ class Sequential(Trainer):
 
     def __repr__(self):
         return f"<Sequential name={self.name}, built={self.built}>"
+
+
+def call_layer(layer, x, training, mask):
+    """One layer's forward pass; the mask goes to layers that take one, as Keras passes it.
+
+    Returns (output, the output's mask).
+    """
+    if mask is not None and layer.accepts_mask:
+        y = layer.forward(x, training=training, mask=mask)
+    else:
+        y = layer.forward(x, training=training)
+    return y, layer.compute_mask(x, mask)
 
 
 def serialize_layer(layer, build=True):

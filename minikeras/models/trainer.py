@@ -104,9 +104,11 @@ class Trainer:
 
     def _forward_with_penalties(self, x, training):
         """Forward pass plus the regularization penalties Keras adds to the loss."""
-        penalty, outputs = 0.0, []
+        from .sequential import call_layer
+
+        penalty, outputs, mask = 0.0, [], None
         for layer in self.layers:
-            x = layer.forward(x, training=training)
+            x, mask = call_layer(layer, x, training, mask)
             outputs.append(x)
             penalty += layer.regularization_loss() if layer.trainable and self.trainable else 0.0
             if layer.activity_regularizer is not None:  # Keras 3 divides by the batch size

@@ -1,0 +1,3 @@
+"""Recurrent layers' time loops (filled in by the recurrent-layers work)."""
+
+__all__ = []
