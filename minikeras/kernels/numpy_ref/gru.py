@@ -1,0 +1,3 @@
+"""GRU time loops (filled in by the recurrent-layers work)."""
+
+__all__ = []
