@@ -213,6 +213,14 @@ class OrthogonalRegularizer(Regularizer):
 
 
 # ---- lookup and serialization ---------------------------------------------------------------
+def WeightRegularizer(l1=0.0, l2=0.0):  # noqa: N802 (a Keras 1 class name)
+    """Keras 1's `WeightRegularizer(l1, l2)`: the same as `L1L2(l1, l2)` (warns)."""
+    from .legacy import warn_renamed
+
+    warn_renamed("regularizers.WeightRegularizer(l1, l2)", "regularizers.L1L2(l1, l2)")
+    return L1L2(l1=l1, l2=l2)
+
+
 ALL_OBJECTS = (Regularizer, L1, L2, L1L2, OrthogonalRegularizer)
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
 ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in ALL_OBJECTS})

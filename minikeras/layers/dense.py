@@ -14,13 +14,18 @@ class creates the weights and keeps what backward needs.
 
 import numbers
 
-from .. import activations, constraints, initializers, kernels, regularizers
+from .. import activations, constraints, initializers, kernels, legacy, regularizers
 from .base import Layer
 
 
 class Dense(Layer):
     min_ndim = 2
 
+    @legacy.renamed_kwargs({"output_dim": "units", "init": "kernel_initializer",
+                            "W_regularizer": "kernel_regularizer",
+                            "b_regularizer": "bias_regularizer",
+                            "W_constraint": "kernel_constraint", "b_constraint": "bias_constraint",
+                            "bias": "use_bias"})
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,

@@ -13,7 +13,7 @@ One training step (`train_step`):
 import numpy as np
 
 from .. import callbacks as callbacks_module
-from .. import losses, optimizers
+from .. import legacy, losses, optimizers
 from .. import metrics as metrics_module
 from ..callbacks.callback_list import pythonify_logs
 from ..utils import data
@@ -129,6 +129,7 @@ class Trainer:
             metric.update_state(y, y_pred, sample_weight=sample_weight if weighted else None)
 
     # ---- fit -------------------------------------------------------------------------------------
+    @legacy.renamed_kwargs({"nb_epoch": "epochs"})
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
@@ -234,6 +235,21 @@ class Trainer:
 
     def predict_on_batch(self, x):
         return self.forward(self._prepare_x(x), training=False)
+
+    # ---- Keras 2 methods that Keras 3 removed (see legacy.py) ----------------------------
+    def predict_classes(self, x, batch_size=32, verbose=0):
+        """Keras 2's class prediction: argmax over several outputs, > 0.5 for a single unit."""
+        legacy.warn_renamed("model.predict_classes(x)",
+                            "np.argmax(model.predict(x), axis=-1) (or > 0.5 for one sigmoid unit)")
+        proba = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if proba.shape[-1] > 1:
+            return proba.argmax(axis=-1)
+        return (proba > 0.5).astype("int32")
+
+    def predict_proba(self, x, batch_size=32, verbose=0):
+        """Keras 2's `predict_proba`: the model's outputs, as `predict` returns them."""
+        legacy.warn_renamed("model.predict_proba(x)", "model.predict(x)")
+        return self.predict(x, batch_size=batch_size, verbose=verbose)
 
     # ---- checks, once, before any kernel runs ------------------------------------------------
     def _assert_compiled(self, method):
