@@ -11,6 +11,12 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# In CI, Hypothesis draws the same examples every run, so a result can be reproduced.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 from minikeras import config  # noqa: E402
 

@@ -21,6 +21,15 @@ class Activation(Layer):
         x, y = self._cache
         return activations.backward(self.activation, dy, x, y)
 
+    @property
+    def logits(self):
+        """The activation's input from the last forward pass."""
+        return self._cache[0]
+
+    def backward_from_logits(self, dz):
+        """Backward from dLoss/d(input) directly (crossentropy-from-logits path)."""
+        return dz
+
     def get_config(self):
         config = super().get_config()
         config["activation"] = activations.serialize(self.activation)

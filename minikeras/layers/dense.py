@@ -74,8 +74,19 @@ class Dense(Layer):
 
     def backward(self, dy):
         x2, z, y, lead_shape = self._cache
-        dy = dy.reshape(-1, self.units)
-        dz = activations.backward(self.activation, dy, z, y)
+        dz = activations.backward(self.activation, dy.reshape(-1, self.units), z, y)
+        return self.backward_from_logits(dz)
+
+    @property
+    def logits(self):
+        """z = x @ kernel + bias from the last forward pass (the activation's input)."""
+        x2, z, y, lead_shape = self._cache
+        return z.reshape(*lead_shape, self.units)
+
+    def backward_from_logits(self, dz):
+        """Backward from dLoss/dz, skipping the activation (crossentropy-from-logits path)."""
+        x2, z, y, lead_shape = self._cache
+        dz = dz.reshape(-1, self.units)
         dx, dkernel, dbias = kernels.dense_backward(dz, x2, self.kernel.value)
         self.kernel.grad = dkernel
         if self.use_bias:

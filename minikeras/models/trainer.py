@@ -10,10 +10,12 @@ One training step (`train_step`):
 `fit` = epochs -> batches -> train_step -> callbacks; the progress bar is a callback.
 """
 
+import copy
+
 import numpy as np
 
+from .. import activations, legacy, losses, optimizers
 from .. import callbacks as callbacks_module
-from .. import legacy, losses, optimizers
 from .. import metrics as metrics_module
 from ..callbacks.callback_list import pythonify_logs
 from ..utils import data
@@ -88,9 +90,7 @@ class Trainer:
 
     # ---- one step ------------------------------------------------------------------------------
     def train_step(self, x, y, sample_weight=None):
-        y_pred, penalty, outputs = self._forward_with_penalties(x, training=True)
-        loss, dy = self.loss.value_and_grad(y, y_pred, sample_weight)
-        self._backward_with_penalties(dy, outputs)
+        loss, penalty, y_pred, _ = self.compute_gradients(x, y, sample_weight)
         variables = self.trainable_weights
         # with loss_scale_factor, Keras scales the loss and the optimizer unscales the grads
         grads = [self.optimizer.scale_loss(v.grad) for v in variables]
@@ -99,7 +99,11 @@ class Trainer:
 
     def test_step(self, x, y, sample_weight=None):
         y_pred, penalty, _ = self._forward_with_penalties(x, training=False)
-        loss = self.loss(y, y_pred, sample_weight)
+        logits_loss = self._logits_loss()
+        if logits_loss is None:
+            loss = self.loss(y, y_pred, sample_weight)
+        else:
+            loss = logits_loss(y, self.layers[-1].logits, sample_weight)
         self._update_metrics(loss + penalty, x.shape[0], y, y_pred, sample_weight)
 
     def _forward_with_penalties(self, x, training):
@@ -115,13 +119,58 @@ class Trainer:
                 penalty += float(layer.activity_regularizer(x)) / x.shape[0]
         return x, penalty, outputs
 
-    def _backward_with_penalties(self, dy, outputs):
-        for layer, y in zip(reversed(self.layers), reversed(outputs), strict=True):
-            if layer.activity_regularizer is not None:
-                dy = dy + layer.activity_regularizer.gradient(y).astype(dy.dtype) / y.shape[0]
-            dy = layer.backward(dy)
+    def compute_gradients(self, x, y, sample_weight=None):
+        """Forward (training=True), loss, and backward: fills every weight's `grad`.
+
+        Returns (loss, penalty, y_pred, dinputs): the data loss, the regularization penalty,
+        the prediction, and dLoss/d(input) of each layer, first layer first (parity/ compares
+        these with Keras's). Changes no weight.
+        """
+        y_pred, penalty, outputs = self._forward_with_penalties(x, training=True)
+        logits_loss = self._logits_loss()
+        last = self.layers[-1]
+        if logits_loss is None:
+            loss, dy = self.loss.value_and_grad(y, y_pred, sample_weight)
+        else:  # start backward at the logits, as Keras on TensorFlow differentiates
+            loss, dz = logits_loss.value_and_grad(y, last.logits, sample_weight)
+        dinputs = []
+        for layer, out in zip(reversed(self.layers), reversed(outputs), strict=True):
+            activity = None
+            if layer.activity_regularizer is not None:  # d(penalty)/d(output), Keras's / batch
+                activity = layer.activity_regularizer.gradient(out).astype(out.dtype) / len(out)
+            if layer is last and logits_loss is not None:
+                if activity is not None:  # through the activation, onto the logits
+                    dz = dz + activations.backward(layer.activation, activity, layer.logits, out)
+                dy = layer.backward_from_logits(dz)
+            else:
+                dy = layer.backward(dy if activity is None else dy + activity)
             layer.add_regularizer_grads()
-        return dy
+            dinputs.append(dy)
+        return loss, penalty, y_pred, dinputs[::-1]
+
+    def _logits_loss(self):
+        """The from_logits twin of the loss when Keras on TensorFlow would use it, else None.
+
+        Keras's TensorFlow backend computes binary (categorical) crossentropy from the logits
+        whenever the model's output comes straight from a sigmoid (softmax): the loss is then
+        log-sum-exp based and its gradient w.r.t. the logits is exactly (p - y) / batch, with no
+        clipping at 1e-7. minikeras does the same (here and in evaluate), so float32 training
+        matches Keras on TensorFlow and saturated outputs keep their gradient. Keras's JAX and
+        NumPy backends use the clipped-probability formula; the two agree except where
+        p < 1e-7 or p > 1 - 1e-7.
+        """
+        last = self.layers[-1]
+        fn, kwargs = getattr(self.loss, "fn", None), getattr(self.loss, "_fn_kwargs", {})
+        head = {losses.binary_crossentropy: activations.sigmoid,
+                losses.categorical_crossentropy: activations.softmax,
+                losses.sparse_categorical_crossentropy: activations.softmax}.get(fn)
+        if (head is None or kwargs.get("from_logits") or kwargs.get("axis", -1) != -1
+                or getattr(last, "activation", None) is not head
+                or not hasattr(last, "backward_from_logits")):
+            return None
+        twin = copy.copy(self.loss)
+        twin._fn_kwargs = {**kwargs, "from_logits": True}
+        return twin
 
     def _update_metrics(self, loss, batch_size, y, y_pred, sample_weight):
         self._loss_tracker.update_state(loss, sample_weight=batch_size)
