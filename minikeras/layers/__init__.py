@@ -1,12 +1,23 @@
 """Layers, at the names `keras.layers` uses."""
 
 from .activation import Activation
+from .alpha_dropout import AlphaDropout
 from .base import Layer
 from .dense import Dense
+from .dropout import Dropout
 from .flatten import Flatten
+from .gaussian_dropout import GaussianDropout
+from .gaussian_noise import GaussianNoise
 from .input_layer import Input, InputLayer, KerasTensor
+from .masking import Masking
+from .permute import Permute
+from .repeat_vector import RepeatVector
+from .reshape import Reshape
+from .spatial_dropout import SpatialDropout1D
 
-__all__ = ["Activation", "Dense", "Flatten", "Input", "InputLayer", "KerasTensor", "Layer"]
+__all__ = ["Activation", "AlphaDropout", "Dense", "Dropout", "Flatten", "GaussianDropout",
+           "GaussianNoise", "Input", "InputLayer", "KerasTensor", "Layer", "Masking", "Permute",
+           "RepeatVector", "Reshape", "SpatialDropout1D"]
 
 
 def deserialize(spec):

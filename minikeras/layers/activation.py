@@ -8,6 +8,7 @@ from .base import Layer
 
 
 class Activation(Layer):
+    supports_masking = True
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)

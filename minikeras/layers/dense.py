@@ -20,6 +20,7 @@ from .base import Layer
 
 class Dense(Layer):
     min_ndim = 2
+    supports_masking = True  # a mask passes through, as in Keras 3
 
     @legacy.renamed_kwargs({"output_dim": "units", "init": "kernel_initializer",
                             "W_regularizer": "kernel_regularizer",

@@ -143,8 +143,8 @@ def test_unknown_activation_suggests_a_name():
 
 
 def test_unknown_keyword_is_a_type_error():
-    with pytest.raises(TypeError, match="init"):
-        Dense(2, init="uniform")
+    with pytest.raises(TypeError, match="kernel_init"):
+        Dense(2, kernel_init="uniform")
 
 
 def test_regularizer_and_constraint_are_applied(rng):
