@@ -29,7 +29,7 @@ class Trainer:
         self.stop_training = False
         self.history = None
         self._loss_tracker = None
-        self._metrics = []
+        self._metrics, self._metric_names = [], []
 
     # ---- compile -----------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -62,6 +62,7 @@ class Trainer:
                 metrics_module.get(spec, loss=self.loss, y_true_shape=y_shape, y_pred_shape=shape)
                 for spec in self._metric_specs
             ]
+            self._metric_names = metrics_module.log_names(self._metrics, self._weighted)
 
     @property
     def metrics(self):
@@ -76,15 +77,18 @@ class Trainer:
             return []
         if self._metrics is None:
             return ["loss"] + [_spec_name(s) for s in self._metric_specs]
-        return [m.name for m in self.metrics]
+        return ["loss"] + self._metric_names
 
     def reset_metrics(self):
         for metric in self.metrics:
             metric.reset_state()
 
     def _logs(self):
-        """Keras's order: compiled metrics first, then the loss."""
-        logs = {m.name: float(m.result()) for m in self._metrics}
+        """Keras's order: compiled metrics first, then the loss. Repeated names are numbered
+        as Keras's CompileMetrics does (`metrics.log_names`); per-class or per-threshold
+        results (F1Score(average=None), Precision(thresholds=[...])) stay arrays, as in Keras."""
+        logs = {name: _log_value(m.result())
+                for name, m in zip(self._metric_names, self._metrics, strict=True)}
         logs["loss"] = float(self._loss_tracker.result())
         return logs
 
@@ -332,8 +336,12 @@ class Trainer:
         return x, y, sample_weight
 
     def _flatten_in_order(self, logs):
-        values = [logs["loss"]] + [logs[m.name] for m in self._metrics]
+        values = [logs["loss"]] + [logs[name] for name in self._metric_names]
         return values[0] if len(values) == 1 else values
+
+
+def _log_value(value):
+    return float(value) if np.ndim(value) == 0 else np.asarray(value)
 
 
 def _spec_name(spec):
