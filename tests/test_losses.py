@@ -168,35 +168,6 @@ def test_clipped_probabilities_have_zero_gradient():
         assert np.all(grad[[0, 1], [2, 1]] != 0)
 
 
-def _twin_args(name, rng, rows, k, dtype, strided):
-    big = rng.uniform(0.0, 1.0, (rows, 2 * k)).astype(dtype)
-    big[0, 0] = 0.0 if k > 1 else 0.5  # one clipped entry (a row of zeros has no distribution)
-    y_pred = big[:, ::2] if strided else np.ascontiguousarray(big[:, :k])
-    y_true = rng.uniform(0, 1, (rows, k)).astype(dtype)
-    if name.startswith("sparse"):
-        return [rng.integers(0, k, rows), y_pred]
-    return [y_true, y_pred]
-
-
-@settings(max_examples=40, deadline=None)
-@given(rows=st.integers(1, 9), k=st.integers(1, 6), strided=st.booleans(),
-       dtype=st.sampled_from(["float32", "float64"]), from_logits=st.booleans(),
-       seed=st.integers(0, 2**16))
-def test_numba_twins_equal_numpy(rows, k, strided, dtype, from_logits, seed):
-    rng = np.random.default_rng(seed)
-    tol = 1e-6 if dtype == "float32" else 1e-13
-    for name in LOSS_KERNELS:
-        args = _twin_args(name, rng, rows, k, dtype, strided)
-        if "crossentropy" in name:
-            args += [1e-7, from_logits]
-            if from_logits:
-                args[1] = (args[1] * 8 - 4).astype(dtype)
-        pairs = zip(NUMPY[name](*args), NUMBA[name](*args), ("loss", "grad"), strict=True)
-        for ref, fast, what in pairs:
-            assert ref.dtype == fast.dtype == np.dtype(dtype), f"{name} {what} dtype"
-            assert_close(fast, ref, tol, f"{name} {what} (numba vs numpy)")
-
-
 @settings(max_examples=15, deadline=None)
 @given(batch=st.sampled_from([1, 2, 3, 5, 9]), classes=st.integers(2, 7),
        from_logits=st.booleans(), seed=st.integers(0, 2**16))

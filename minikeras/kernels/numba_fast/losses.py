@@ -13,7 +13,21 @@ __all__ = [
     "sparse_categorical_crossentropy_value_and_grad",
     "mean_squared_error_value_and_grad",
     "mean_absolute_error_value_and_grad",
+    "mean_absolute_percentage_error_value_and_grad",
+    "mean_squared_logarithmic_error_value_and_grad",
+    "huber_value_and_grad",
+    "log_cosh_value_and_grad",
+    "cosine_similarity_value_and_grad",
+    "hinge_value_and_grad",
+    "squared_hinge_value_and_grad",
+    "categorical_hinge_value_and_grad",
+    "kl_divergence_value_and_grad",
+    "poisson_value_and_grad",
+    "binary_focal_crossentropy_value_and_grad",
+    "categorical_focal_crossentropy_value_and_grad",
 ]
+
+LOG2_FLOAT32 = float(np.float32(np.log(2.0)))  # as numpy_ref/losses.py: Keras's float32 log(2)
 
 
 @njit(cache=True, error_model="numpy")
@@ -146,4 +160,299 @@ def mean_absolute_error_value_and_grad(y_true, y_pred):
             total += abs(diff)
             grad[r, j] = -np.sign(diff) / kk
         loss[r] = total / kk
+    return loss, grad
+
+
+@njit(cache=True, error_model="numpy")
+def mean_absolute_percentage_error_value_and_grad(y_true, y_pred, epsilon):
+    dt = y_pred.dtype.type
+    rows, k = y_pred.shape
+    kk, eps, hundred = dt(k), dt(epsilon), dt(100)
+    loss = np.zeros(rows, dtype=y_pred.dtype)
+    grad = np.empty((rows, k), dtype=y_pred.dtype)
+    for r in range(rows):
+        total = dt(0)
+        for j in range(k):
+            d = max(abs(y_true[r, j]), eps)
+            ratio = (y_true[r, j] - y_pred[r, j]) / d
+            total += abs(ratio)
+            grad[r, j] = -hundred * np.sign(ratio) / d / kk
+        loss[r] = hundred * (total / kk)
+    return loss, grad
+
+
+@njit(cache=True, error_model="numpy")
+def mean_squared_logarithmic_error_value_and_grad(y_true, y_pred, epsilon):
+    dt = y_pred.dtype.type
+    rows, k = y_pred.shape
+    kk, eps, one, two = dt(k), dt(epsilon), dt(1), dt(2)
+    loss = np.zeros(rows, dtype=y_pred.dtype)
+    grad = np.empty((rows, k), dtype=y_pred.dtype)
+    for r in range(rows):
+        total = dt(0)
+        for j in range(k):
+            pm = max(y_pred[r, j], eps)
+            diff = np.log(pm + one) - np.log(max(y_true[r, j], eps) + one)
+            total += diff * diff
+            grad[r, j] = two * diff / (pm + one) / kk if y_pred[r, j] >= eps else dt(0)
+        loss[r] = total / kk
+    return loss, grad
+
+
+@njit(cache=True, error_model="numpy")
+def huber_value_and_grad(y_true, y_pred, delta):
+    dt = y_pred.dtype.type
+    rows, k = y_pred.shape
+    kk, d, half = dt(k), dt(delta), dt(0.5)
+    loss = np.zeros(rows, dtype=y_pred.dtype)
+    grad = np.empty((rows, k), dtype=y_pred.dtype)
+    for r in range(rows):
+        total = dt(0)
+        for j in range(k):
+            error = y_pred[r, j] - y_true[r, j]
+            if abs(error) <= d:
+                total += half * error * error
+                grad[r, j] = error / kk
+            else:
+                total += d * abs(error) - half * (d * d)
+                grad[r, j] = d * np.sign(error) / kk
+        loss[r] = total / kk
+    return loss, grad
+
+
+@njit(cache=True, error_model="numpy")
+def log_cosh_value_and_grad(y_true, y_pred):
+    dt = y_pred.dtype.type
+    rows, k = y_pred.shape
+    kk, zero, one, two, log2 = dt(k), dt(0), dt(1), dt(2), dt(LOG2_FLOAT32)
+    loss = np.zeros(rows, dtype=y_pred.dtype)
+    grad = np.empty((rows, k), dtype=y_pred.dtype)
+    for r in range(rows):
+        total = zero
+        for j in range(k):
+            x = y_pred[r, j] - y_true[r, j]
+            y = x * -two
+            e = np.exp(-abs(y))
+            total += x + (max(y, zero) + np.log1p(e)) - log2
+            sigmoid = one / (one + e) if y >= zero else e / (one + e)
+            grad[r, j] = (one - two * sigmoid) / kk
+        loss[r] = total / kk
+    return loss, grad
+
+
+@njit(cache=True, error_model="numpy")
+def cosine_similarity_value_and_grad(y_true, y_pred, epsilon):
+    dt = y_pred.dtype.type
+    rows, k = y_pred.shape
+    zero, one, cap = dt(0), dt(1), dt(1.0 / epsilon)
+    loss = np.zeros(rows, dtype=y_pred.dtype)
+    grad = np.empty((rows, k), dtype=y_pred.dtype)
+    for r in range(rows):
+        sst, ssp = zero, zero
+        for j in range(k):
+            sst += y_true[r, j] * y_true[r, j]
+            ssp += y_pred[r, j] * y_pred[r, j]
+        rt = min(one / np.sqrt(sst), cap)
+        rsqrt = one / np.sqrt(ssp)
+        rp = min(rsqrt, cap)
+        total, dot = zero, zero
+        for j in range(k):
+            tn = y_true[r, j] * rt
+            total -= tn * (y_pred[r, j] * rp)
+            dot += tn * y_pred[r, j]
+        for j in range(k):
+            through = rp * rp * rp * y_pred[r, j] * dot if rsqrt <= cap else zero
+            grad[r, j] = -(y_true[r, j] * rt) * rp + through
+        loss[r] = total
+    return loss, grad
+
+
+@njit(cache=True, error_model="numpy")
+def hinge_value_and_grad(y_true, y_pred):
+    dt = y_pred.dtype.type
+    rows, k = y_pred.shape
+    kk, zero, one = dt(k), dt(0), dt(1)
+    loss = np.zeros(rows, dtype=y_pred.dtype)
+    grad = np.empty((rows, k), dtype=y_pred.dtype)
+    for r in range(rows):
+        total = zero
+        for j in range(k):
+            margin = one - y_true[r, j] * y_pred[r, j]
+            total += max(margin, zero)
+            grad[r, j] = -y_true[r, j] / kk if margin >= zero else zero
+        loss[r] = total / kk
+    return loss, grad
+
+
+@njit(cache=True, error_model="numpy")
+def squared_hinge_value_and_grad(y_true, y_pred):
+    dt = y_pred.dtype.type
+    rows, k = y_pred.shape
+    kk, zero, one, two = dt(k), dt(0), dt(1), dt(2)
+    loss = np.zeros(rows, dtype=y_pred.dtype)
+    grad = np.empty((rows, k), dtype=y_pred.dtype)
+    for r in range(rows):
+        total = zero
+        for j in range(k):
+            hinge = max(one - y_true[r, j] * y_pred[r, j], zero)
+            total += hinge * hinge
+            grad[r, j] = -two * y_true[r, j] * hinge / kk
+        loss[r] = total / kk
+    return loss, grad
+
+
+@njit(cache=True, error_model="numpy")
+def categorical_hinge_value_and_grad(y_true, y_pred):
+    dt = y_pred.dtype.type
+    rows, k = y_pred.shape
+    zero, one = dt(0), dt(1)
+    loss = np.zeros(rows, dtype=y_pred.dtype)
+    grad = np.empty((rows, k), dtype=y_pred.dtype)
+    for r in range(rows):
+        pos = zero
+        neg = (one - y_true[r, 0]) * y_pred[r, 0]
+        for j in range(k):
+            pos += y_true[r, j] * y_pred[r, j]
+            neg = max(neg, (one - y_true[r, j]) * y_pred[r, j])
+        count = zero
+        for j in range(k):
+            if (one - y_true[r, j]) * y_pred[r, j] == neg:
+                count += one
+        margin = neg - pos + one
+        loss[r] = max(margin, zero)
+        for j in range(k):
+            if margin >= zero:
+                tie = (one - y_true[r, j]) * y_pred[r, j] == neg
+                grad[r, j] = ((one - y_true[r, j]) / count if tie else zero) - y_true[r, j]
+            else:
+                grad[r, j] = zero
+    return loss, grad
+
+
+@njit(cache=True, error_model="numpy")
+def kl_divergence_value_and_grad(y_true, y_pred, epsilon):
+    dt = y_pred.dtype.type
+    rows, k = y_pred.shape
+    zero, one, eps = dt(0), dt(1), dt(epsilon)
+    loss = np.zeros(rows, dtype=y_pred.dtype)
+    grad = np.empty((rows, k), dtype=y_pred.dtype)
+    for r in range(rows):
+        total = zero
+        for j in range(k):
+            tc = min(max(y_true[r, j], eps), one)
+            x = y_pred[r, j]
+            pc = min(max(x, eps), one)
+            total += tc * np.log(tc / pc)
+            grad[r, j] = -tc / pc if (x >= eps and x <= one) else zero
+        loss[r] = total
+    return loss, grad
+
+
+@njit(cache=True, error_model="numpy")
+def poisson_value_and_grad(y_true, y_pred, epsilon):
+    dt = y_pred.dtype.type
+    rows, k = y_pred.shape
+    kk, one, eps = dt(k), dt(1), dt(epsilon)
+    loss = np.zeros(rows, dtype=y_pred.dtype)
+    grad = np.empty((rows, k), dtype=y_pred.dtype)
+    for r in range(rows):
+        total = dt(0)
+        for j in range(k):
+            shifted = y_pred[r, j] + eps
+            total += y_pred[r, j] - y_true[r, j] * np.log(shifted)
+            grad[r, j] = (one - y_true[r, j] / shifted) / kk
+        loss[r] = total / kk
+    return loss, grad
+
+
+@njit(cache=True, error_model="numpy")
+def _power_and_slope(x, gamma, one):
+    """x ** gamma and gamma * x ** (gamma - 1), the slope 0 when gamma == 0 (see numpy_ref)."""
+    if gamma == 0:
+        return one, x * 0
+    return x**gamma, gamma * x ** (gamma - one)
+
+
+@njit(cache=True, error_model="numpy")
+def binary_focal_crossentropy_value_and_grad(y_true, y_pred, apply_class_balancing, alpha,
+                                             gamma, epsilon, from_logits):
+    dt = y_pred.dtype.type
+    rows, k = y_pred.shape
+    kk, zero, one, two = dt(k), dt(0), dt(1), dt(2)
+    low, high, a, g = dt(epsilon), dt(1.0 - epsilon), dt(alpha), dt(gamma)
+    loss = np.zeros(rows, dtype=y_pred.dtype)
+    grad = np.empty((rows, k), dtype=y_pred.dtype)
+    for r in range(rows):
+        total = zero
+        for j in range(k):
+            t, x = y_true[r, j], y_pred[r, j]
+            if from_logits:
+                e = np.exp(-abs(x))
+                p = one / (one + e) if x >= zero else e / (one + e)
+                bce = max(x, zero) - x * t + np.log1p(e)
+                dbce = p - t
+                dp = p * (one - p)
+            else:
+                p = x
+                pc = min(max(x, low), high)
+                bce = -(t * np.log(pc) + (one - t) * np.log(one - pc))
+                inside = x >= low and x <= high
+                dbce = (one - t) / (one - pc) - t / pc if inside else zero
+                dp = one
+            p_t = t * p + (one - t) * (one - p)
+            focal, slope = _power_and_slope(one - p_t, g, one)
+            w = t * a + (one - t) * (one - a) if apply_class_balancing else one
+            total += w * focal * bce
+            grad[r, j] = w * (-(two * t - one) * slope * dp * bce + focal * dbce) / kk
+        loss[r] = total / kk
+    return loss, grad
+
+
+@njit(cache=True, error_model="numpy")
+def categorical_focal_crossentropy_value_and_grad(y_true, y_pred, alpha, gamma, epsilon,
+                                                  from_logits):
+    dt = y_pred.dtype.type
+    rows, k = y_pred.shape
+    zero, one = dt(0), dt(1)
+    low, high, g = dt(epsilon), dt(1.0 - epsilon), dt(gamma)
+    loss = np.zeros(rows, dtype=y_pred.dtype)
+    grad = np.empty((rows, k), dtype=y_pred.dtype)
+    p = np.empty(k, dtype=y_pred.dtype)
+    for r in range(rows):
+        if from_logits:
+            m = y_pred[r, 0]
+            for j in range(1, k):
+                m = max(m, y_pred[r, j])
+            sumexp = zero
+            for j in range(k):
+                p[j] = np.exp(y_pred[r, j] - m)
+                sumexp += p[j]
+            for j in range(k):
+                p[j] = p[j] / sumexp
+        else:
+            for j in range(k):
+                p[j] = y_pred[r, j]
+        s = zero
+        for j in range(k):
+            s += p[j]
+        total, dot = zero, zero
+        for j in range(k):
+            q = p[j] / s
+            qc = min(max(q, low), high)
+            cce = -y_true[r, j] * np.log(qc)
+            modulating, slope = _power_and_slope(one - qc, g, one)
+            total += modulating * alpha[r, j] * cce
+            dq = zero
+            if q >= low and q <= high:
+                dq = alpha[r, j] * (-slope * cce - modulating * y_true[r, j] / qc)
+            grad[r, j] = dq
+            dot += dq * q
+        dot_p = zero
+        for j in range(k):
+            grad[r, j] = (grad[r, j] - dot) / s
+            dot_p += grad[r, j] * p[j]
+        if from_logits:
+            for j in range(k):
+                grad[r, j] = p[j] * (grad[r, j] - dot_p)
+        loss[r] = total
     return loss, grad
