@@ -1,4 +1,5 @@
-"""Optimizers, as `keras.optimizers`: SGD, Adam, RMSprop, schedules; get/serialize/deserialize.
+"""Optimizers, as `keras.optimizers`: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam,
+Lion, Ftrl, the learning-rate schedules; get/serialize/deserialize.
 
     optimizer = optimizers.get("adam")          # or Adam(learning_rate=1e-3), or a dict
     optimizer.apply_gradients(zip(grads, variables))
@@ -6,15 +7,23 @@
 
 from ..utils.serialization import deserialize_object, serialize_object
 from . import schedules
+from .adadelta import Adadelta
+from .adagrad import Adagrad
 from .adam import Adam
+from .adamax import Adamax
+from .adamw import AdamW
 from .base import Optimizer
+from .ftrl import Ftrl
+from .lion import Lion
+from .nadam import Nadam
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "schedules", "get", "serialize",
-           "deserialize"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
+           "Nadam", "Lion", "Ftrl", "schedules", "get", "serialize", "deserialize"]
 
-ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in (SGD, Adam, RMSprop)}
+ALL_OBJECTS = (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl)
+ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
 
 
 def serialize(optimizer):

@@ -25,60 +25,10 @@ from .. import config
 from ..utils.naming import auto_name, to_snake_case
 from ..variable import Variable
 from . import schedules
+from .clipping import clip_by_global_norm, clip_by_norm, keras_cast
+from .validation import check_arg, check_common_args, reject_unknown_kwargs
 
-
-def keras_cast(value, dtype):
-    """Keras's `ops.cast(value, dtype)` on TensorFlow: a Python float becomes a float32 tensor
-    first, so a float64 variable sees it rounded to float32 (0.9 -> 0.8999999761581421)."""
-    return np.dtype(dtype).type(np.float32(value) if type(value) is float else value)
-
-
-def check_arg(name, value, expected, ok, integer=False, none=False):
-    """Raise ValueError naming the argument, its value and what was expected, unless ok(value).
-
-    value must be a real number (an integer if `integer`; None allowed if `none`), not a bool.
-    """
-    if value is None and none:
-        return
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind) or not ok(value):
-        raise ValueError(f"Argument `{name}` must be {expected}. Received: {name}={value!r}")
-
-
-def reject_unknown_kwargs(kwargs):
-    """Keras 2's `lr=` and `decay=` get a pointer to `learning_rate`; anything else is unknown."""
-    if "lr" in kwargs:
-        raise ValueError("Argument `lr` is the Keras 2 name of `learning_rate`: use "
-                         f"learning_rate={kwargs['lr']!r} instead.")
-    if "decay" in kwargs:
-        raise ValueError("Argument `decay` (Keras 2's per-step learning-rate decay) is not "
-                         "supported: pass a schedule as `learning_rate` instead, e.g. "
-                         "learning_rate=optimizers.schedules.ExponentialDecay(...). "
-                         f"Received: decay={kwargs['decay']!r}")
-    if kwargs:
-        raise ValueError(f"Argument(s) not recognized: {kwargs}")
-
-
-def clip_by_norm(grad, clipnorm):
-    """Scale one gradient so its L2 norm is at most clipnorm (TF's `tf.clip_by_norm`).
-
-    grad = (grad * clipnorm) / max(||grad||_2, clipnorm)
-    """
-    t = grad.dtype.type
-    l2norm = np.sqrt(np.sum(grad * grad))
-    return (grad * t(clipnorm)) / np.maximum(l2norm, t(clipnorm))
-
-
-def clip_by_global_norm(grads, clipnorm):
-    """Scale all gradients together so their joint L2 norm is at most clipnorm.
-
-    norm = sqrt(sum_i sum(g_i^2));  scale = clipnorm * min(1 / norm, 1 / clipnorm)
-    scale += norm - norm   (NaN when norm is inf or NaN, as Keras);  g_i = g_i * scale
-    """
-    norm = np.sqrt(np.sum(np.stack([np.sum(g * g) for g in grads])))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = clipnorm * np.minimum(1.0 / norm, 1.0 / clipnorm) + (norm - norm)
-    return [g * scale for g in grads]
+__all__ = ["Optimizer", "keras_cast", "check_arg", "clip_by_norm", "clip_by_global_norm"]
 
 
 class Optimizer:
@@ -89,21 +39,9 @@ class Optimizer:
                  ema_overwrite_frequency=None, loss_scale_factor=None,
                  gradient_accumulation_steps=None, name=None, **kwargs):
         reject_unknown_kwargs(kwargs)
-        for arg, value in [("weight_decay", weight_decay), ("clipnorm", clipnorm),
-                           ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm)]:
-            check_arg(arg, value, "None or a float >= 0", lambda x: x >= 0, none=True)
-        if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
-            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be "
-                             f"set. Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
-                             f"global_clipnorm={global_clipnorm}")
-        check_arg("loss_scale_factor", loss_scale_factor, "None or a float > 0",
-                  lambda x: x > 0, none=True)
-        check_arg("gradient_accumulation_steps", gradient_accumulation_steps,
-                  "None or an integer >= 2", lambda x: x >= 2, integer=True, none=True)
-        if use_ema:
-            check_arg("ema_momentum", ema_momentum, "a float in [0, 1]", lambda x: 0 <= x <= 1)
-            check_arg("ema_overwrite_frequency", ema_overwrite_frequency,
-                      "None or an integer >= 1", lambda x: x >= 1, integer=True, none=True)
+        check_common_args(weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema,
+                          ema_momentum, ema_overwrite_frequency, loss_scale_factor,
+                          gradient_accumulation_steps)
         self.name = name if name is not None else auto_name(to_snake_case(type(self).__name__))
         self.weight_decay, self.use_ema = weight_decay, use_ema
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
@@ -179,9 +117,15 @@ class Optimizer:
         self.built = True
 
     def add_variable(self, shape, initializer="zeros", dtype=None, name=None):
-        """A non-trainable optimizer Variable ("zeros" or "ones"), tracked in `variables`."""
-        fill = {"zeros": np.zeros, "ones": np.ones}[initializer]
-        variable = Variable(fill(tuple(shape), dtype=dtype or config.floatx()), trainable=False,
+        """A non-trainable optimizer Variable, tracked in `variables`.
+
+        initializer: a number c (Keras's `Constant(c)`: a Python float is rounded to float32
+        first, as Keras's TensorFlow backend casts it), or any initializer name or callable.
+        """
+        dtype = np.dtype(dtype or config.floatx())
+        if isinstance(initializer, numbers.Real) and not isinstance(initializer, bool):
+            initializer = np.full(tuple(shape), keras_cast(initializer, dtype), dtype=dtype)
+        variable = Variable(initializer, shape=tuple(shape), dtype=dtype, trainable=False,
                             name=name, path=f"{self.name}/{name}")
         self._variables.append(variable)
         return variable
@@ -193,12 +137,20 @@ class Optimizer:
                                  reference_variable.dtype, name)
 
     def add_optimizer_variables(self, trainable_variables, name, initializer="zeros"):
-        """One slot per variable per name, interleaved per variable as Keras creates them."""
+        """One slot per variable per name, interleaved per variable as Keras creates them.
+
+        initializer: one for all names, or a list with one per name (as Keras's Ftrl passes).
+        """
         names = [name] if isinstance(name, str) else list(name)
+        inits = list(initializer) if isinstance(initializer, (list, tuple)) else [
+            initializer] * len(names)
+        if len(inits) != len(names):
+            raise ValueError(f"Got {len(names)} slot names but {len(inits)} initializers: "
+                             f"name={name!r}, initializer={initializer!r}")
         slots = tuple([] for _ in names)
         for variable in trainable_variables:
             for i, slot_name in enumerate(names):
-                slots[i].append(self.add_variable_from_reference(variable, slot_name, initializer))
+                slots[i].append(self.add_variable_from_reference(variable, slot_name, inits[i]))
         return slots[0] if isinstance(name, str) else slots
 
     def _get_variable_index(self, variable):
@@ -275,6 +227,10 @@ class Optimizer:
                     wd, lr = (keras_cast(x, variable.dtype) for x in (self.weight_decay,
                                                                        learning_rate))
                     variable.value -= variable.value * wd * lr
+        self._backend_update_step(grads, variables, learning_rate)
+
+    def _backend_update_step(self, grads, variables, learning_rate):
+        """update_step for each pair; a subclass with per-step state (Nadam) extends it."""
         for grad, variable in zip(grads, variables, strict=True):
             self.update_step(grad, variable, learning_rate)
 
