@@ -19,6 +19,7 @@ from . import (  # noqa: F401
     models,
     optimizers,
     regularizers,
+    saving,
     utils,
 )
 from .layers import Input, InputLayer, Layer

@@ -11,10 +11,11 @@ from .. import layers as layers_module
 from ..layers.base import Layer, dtype_policy_config, to_numeric_array
 from ..layers.input_layer import InputLayer, KerasTensor
 from ..utils.naming import auto_name
+from .saving import SavingMixin
 from .trainer import Trainer
 
 
-class Sequential(Trainer):
+class Sequential(SavingMixin, Trainer):
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__()
         self.name = name or auto_name("sequential")
@@ -96,9 +97,11 @@ class Sequential(Trainer):
         if self.input_layer is None:
             self.input_layer = InputLayer(batch_shape=shape)
         for layer in self._layers:
-            layer.path = f"{self.name}/{layer.name}"
-            for variable in layer.weights:
-                variable.path = f"{layer.path}/{variable.name}"
+            old, layer.path = layer.path, f"{self.name}/{layer.name}"
+            for variable in layer.weights:  # keep nested segments (lstm_cell/, forward_gru/)
+                tail = (variable.path[len(old) + 1:] if variable.path.startswith(old + "/")
+                        else variable.name)
+                variable.path = f"{layer.path}/{tail}"
             layer.build_from_shape(shape)
             shape = layer.compute_output_shape(shape)
         self.built = bool(self._layers)
