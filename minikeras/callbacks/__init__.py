@@ -49,22 +49,40 @@ The model must have: `stop_training` (read after each batch and epoch), `history
 `get_weights()` / `set_weights(weights)` (EarlyStopping's restore_best_weights), and, for
 EarlyStopping(mode="auto") on a metric other than loss, `metrics` whose items (or their
 `.metrics` lists) have a `name` and a `_direction` of "up" or "down" as Keras metrics do.
+The training callbacks also use: `model.optimizer.learning_rate` (read with float(), set to a
+float: ReduceLROnPlateau, LearningRateScheduler, which also write logs["learning_rate"] at epoch
+end so `history` records it), `model.save(path, overwrite=True)` and
+`model.save_weights(path, overwrite=True)` (ModelCheckpoint), and `model.built`,
+`model.save_weights`, `model.load_weights` plus `fit` reading `model._initial_epoch` after
+`on_train_begin` (BackupAndRestore, to resume at the saved epoch).
 """
 
+from .backup_and_restore import BackupAndRestore
 from .callback import Callback
 from .callback_list import CallbackList
+from .csv_logger import CSVLogger
 from .early_stopping import EarlyStopping
 from .history import History
 from .lambda_callback import LambdaCallback
+from .learning_rate_scheduler import LearningRateScheduler
+from .model_checkpoint import ModelCheckpoint
 from .monitor_callback import MonitorCallback
 from .progbar_logger import ProgbarLogger
+from .reduce_lr_on_plateau import ReduceLROnPlateau
+from .terminate_on_nan import TerminateOnNaN
 
 __all__ = [
+    "BackupAndRestore",
+    "CSVLogger",
     "Callback",
     "CallbackList",
     "EarlyStopping",
     "History",
     "LambdaCallback",
+    "LearningRateScheduler",
+    "ModelCheckpoint",
     "MonitorCallback",
     "ProgbarLogger",
+    "ReduceLROnPlateau",
+    "TerminateOnNaN",
 ]
