@@ -9,15 +9,18 @@ from .flatten import Flatten
 from .gaussian_dropout import GaussianDropout
 from .gaussian_noise import GaussianNoise
 from .input_layer import Input, InputLayer, KerasTensor
+from .lambda_layer import Lambda
 from .masking import Masking
 from .permute import Permute
 from .repeat_vector import RepeatVector
 from .reshape import Reshape
+from .rnn import GRU, LSTM, Bidirectional, SimpleRNN, TimeDistributed
 from .spatial_dropout import SpatialDropout1D
 
-__all__ = ["Activation", "AlphaDropout", "Dense", "Dropout", "Flatten", "GaussianDropout",
-           "GaussianNoise", "Input", "InputLayer", "KerasTensor", "Layer", "Masking", "Permute",
-           "RepeatVector", "Reshape", "SpatialDropout1D"]
+__all__ = ["Activation", "AlphaDropout", "Bidirectional", "Dense", "Dropout", "Flatten", "GRU",
+           "GaussianDropout", "GaussianNoise", "Input", "InputLayer", "KerasTensor", "LSTM",
+           "Lambda", "Layer", "Masking", "Permute", "RepeatVector", "Reshape", "SimpleRNN",
+           "SpatialDropout1D", "TimeDistributed"]
 
 
 def deserialize(spec):

@@ -1,0 +1,95 @@
+"""What every recurrent cell shares outside its time loop: argument checks, the dropout
+masks, and the input projection done for all time steps before the loop (one matmul)."""
+
+import numbers
+
+import numpy as np
+
+from ... import kernels
+
+# Activations the fused time loops know, by the codes kernels/numpy_ref/rnn.py documents.
+ACTIVATION_CODES = {"linear": 0, "tanh": 1, "sigmoid": 2, "relu": 3, "hard_sigmoid": 4}
+
+
+def activation_code(fn, argname):
+    """The kernel code for an activation function; ValueError for one the loops lack."""
+    name = getattr(fn, "__name__", None)
+    if name not in ACTIVATION_CODES:
+        raise ValueError(f"`{argname}` must be one of {sorted(ACTIVATION_CODES)} in minikeras's "
+                         f"recurrent layers (their time loops are compiled); received "
+                         f"{argname}={name or fn!r}.")
+    return ACTIVATION_CODES[name]
+
+
+def check_units(units):
+    if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units <= 0:
+        raise ValueError("Received an invalid value for argument `units`, expected a positive "
+                         f"integer, got {units!r}.")
+    return int(units)
+
+
+def check_rate(rate, argname):
+    """Keras clips dropout rates into [0, 1]; a non-number is an error."""
+    if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
+        raise TypeError(f"`{argname}` must be a float in [0, 1]; received {argname}={rate!r}.")
+    return min(1.0, max(0.0, float(rate)))
+
+
+def dropout_masks(rng, count, shape, rate, dtype):
+    """`count` inverted-dropout masks: 1/(1 - rate) where kept (probability 1 - rate), else 0.
+
+    Returns (count, *shape).
+    """
+    keep = np.asarray(rng.random(size=(count, *shape))) >= rate
+    return (keep / (1.0 - rate)).astype(dtype)
+
+
+def recurrent_kernel(layer):
+    """The layer's recurrent kernel in C order: the loops walk its rows (Keras's orthogonal
+    initializer hands back a transposed, Fortran-ordered array)."""
+    return np.ascontiguousarray(layer.recurrent_kernel.value)
+
+
+def input_projection(x, kernel, bias, input_masks):
+    """All time steps' input terms in one matmul per mask: xz = (x * m_g) @ kernel_g + bias_g.
+
+    With one mask, every gate sees the same dropped-out input (one BLAS call); with one mask
+    per gate (Keras's LSTM with recurrent_dropout, GRU), gate g's columns use mask g.
+    Shapes: x (batch, T, features), kernel (features, G*u), bias (G*u,) or None,
+    input_masks (n, batch, features) with n = 1 or G; returns xz (batch, T, G*u).
+    """
+    batch, steps, features = x.shape
+    n = input_masks.shape[0]
+    width = kernel.shape[1] // n
+    parts = []
+    for g in range(n):
+        xm = (x * input_masks[g][:, None, :]).reshape(batch * steps, features)
+        cols = slice(g * width, (g + 1) * width)
+        parts.append(kernels.dense_forward(xm, np.ascontiguousarray(kernel[:, cols]),
+                                           None if bias is None else bias[cols]))
+    xz = parts[0] if n == 1 else np.concatenate(parts, axis=1)
+    return xz.reshape(batch, steps, kernel.shape[1])
+
+
+def input_projection_backward(dxz, x, kernel, input_masks):
+    """Backward of `input_projection`.
+
+        dkernel_g = (x * m_g).T @ dxz_g     dbias = sum over batch and time of dxz
+        dx        = sum_g (dxz_g @ kernel_g.T) * m_g
+    Shapes as `input_projection`; returns dx (batch, T, features), dkernel, dbias (G*u,).
+    """
+    batch, steps, features = x.shape
+    n = input_masks.shape[0]
+    width = kernel.shape[1] // n
+    dx = np.zeros_like(x)
+    dkernel = np.zeros_like(kernel)
+    dbias = np.zeros(kernel.shape[1], kernel.dtype)
+    for g in range(n):
+        mask = input_masks[g][:, None, :]
+        xm = (x * mask).reshape(batch * steps, features)
+        cols = slice(g * width, (g + 1) * width)
+        dz = np.ascontiguousarray(dxz[:, :, cols].reshape(batch * steps, width))
+        dxm, dkernel[:, cols], dbias[cols] = kernels.dense_backward(
+            dz, xm, np.ascontiguousarray(kernel[:, cols]))
+        dx += dxm.reshape(batch, steps, features) * mask
+    return dx, dkernel, dbias

@@ -1,0 +1,191 @@
+"""SimpleRNN/LSTM time loops: numba == NumPy twins, and backward == finite differences.
+
+Both checked over odd shapes, batch 1, non-contiguous inputs, masks with skipped steps,
+recurrent-dropout masks, every activation code and both zero_output_for_mask settings.
+"""
+
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+from helpers import F64, FD, assert_close, numeric_grad
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from minikeras.kernels.numba_fast import rnn as fast
+from minikeras.kernels.numpy_ref import rnn as ref
+
+CODES = [0, 1, 2, 3, 4]  # linear, tanh, sigmoid, relu, hard_sigmoid
+# numba rounds once per fused expression, NumPy once per operation; float32 states that can
+# grow without bound (LSTM gates that are linear or relu, a linear SimpleRNN) compound that
+# difference step after step (measured up to 1.4e-4), so those run in float64 only.
+UNBOUNDED_GATES = (0, 3)
+TWIN_TOL = {np.float32: 1e-5, np.float64: F64}
+
+
+@contextmanager
+def strategy(name):
+    """Force the numba twin's fused loops ("fused") or its BLAS-per-step loops ("blas")."""
+    old, fast.STRATEGY = fast.STRATEGY, name
+    try:
+        yield
+    finally:
+        fast.STRATEGY = old
+
+
+def _case(rng, batch, steps, units, gates, dtype, transposed, masked, dropped):
+    """Random loop inputs; `transposed` makes xz a non-contiguous view."""
+    shape = (batch, steps, gates * units)
+    if transposed:
+        xz = rng.normal(size=shape[::-1]).astype(dtype).transpose(2, 1, 0)
+    else:
+        xz = rng.normal(size=shape).astype(dtype)
+    kernel = (rng.normal(size=(units, gates * units)) * 0.5).astype(dtype)
+    states = [rng.normal(size=(batch, units)).astype(dtype) for _ in range(2)]
+    mask = np.ones((batch, steps), dtype)
+    if masked:
+        mask = (rng.random((batch, steps)) > 0.35).astype(dtype)
+    rmask = np.ones((gates, batch, units), dtype)
+    if dropped:
+        rmask = ((rng.random((gates, batch, units)) > 0.3) / 0.7).astype(dtype)
+    dout = rng.normal(size=(batch, steps, units)).astype(dtype)
+    dlast = [rng.normal(size=(batch, units)).astype(dtype) for _ in range(2)]
+    return xz, kernel, states, mask, rmask, dout, dlast
+
+
+def _run_lstm(module, case, act, rec_act, zero):
+    xz, kernel, (h0, c0), mask, rmask, dout, (dh, dc) = case
+    outputs, h, c, *cache = module.lstm_forward(xz, kernel, h0, c0, mask, rmask, act, rec_act,
+                                                zero)
+    grads = module.lstm_backward(dout, dh, dc, kernel, mask, rmask, *cache, act, rec_act, zero)
+    return (outputs, h, c, *cache, *grads)
+
+
+def _run_simple(module, case, act, zero):
+    xz, kernel, (h0, _), mask, rmask, dout, (dh, _) = case
+    outputs, h, *cache = module.simple_rnn_forward(xz, kernel, h0, mask, rmask, act, zero)
+    grads = module.simple_rnn_backward(dout, dh, kernel, mask, rmask, *cache, act, zero)
+    return (outputs, h, *cache, *grads)
+
+
+LSTM_NAMES = ["outputs", "h", "c", "hprev", "cprev", "gates", "cnew", "dxz",
+              "drecurrent_kernel", "dh0", "dc0"]
+SIMPLE_NAMES = ["outputs", "h", "hprev", "hnew", "dxz", "drecurrent_kernel", "dh0"]
+
+
+@settings(max_examples=50, deadline=None)
+@given(batch=st.integers(1, 4), steps=st.integers(1, 6), units=st.integers(1, 5),
+       dtype=st.sampled_from([np.float32, np.float64]), transposed=st.booleans(),
+       masked=st.booleans(), dropped=st.booleans(), zero=st.booleans(),
+       act=st.sampled_from(CODES), rec_act=st.sampled_from(CODES), seed=st.integers(0, 99),
+       path=st.sampled_from(["fused", "blas"]))
+def test_lstm_twins_agree(batch, steps, units, dtype, transposed, masked, dropped, zero, act,
+                          rec_act, seed, path):
+    assume(dtype == np.float64 or rec_act not in UNBOUNDED_GATES)
+    case = _case(np.random.default_rng(seed), batch, steps, units, 4, dtype, transposed, masked,
+                 dropped)
+    with strategy(path):
+        mine = _run_lstm(fast, case, act, rec_act, zero)
+    theirs = _run_lstm(ref, case, act, rec_act, zero)
+    for name, a, b in zip(LSTM_NAMES, mine, theirs, strict=True):
+        assert a.dtype == np.dtype(dtype), name
+        assert_close(a, b, TWIN_TOL[dtype], f"lstm {name}")
+
+
+@settings(max_examples=50, deadline=None)
+@given(batch=st.integers(1, 4), steps=st.integers(1, 6), units=st.integers(1, 5),
+       dtype=st.sampled_from([np.float32, np.float64]), transposed=st.booleans(),
+       masked=st.booleans(), dropped=st.booleans(), zero=st.booleans(),
+       act=st.sampled_from(CODES), seed=st.integers(0, 99),
+       path=st.sampled_from(["fused", "blas"]))
+def test_simple_rnn_twins_agree(batch, steps, units, dtype, transposed, masked, dropped, zero,
+                                act, seed, path):
+    assume(dtype == np.float64 or act != 0)
+    case = _case(np.random.default_rng(seed), batch, steps, units, 1, dtype, transposed, masked,
+                 dropped)
+    with strategy(path):
+        mine = _run_simple(fast, case, act, zero)
+    theirs = _run_simple(ref, case, act, zero)
+    for name, a, b in zip(SIMPLE_NAMES, mine, theirs, strict=True):
+        assert a.dtype == np.dtype(dtype), name
+        assert_close(a, b, TWIN_TOL[dtype], f"simple_rnn {name}")
+
+
+# ---- backward == finite differences (float64, both paths) ---------------------------------
+# Smooth activations only: relu / hard_sigmoid kinks make central differences unreliable.
+PATHS = [(ref, "fused"), (fast, "fused"), (fast, "blas")]
+PATH_IDS = ["numpy", "numba-fused", "numba-blas"]
+
+
+@pytest.mark.parametrize("module,path", PATHS, ids=PATH_IDS)
+@pytest.mark.parametrize("masked,zero,dropped,act,rec_act", [
+    (False, False, False, 1, 2), (True, False, True, 1, 2), (True, True, False, 0, 1),
+    (True, False, False, 2, 1)])
+def test_lstm_backward_matches_finite_differences(module, path, masked, zero, dropped, act,
+                                                  rec_act):
+    rng = np.random.default_rng(7)
+    case = _case(rng, 3, 5, 2, 4, np.float64, False, masked, dropped)
+    xz, kernel, (h0, c0), mask, rmask, dout, (dh, dc) = case
+    if masked:
+        mask[0, 0] = 0  # a skipped first step (its output is the zeros before the sequence)
+
+    def loss():
+        outputs, h, c, *_ = module.lstm_forward(xz, kernel, h0, c0, mask, rmask, act, rec_act,
+                                                zero)
+        return float(np.sum(outputs * dout) + np.sum(h * dh) + np.sum(c * dc))
+
+    with strategy(path):
+        _, _, _, *cache = module.lstm_forward(xz, kernel, h0, c0, mask, rmask, act, rec_act,
+                                              zero)
+        dxz, dkernel, dh0, dc0 = module.lstm_backward(dout, dh, dc, kernel, mask, rmask, *cache,
+                                                      act, rec_act, zero)
+        assert_close(dxz, numeric_grad(loss, xz), FD, "lstm dxz")
+        assert_close(dkernel, numeric_grad(loss, kernel), FD, "lstm drecurrent_kernel")
+        assert_close(dh0, numeric_grad(loss, h0), FD, "lstm dh0")
+        assert_close(dc0, numeric_grad(loss, c0), FD, "lstm dc0")
+
+
+@pytest.mark.parametrize("module,path", PATHS, ids=PATH_IDS)
+@pytest.mark.parametrize("masked,zero,dropped,act", [
+    (False, False, False, 1), (True, False, True, 1), (True, True, False, 2),
+    (True, False, False, 0)])
+def test_simple_rnn_backward_matches_finite_differences(module, path, masked, zero, dropped,
+                                                        act):
+    rng = np.random.default_rng(11)
+    case = _case(rng, 3, 5, 3, 1, np.float64, False, masked, dropped)
+    xz, kernel, (h0, _), mask, rmask, dout, (dh, _) = case
+    if masked:
+        mask[0, 0] = 0
+
+    def loss():
+        outputs, h, *_ = module.simple_rnn_forward(xz, kernel, h0, mask, rmask, act, zero)
+        return float(np.sum(outputs * dout) + np.sum(h * dh))
+
+    with strategy(path):
+        _, _, *cache = module.simple_rnn_forward(xz, kernel, h0, mask, rmask, act, zero)
+        dxz, dkernel, dh0 = module.simple_rnn_backward(dout, dh, kernel, mask, rmask, *cache,
+                                                       act, zero)
+        assert_close(dxz, numeric_grad(loss, xz), FD, "simple_rnn dxz")
+        assert_close(dkernel, numeric_grad(loss, kernel), FD, "simple_rnn drecurrent_kernel")
+        assert_close(dh0, numeric_grad(loss, h0), FD, "simple_rnn dh0")
+
+
+def test_masked_steps_keep_states_and_outputs():
+    """A fully skipped row: the states stay h0, c0; outputs are 0 (nothing before step 0)."""
+    rng = np.random.default_rng(3)
+    for module, path in PATHS:
+        xz, kernel, (h0, c0), mask, rmask, _, _ = _case(rng, 2, 4, 3, 4, np.float64, False,
+                                                        False, False)
+        mask[1] = 0
+        with strategy(path):
+            outputs, h, c, *_ = module.lstm_forward(xz, kernel, h0, c0, mask, rmask, 1, 2, False)
+        assert np.array_equal(h[1], h0[1]) and np.array_equal(c[1], c0[1])
+        assert not outputs[1].any()
+        assert np.array_equal(outputs[0, -1], h[0])
+
+
+def test_the_size_rule_picks_each_loop():
+    kernel = np.zeros((4, 16))  # 4 units, LSTM
+    assert fast._strategy(1, kernel) == "fused"  # the airline tutorial
+    assert fast._strategy(8, np.zeros((32, 128))) == "blas"
+    assert fast._strategy(64, np.zeros((128, 512))) == "numpy"

@@ -1,0 +1,358 @@
+"""GRU: Keras's goldens, parity with Keras on copied weights (forward, gradients of every
+weight, the input and the initial state; 20 training steps), float64 finite differences
+(layer and kernels), numba == NumPy twins, config, weights, and bad input."""
+
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+from helpers import F32_TRAJECTORY, F64, FD, assert_close, numeric_grad, use_dtype
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from rnn_parity import assert_finite_differences, assert_parity
+
+from minikeras import Sequential, initializers
+from minikeras.kernels.numba_fast import gru as fast
+from minikeras.kernels.numpy_ref import gru as ref
+from minikeras.layers.dense import Dense
+from minikeras.layers.rnn.gru import GRU
+
+keras = pytest.importorskip("keras")
+tf = pytest.importorskip("tensorflow")
+
+CONSTANTS = dict(kernel_initializer=initializers.Constant(0.01),
+                 recurrent_initializer=initializers.Constant(0.02),
+                 bias_initializer=initializers.Constant(0.03))
+
+
+def _rows(values, width):
+    """Keras's goldens repeat each sample's value across the units."""
+    return np.repeat(np.asarray(values)[:, None], width, axis=1)
+
+
+# ---- Keras's goldens: keras/src/layers/rnn/gru_test.py -----------------------------------
+@pytest.mark.parametrize("kwargs,expected", [
+    ({}, [0.5217289, 0.6371659, 0.39384964]),                             # test_correctness
+    ({"go_backwards": True}, [0.24406259, 0.611516, 0.3928808]),
+    ({"unroll": True}, [0.5217289, 0.6371659, 0.39384964]),
+    ({"reset_after": False}, [0.51447755, 0.6426879, 0.40208298]),
+    ({"use_bias": False}, [0.49988455, 0.64701194, 0.4103359]),
+])
+def test_keras_golden_correctness(kwargs, expected):
+    sequence = np.arange(72).reshape((3, 6, 4)).astype("float32")
+    output = GRU(3, **CONSTANTS, **kwargs)(sequence)
+    assert_close(output, _rows(expected, 3), 1e-5, str(kwargs))
+
+
+def test_keras_golden_statefulness():
+    sequence = np.arange(24).reshape((2, 3, 4)).astype("float32")
+    expected = _rows([0.29542392, 0.5885018], 4)
+    layer = GRU(4, stateful=True, **CONSTANTS)
+    layer(sequence)
+    assert_close(layer(sequence), expected, 1e-5, "second stateful call")
+    layer.reset_state()
+    layer(sequence)
+    assert_close(layer(sequence), expected, 1e-5, "after reset_state")
+
+
+def test_keras_golden_initial_and_return_state():
+    sequence = np.arange(24).reshape((2, 4, 3)).astype("float32")
+    state = np.arange(4).reshape((2, 2)).astype("float32")
+    forward = [[0.23774096, 0.33508456], [0.83659905, 1.0227708]]
+    backward = [[0.13486053, 0.23261218], [0.78257304, 0.9691353]]
+    assert_close(GRU(2, **CONSTANTS)(sequence, initial_state=state), forward, 1e-5, "fwd")
+    assert_close(GRU(2, go_backwards=True, **CONSTANTS)(sequence, initial_state=state),
+                 backward, 1e-5, "go_backwards")
+    output, final = GRU(2, return_state=True, **CONSTANTS)(sequence, initial_state=state)
+    assert_close(output, forward, 1e-5, "return_state output")
+    assert_close(final, forward, 1e-5, "return_state state")
+
+
+def test_keras_golden_masking():
+    sequence = np.arange(24).reshape((2, 4, 3)).astype("float32")
+    mask = np.array([[True, True, False, True], [True, False, False, True]])
+    out = GRU(2, unroll=True, **CONSTANTS)(sequence, mask=mask)
+    assert_close(out, _rows([0.19393763, 0.30818558], 2), 1e-5, "last output")
+    row0 = [0.03606692, 0.09497581, 0.09497581, 0.19393763]
+    row1 = [0.16051409, 0.16051409, 0.16051409, 0.30818558]
+    seq = GRU(2, return_sequences=True, **CONSTANTS)(sequence, mask=mask)
+    assert_close(seq, np.repeat(np.array([row0, row1])[..., None], 2, axis=2), 1e-5, "seq")
+    row0[2], row1[1:3] = 0.0, [0.0, 0.0]
+    zero = GRU(2, return_sequences=True, zero_output_for_mask=True, **CONSTANTS)(sequence,
+                                                                               mask=mask)
+    assert_close(zero, np.repeat(np.array([row0, row1])[..., None], 2, axis=2), 1e-5, "zero")
+    out = GRU(2, go_backwards=True, **CONSTANTS)(sequence, mask=mask)
+    assert_close(out, _rows([0.11669192, 0.28380975], 2), 1e-5, "go_backwards mask")
+
+
+def test_keras_golden_legacy_implementation_argument():
+    sequence = np.arange(72).reshape((3, 6, 4)).astype("float32")
+    config = GRU(3, **CONSTANTS).get_config()
+    config["implementation"] = 0
+    assert_close(GRU.from_config(config)(sequence),
+                 _rows([0.5217289, 0.6371659, 0.39384964], 3), 1e-5, "implementation=0")
+
+
+# ---- parity with Keras on copied weights ------------------------------------------------
+CASES = [
+    ({}, {}),
+    ({"reset_after": False, "return_sequences": True}, {}),
+    ({"go_backwards": True, "return_sequences": True}, {}),
+    ({"use_bias": False}, {}),
+    ({"use_bias": False, "reset_after": False}, {}),
+    ({"activation": "relu", "recurrent_activation": "hard_sigmoid"}, {}),
+    ({"activation": "sigmoid", "recurrent_activation": "tanh", "return_state": True,
+      "reset_after": False}, {}),
+    ({"return_state": True, "return_sequences": True, "go_backwards": True}, {"initial": True}),
+    ({"return_sequences": True}, {"masked": True}),
+    ({"return_sequences": True, "zero_output_for_mask": True, "reset_after": False},
+     {"masked": True}),
+    ({"go_backwards": True, "return_state": True}, {"masked": True, "initial": True}),
+    ({"dropout": 0.3, "return_sequences": True}, {"dropout_counts": (1, 3, None)}),
+    ({"dropout": 0.3, "recurrent_dropout": 0.4}, {"dropout_counts": (3, 3, 3)}),
+    ({"dropout": 0.3, "recurrent_dropout": 0.4, "reset_after": False},
+     {"dropout_counts": (3, 3, 3)}),
+    ({"recurrent_dropout": 0.5, "go_backwards": True}, {"dropout_counts": (3, 3, 3),
+                                                        "masked": True}),
+]
+WORST = {}  # component -> worst relative error, printed with -s for the report
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("kwargs,options", CASES, ids=[str(c[0]) + str(c[1]) for c in CASES])
+def test_forward_and_gradients_match_keras(kwargs, options, dtype, rng):
+    worst = assert_parity(GRU, keras.layers.GRU, dtype, rng, units=3, **kwargs, **options)
+    WORST[dtype] = max(WORST.get(dtype, 0.0), worst)
+    print(f"GRU parity {dtype} worst so far {WORST[dtype]:.2e}")
+
+
+@pytest.mark.parametrize("shape,dtype", [((1, 1, 1), "float64"), ((1, 7, 2), "float32"),
+                                         ((1, 7, 2), "float64"), ((4, 2, 5), "float32")])
+def test_odd_shapes_match_keras(shape, dtype, rng):
+    assert_parity(GRU, keras.layers.GRU, dtype, rng, shape=shape, units=2,
+                  return_sequences=True)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_stateful_matches_keras(dtype, rng):
+    use_dtype(dtype)
+    mine = GRU(3, stateful=True, return_sequences=True)
+    mine.build_from_shape((2, 4, 3))
+    theirs = keras.layers.GRU(3, stateful=True, return_sequences=True)
+    theirs.build((2, 4, 3))
+    theirs.set_weights(mine.get_weights())
+    tol = 1e-6 if dtype == "float32" else F64
+    for step in range(3):
+        x = rng.normal(size=(2, 4, 3)).astype(dtype)
+        assert_close(mine(x), theirs(x), tol, f"call {step}")
+    mine.reset_state()
+    theirs.reset_state()
+    assert_close(mine(x), theirs(x), tol, "after reset")
+
+
+@pytest.mark.parametrize("dtype,rtol", [("float32", F32_TRAJECTORY), ("float64", F64)])
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_twenty_training_steps_match_keras(dtype, rtol, reset_after, rng):
+    from parity.core import compare_train_steps, to_keras
+
+    use_dtype(dtype)
+    model = Sequential([GRU(5, input_shape=(4, 2), reset_after=reset_after,
+                            recurrent_regularizer="l2", bias_constraint="max_norm"), Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    x = rng.normal(size=(40, 4, 2)).astype(dtype)
+    y = rng.normal(size=(40, 1)).astype(dtype)
+    twin = to_keras(model)
+    twin.run_eagerly = True  # tracing Keras's GRU loop into a graph costs ~10 s
+    result = compare_train_steps(model, x, y, steps=20, batch_size=8, twin=twin)
+    print(f"GRU(reset_after={reset_after}) 20 steps {dtype}: weights {result['weights_rel']:.2e}"
+          f" loss {result['loss_rel']:.2e}")
+    assert result["weights_rel"] <= rtol, result
+    assert result["loss_rel"] <= rtol, result
+
+
+# ---- finite differences (float64) -------------------------------------------------------
+@pytest.mark.parametrize("kwargs,options", [
+    ({}, {}),
+    ({"reset_after": False}, {}),
+    ({"return_sequences": True, "go_backwards": True}, {"masked": True}),
+    ({"return_state": True, "use_bias": False}, {"initial": True}),
+    ({"return_sequences": True, "zero_output_for_mask": True, "activation": "sigmoid",
+      "reset_after": False}, {"masked": True, "initial": True}),
+])
+def test_backward_matches_finite_differences(kwargs, options, rng):
+    assert_finite_differences(GRU, rng, units=2, **kwargs, **options)
+
+
+# ---- the kernel twins: numba == NumPy, and backward == finite differences ----------------
+CODES = [0, 1, 2, 3, 4]  # linear, tanh, sigmoid, relu, hard_sigmoid
+TWIN_TOL = {np.float32: 1e-5, np.float64: F64}
+NAMES = ["outputs", "h", "hprev", "gates", "q", "dxz", "drecurrent_kernel", "drecurrent_bias",
+         "dh0"]
+
+
+@contextmanager
+def strategy(name):
+    old, fast.STRATEGY = fast.STRATEGY, name
+    try:
+        yield
+    finally:
+        fast.STRATEGY = old
+
+
+def _case(rng, batch, steps, units, dtype, transposed=False, masked=False, dropped=False):
+    shape = (batch, steps, 3 * units)
+    xz = (rng.normal(size=shape[::-1]).astype(dtype).transpose(2, 1, 0) if transposed
+          else rng.normal(size=shape).astype(dtype))
+    kernel = (rng.normal(size=(units, 3 * units)) * 0.5).astype(dtype)
+    bias = rng.normal(size=3 * units).astype(dtype)
+    h0 = rng.normal(size=(batch, units)).astype(dtype)
+    mask = np.ones((batch, steps), dtype)
+    if masked:
+        mask = (rng.random((batch, steps)) > 0.35).astype(dtype)
+    rmask = np.ones((3, batch, units), dtype)
+    if dropped:
+        rmask = ((rng.random((3, batch, units)) > 0.3) / 0.7).astype(dtype)
+    dout = rng.normal(size=(batch, steps, units)).astype(dtype)
+    dh = rng.normal(size=(batch, units)).astype(dtype)
+    return xz, kernel, bias, h0, mask, rmask, dout, dh
+
+
+def _run(module, case, act, rec_act, reset_after, zero):
+    xz, kernel, bias, h0, mask, rmask, dout, dh = case
+    outputs, h, *cache = module.gru_forward(xz, kernel, bias, h0, mask, rmask, act, rec_act,
+                                            reset_after, zero)
+    grads = module.gru_backward(dout, dh, kernel, mask, rmask, *cache, act, rec_act,
+                                reset_after, zero)
+    return (outputs, h, *cache, *grads)
+
+
+@settings(max_examples=60, deadline=None)
+@given(batch=st.integers(1, 4), steps=st.integers(1, 6), units=st.integers(1, 5),
+       dtype=st.sampled_from([np.float32, np.float64]), transposed=st.booleans(),
+       masked=st.booleans(), dropped=st.booleans(), zero=st.booleans(),
+       reset_after=st.booleans(), act=st.sampled_from(CODES), rec_act=st.sampled_from(CODES),
+       seed=st.integers(0, 99))
+def test_gru_twins_agree(batch, steps, units, dtype, transposed, masked, dropped, zero,
+                         reset_after, act, rec_act, seed):
+    # float32 states that can grow without bound (linear/relu gates or candidate) compound
+    # the fused loop's single rounding vs NumPy's per-operation rounding: float64 only.
+    assume(dtype == np.float64 or (rec_act not in (0, 3) and act not in (0, 3)))
+    case = _case(np.random.default_rng(seed), batch, steps, units, dtype, transposed, masked,
+                 dropped)
+    with strategy("fused"):
+        mine = _run(fast, case, act, rec_act, reset_after, zero)
+    theirs = _run(ref, case, act, rec_act, reset_after, zero)
+    for name, a, b in zip(NAMES, mine, theirs, strict=True):
+        assert a.dtype == np.dtype(dtype), name
+        assert_close(a, b, TWIN_TOL[dtype], f"gru {name}")
+
+
+def test_size_rule_uses_the_reference_for_large_layers():
+    assert fast._strategy(1, np.zeros((4, 12))) == "fused"
+    assert fast._strategy(64, np.zeros((128, 384))) == "numpy"
+
+
+@pytest.mark.parametrize("module", [ref, fast], ids=["numpy", "numba"])
+@pytest.mark.parametrize("masked,zero,dropped,act,rec_act,reset_after", [
+    (False, False, False, 1, 2, True), (False, False, False, 1, 2, False),
+    (True, False, True, 1, 2, True), (True, True, True, 0, 1, False),
+    (True, False, False, 2, 1, True)])
+def test_gru_kernel_backward_matches_finite_differences(module, masked, zero, dropped, act,
+                                                        rec_act, reset_after):
+    rng = np.random.default_rng(5)
+    xz, kernel, bias, h0, mask, rmask, dout, dh = _case(rng, 3, 5, 2, np.float64, False,
+                                                        masked, dropped)
+    if masked:
+        mask[0, 0] = 0
+
+    def loss():
+        outputs, h, *_ = module.gru_forward(xz, kernel, bias, h0, mask, rmask, act, rec_act,
+                                            reset_after, zero)
+        return float(np.sum(outputs * dout) + np.sum(h * dh))
+
+    with strategy("fused"):
+        _, _, *cache = module.gru_forward(xz, kernel, bias, h0, mask, rmask, act, rec_act,
+                                          reset_after, zero)
+        dxz, dkernel, dbias, dh0 = module.gru_backward(dout, dh, kernel, mask, rmask, *cache,
+                                                       act, rec_act, reset_after, zero)
+        assert_close(dxz, numeric_grad(loss, xz), FD, "gru dxz")
+        assert_close(dkernel, numeric_grad(loss, kernel), FD, "gru drecurrent_kernel")
+        assert_close(dh0, numeric_grad(loss, h0), FD, "gru dh0")
+        if reset_after:
+            assert_close(dbias, numeric_grad(loss, bias), FD, "gru drecurrent_bias")
+
+
+# ---- the Sequential path, config, weights and bad input ---------------------------------
+def test_sequential_fit_predict_and_summary(rng, capsys):
+    model = Sequential([GRU(4, input_shape=(3, 1)), Dense(1)])
+    model.compile(loss="mse", optimizer="adam")
+    x = rng.random((12, 3, 1)).astype("float32")
+    history = model.fit(x, x.sum(axis=1), epochs=2, batch_size=4, verbose=0)
+    assert len(history.history["loss"]) == 2
+    assert model.predict(x, verbose=0).shape == (12, 1)
+    model.summary()
+    # Keras: GRU(4) on 1 feature, reset_after -> 3*4*(1 + 4 + 2) = 84 params
+    assert "84" in capsys.readouterr().out
+
+
+def test_get_config_matches_keras():
+    for kwargs in [dict(units=3), dict(units=2, activation="relu", return_sequences=True,
+                                       dropout=0.2, recurrent_dropout=0.1, seed=3,
+                                       kernel_regularizer="l2", go_backwards=True,
+                                       reset_after=False, stateful=True)]:
+        assert GRU(**kwargs, name="probe").get_config() == \
+            keras.layers.GRU(**kwargs, name="probe").get_config()
+    layer = GRU(3, name="roundtrip", return_state=True, reset_after=False)
+    assert GRU.from_config(layer.get_config()).get_config() == layer.get_config()
+
+
+@pytest.mark.parametrize("reset_after,bias_shape", [(True, (2, 9)), (False, (9,))])
+def test_weights_names_shapes_and_paths(reset_after, bias_shape):
+    layer = GRU(3, reset_after=reset_after)
+    layer.build_from_shape((None, 5, 2))
+    theirs = keras.layers.GRU(3, reset_after=reset_after)
+    theirs.build((None, 5, 2))
+    assert [w.name for w in layer.weights] == [w.name for w in theirs.weights]
+    assert [w.shape for w in layer.weights] == [(2, 9), (3, 9), bias_shape]
+    assert [tuple(w.shape) for w in theirs.weights] == [w.shape for w in layer.weights]
+    assert [w.path for w in layer.weights] == [f"{layer.name}/gru_cell/{n}" for n in
+                                               ("kernel", "recurrent_kernel", "bias")]
+
+
+def test_dropout_mask_counts_follow_keras(rng):
+    x = rng.normal(size=(50, 3, 6)).astype("float32")
+    layer = GRU(3, dropout=0.25, recurrent_dropout=0.5, seed=5)
+    layer(x, training=True)
+    _, _, input_masks, recurrent_masks, *_ = layer._cache
+    assert input_masks.shape == (3, 50, 6) and recurrent_masks.shape == (3, 50, 3)
+    assert set(np.unique(recurrent_masks)) == {0.0, 2.0}
+    only_inputs = GRU(3, dropout=0.25)
+    only_inputs(x, training=True)
+    assert only_inputs._cache[2].shape == (1, 50, 6)  # Keras: one mask for all gates
+    assert not np.any(only_inputs._cache[3] != 1)
+
+
+@pytest.mark.parametrize("bad,match", [
+    (np.ones((4, 3)), r"\(batch, timesteps, features\).*\(4, 3\)"),
+    (np.ones((4, 3, 5)), r"\(batch, timesteps, 2\).*\(4, 3, 5\)"),
+])
+def test_bad_input_shapes_are_clear_errors(bad, match):
+    layer = GRU(2)
+    layer(np.ones((1, 3, 2)))
+    with pytest.raises(ValueError, match=match):
+        layer(bad)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="units"):
+        GRU(0)
+    with pytest.raises(ValueError, match="use_cudnn"):
+        GRU(2, use_cudnn="yes")
+    with pytest.raises(ValueError, match="recurrent_activation.*softmax"):
+        GRU(2, recurrent_activation="softmax")
+    with pytest.raises(TypeError, match="recurrent_dropout"):
+        GRU(2, recurrent_dropout="half")
+    with pytest.raises(ValueError, match="initial_state"):
+        GRU(2)(np.ones((1, 3, 2)), initial_state=[np.zeros((1, 3))])
+    with pytest.raises(TypeError, match="Unrecognized"):
+        GRU(2, reset_afterr=False)
