@@ -27,3 +27,22 @@ def epsilon():
 def set_epsilon(value):
     global _EPSILON
     _EPSILON = float(value)
+
+
+_LOGITS_CROSSENTROPY = True
+
+
+def logits_crossentropy():
+    """Whether fit/evaluate compute crossentropy from the logits after a sigmoid/softmax output.
+
+    True (default) does what Keras on TensorFlow does; False uses the clipped-probability
+    formula of Keras's JAX and NumPy backends (`python -m parity --backend jax` sets it).
+    """
+    return _LOGITS_CROSSENTROPY
+
+
+def set_logits_crossentropy(value):
+    global _LOGITS_CROSSENTROPY
+    if not isinstance(value, bool):
+        raise TypeError(f"`value` must be True or False, got {value!r}.")
+    _LOGITS_CROSSENTROPY = value

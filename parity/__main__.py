@@ -37,7 +37,14 @@ def main(argv=None):
     args = parse(sys.argv[1:] if argv is None else argv)
     os.environ["KERAS_BACKEND"] = args.backend
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if args.backend == "jax":
+        os.environ.setdefault("JAX_ENABLE_X64", "1")  # real float64 on JAX
+    from minikeras import config
     from minikeras.utils.progbar import Progbar
+
+    # Keras's backends disagree on crossentropy after a sigmoid/softmax: TensorFlow uses the
+    # logits, JAX clips probabilities. Compare like with like.
+    config.set_logits_crossentropy(args.backend == "tensorflow")
 
     from . import report, suite
 

@@ -133,13 +133,18 @@ def _jax_gradients(twin, x, y):
     layers = twin.layers
     trainable = [[v.value for v in layer.trainable_weights] for layer in layers]
     frozen = [[v.value for v in layer.non_trainable_weights] for layer in layers]
-    loss_fn = twin.loss if callable(twin.loss) else _keras().losses.get(twin.loss)
+    keras = _keras()
+    loss_fn = twin.loss if callable(twin.loss) else keras.losses.get(twin.loss)
+    if not isinstance(loss_fn, keras.losses.Loss):  # Keras's wrapper: ranks, reduction
+        from keras.src.losses.losses import LossFunctionWrapper
+
+        loss_fn = LossFunctionWrapper(loss_fn)
 
     def total(trainable, probes):
         h = jnp.asarray(x)
         for layer, tv, ntv, probe in zip(layers, trainable, frozen, probes, strict=True):
             h, _ = layer.stateless_call(tv, ntv, h + probe, training=True)
-        return loss_fn(jnp.asarray(y), h)
+        return loss_fn(jnp.asarray(y), h)  # (regularization penalties are not included)
 
     probes, h = [], np.asarray(x)
     for layer in layers:

@@ -47,6 +47,8 @@ def numeric_grad(f, x, h=1e-6):
     """Central finite differences of a scalar function f at float64 array x (x is restored)."""
     x = np.asarray(x)
     assert x.dtype == np.float64, "finite differences need float64"
+    # reshape(-1) below must be a view, or the perturbations would go to a copy
+    assert x.flags.c_contiguous, "numeric_grad needs a C-contiguous array (it perturbs in place)"
     grad = np.zeros_like(x)
     flat = x.reshape(-1)
     gflat = grad.reshape(-1)

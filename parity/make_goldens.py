@@ -1,0 +1,74 @@
+"""Write the committed goldens: what real Keras computes for a few small models, as .npz files.
+
+    python -m parity.make_goldens        # needs Keras + TensorFlow; rewrites parity/goldens/
+
+Each file holds the model's config (JSON), its initial weights, the inputs and labels, and
+Keras's forward outputs, loss, weight gradients and the weights after 20 training steps
+(batches in order). `tests/parity/test_goldens.py` checks minikeras against these files
+without TensorFlow, so the core parity evidence also runs where Keras is not installed.
+"""
+
+import json
+import os
+
+import numpy as np
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "goldens")
+
+# name -> (hidden widths, hidden activation, units, output activation, loss, optimizer, labels)
+MODELS = {
+    "pima_like_adam": ([12, 8], "relu", 1, "sigmoid", "binary_crossentropy", "adam", "binary"),
+    "softmax_rmsprop": ([16], "tanh", 3, "softmax", "categorical_crossentropy", "rmsprop",
+                        "onehot"),
+    "sparse_sgd": ([8, 6], "elu", 4, "softmax", "sparse_categorical_crossentropy", "sgd",
+                   "sparse"),
+    "regression_adam": ([10], "gelu", 2, "linear", "mse", "adam", "regression"),
+}
+STEPS, BATCH = 20, 8
+
+
+def make(name, dtype):
+    import keras
+
+    from . import suite
+    from .core import keras_gradients, to_keras
+
+    hidden, hidden_act, units, act, loss, optimizer, kind = MODELS[name]
+    suite.use_dtype(dtype)
+    model = suite.mlp(6, hidden, units, act, loss, optimizer=optimizer,
+                      hidden_activation=hidden_act, seed=11)
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(STEPS * BATCH // 4, 6)).astype(dtype)
+    y = suite.labels(kind, len(x), units, rng)
+    twin = to_keras(model)
+    initial = [np.asarray(w) for w in twin.get_weights()]
+    outputs = np.asarray(twin.predict(x, verbose=0))
+    loss_value, dweights, dinputs = keras_gradients(twin, x[:BATCH], y[:BATCH])
+    for step in range(STEPS):
+        start = (step * BATCH) % len(x)
+        twin.train_on_batch(x[start:start + BATCH], y[start:start + BATCH])
+    arrays = {"x": x, "y": y, "outputs": outputs, "loss": np.array(loss_value),
+              "config": np.array(json.dumps(model.get_config())),
+              "compile": np.array(json.dumps({"loss": loss, "optimizer": optimizer}))}
+    arrays.update({f"initial_{i}": w for i, w in enumerate(initial)})
+    arrays.update({f"dweight_{i}": g for i, g in enumerate(dweights)})
+    arrays.update({f"dinput_{i}": g for i, g in enumerate(dinputs)})
+    arrays.update({f"trained_{i}": np.asarray(w) for i, w in enumerate(twin.get_weights())})
+    arrays["keras_version"] = np.array(keras.__version__)
+    np.savez_compressed(os.path.join(HERE, f"{name}_{dtype}.npz"), **arrays)
+    suite.use_dtype("float32")
+
+
+def main():
+    os.makedirs(HERE, exist_ok=True)
+    for name in MODELS:
+        for dtype in ("float32", "float64"):
+            make(name, dtype)
+            print(f"wrote {name}_{dtype}.npz")
+
+
+if __name__ == "__main__":
+    main()
