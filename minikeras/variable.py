@@ -27,7 +27,7 @@ class Variable:
             value = initializer(tuple(shape), dtype=dtype.name)
         else:
             value = initializer
-        value = np.array(value, dtype=dtype, copy=True)
+        value = np.array(value, dtype=dtype, copy=True, order="C")  # kernels expect C order
         if shape is not None and value.shape != tuple(shape):
             raise ValueError(
                 f"Initial value for variable {name!r} has shape {value.shape}, "

@@ -40,6 +40,8 @@ def central_differences(loss_of, array, epsilon):
     loss_of: a function of no arguments returning the loss for the current values of `array`
     array: float64, any shape; the result has its shape.
     """
+    if not array.flags.c_contiguous:  # reshape(-1) would copy: perturbations would be lost
+        raise ValueError("central_differences needs a C-contiguous array (it perturbs in place).")
     grad = np.zeros_like(array)
     flat, gflat = array.reshape(-1), grad.reshape(-1)
     for i in range(flat.size):
