@@ -12,6 +12,7 @@ modern spelling, where the old meaning is unambiguous (Keras 3 simply fails on t
 | model.predict_classes(x)          | argmax for several outputs, > 0.5 for one sigmoid unit |
 | model.predict_proba(x)            | model.predict(x)                                      |
 | Adam(lr=..., decay=...)           | learning_rate=..., decay as Keras 2: lr / (1 + decay * t) |
+|                                   | (every optimizer; see optimizers/validation.py)        |
 """
 
 import functools

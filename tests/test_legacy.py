@@ -59,3 +59,22 @@ def test_predict_classes_and_proba_follow_keras2_rules():
 def test_sequential_with_input_shape_on_first_layer():
     model = minikeras.Sequential([Dense(2, input_shape=(5,)), Dense(1)])
     assert model.built and model.input_shape == (None, 5)
+
+
+def test_adam_lr_and_decay_follow_keras2():
+    """Keras 2: lr is learning_rate; decay gives lr / (1 + decay * iterations) at each step."""
+    with pytest.warns(DeprecationWarning, match="learning_rate"):
+        old = minikeras.optimizers.Adam(lr=0.01, decay=0.1)
+    new = minikeras.optimizers.Adam(learning_rate=0.01)
+    var_old = minikeras.Variable(np.ones(3, dtype="float32"))
+    var_new = minikeras.Variable(np.ones(3, dtype="float32"))
+    grads = [np.array([0.5, -1.0, 2.0]) * k for k in (1.0, 0.7, -0.3)]
+    for step, grad in enumerate(grads):
+        new.learning_rate = 0.01 / (1 + 0.1 * step)  # Keras 2's decayed rate at this step
+        old.apply_gradients([(grad, var_old)])
+        new.apply_gradients([(grad, var_new)])
+        # schedules compute in float32, as Keras's do
+        np.testing.assert_allclose(var_old.numpy(), var_new.numpy(), rtol=1e-6)
+    with pytest.warns(DeprecationWarning):
+        assert float(minikeras.optimizers.SGD(lr=0.5).learning_rate) == 0.5
+

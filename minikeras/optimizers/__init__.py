@@ -54,3 +54,4 @@ def get(identifier):
         return deserialize(identifier)
     raise ValueError(f"Could not interpret optimizer identifier: {identifier!r} (expected a "
                      "name such as 'adam', a dict from `serialize`, or an Optimizer instance).")
+

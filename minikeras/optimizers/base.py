@@ -26,7 +26,7 @@ from ..utils.naming import auto_name, to_snake_case
 from ..variable import Variable
 from . import schedules
 from .clipping import clip_by_global_norm, clip_by_norm, keras_cast
-from .validation import check_arg, check_common_args, reject_unknown_kwargs
+from .validation import check_arg, check_common_args, legacy_learning_rate
 
 __all__ = ["Optimizer", "keras_cast", "check_arg", "clip_by_norm", "clip_by_global_norm"]
 
@@ -38,7 +38,7 @@ class Optimizer:
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99,
                  ema_overwrite_frequency=None, loss_scale_factor=None,
                  gradient_accumulation_steps=None, name=None, **kwargs):
-        reject_unknown_kwargs(kwargs)
+        learning_rate = legacy_learning_rate(kwargs, learning_rate)
         check_common_args(weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema,
                           ema_momentum, ema_overwrite_frequency, loss_scale_factor,
                           gradient_accumulation_steps)

@@ -22,18 +22,31 @@ def check_keras_message(name, value, message, ok):
         raise ValueError(message.format(name=name, value=value))
 
 
-def reject_unknown_kwargs(kwargs):
-    """Keras 2's `lr=` and `decay=` get a pointer to `learning_rate`; anything else is unknown."""
+def legacy_learning_rate(kwargs, learning_rate):
+    """Keras 2's `lr=` and `decay=` (old tutorials), accepted with a DeprecationWarning.
+
+    `lr` is `learning_rate`; `decay` is Keras 2's per-step decay
+        lr_t = lr / (1 + decay * iterations)
+    which is exactly `schedules.InverseTimeDecay(lr, decay_steps=1, decay_rate=decay)`.
+    Anything else unknown raises. Returns the learning rate to use.
+    """
+    from ..legacy import warn_renamed
+    from . import schedules
+
     if "lr" in kwargs:
-        raise ValueError("Argument `lr` is the Keras 2 name of `learning_rate`: use "
-                         f"learning_rate={kwargs['lr']!r} instead.")
+        warn_renamed("the optimizer argument `lr`", "`learning_rate`", stacklevel=5)
+        learning_rate = kwargs.pop("lr")
     if "decay" in kwargs:
-        raise ValueError("Argument `decay` (Keras 2's per-step learning-rate decay) is not "
-                         "supported: pass a schedule as `learning_rate` instead, e.g. "
-                         "learning_rate=optimizers.schedules.ExponentialDecay(...). "
-                         f"Received: decay={kwargs['decay']!r}")
+        decay = kwargs.pop("decay")
+        check_arg("decay", decay, "a float >= 0 (Keras 2's per-step decay)", lambda x: x >= 0)
+        warn_renamed("the optimizer argument `decay`", "`learning_rate=optimizers.schedules."
+                     "InverseTimeDecay(lr, decay_steps=1, decay_rate=decay)`", stacklevel=5)
+        if decay:
+            learning_rate = schedules.InverseTimeDecay(learning_rate, decay_steps=1,
+                                                       decay_rate=decay)
     if kwargs:
         raise ValueError(f"Argument(s) not recognized: {kwargs}")
+    return learning_rate
 
 
 def check_common_args(weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema,
