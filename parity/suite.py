@@ -10,6 +10,7 @@ and layers join the suite when they are added to the tables below.
 """
 
 import dataclasses
+import inspect
 import os
 
 import numpy as np
@@ -196,7 +197,11 @@ def cases():
 
     found = {}
     for name in sorted(set(minikeras.activations.ALL_OBJECTS_DICT) & set(dir(keras.activations))):
-        if name not in ("glu", "swish", "hard_swish"):  # glu halves the units; aliases skipped
+        fn = minikeras.activations.get(name)
+        required = [p for p in inspect.signature(fn).parameters.values()
+                    if p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD]
+        # glu halves the units; threshold needs arguments a layer can't pass; aliases skipped
+        if name not in ("glu", "swish", "hard_swish") and len(required) == 1:
             found[f"activation {name}"] = activation_case(name)
     for name in LOSSES:
         if name in minikeras.losses.ALL_OBJECTS_DICT or name in minikeras.losses.FUNCTIONS:

@@ -9,10 +9,12 @@
 not the layer's name: Keras keys by position so that auto-generated names do not matter.
 
 A layer whose variables live in sub-objects (Keras's LSTM keeps them in `cell`) says so with
-`saving_groups()`, a list of (sub-path, group name, variables). Without it: a layer with a
-`cell_name` (minikeras's RNNs, which hold the cell's weights themselves) is saved as Keras
-saves an RNN (`layers/lstm/vars` empty, `layers/lstm/cell/vars` the weights); any other layer
-as one group.
+`saving_groups()`, a list of (sub-path, group name, variables); wrappers build theirs with
+`nested_groups` (Bidirectional: `layers/bidirectional/forward_layer/cell/vars` and
+`backward_layer/...`; TimeDistributed: `layers/time_distributed/layer/vars`). Without it: a
+layer with a `cell_name` (minikeras's RNNs, which hold the cell's weights themselves) is saved
+as Keras saves an RNN (`layers/lstm/vars` empty, `layers/lstm/cell/vars` the weights); any
+other layer as one group.
 """
 
 import os
@@ -37,6 +39,19 @@ def saving_groups(layer):
     if isinstance(getattr(layer, "cell_name", None), str):  # weights on the layer, Keras's
         return [("", layer.name, []), ("cell", layer.cell_name, ordered_variables(layer))]
     return [("", layer.name, ordered_variables(layer))]
+
+
+def nested_groups(wrapper, children):
+    """[(sub-path, group name, variables)] for a wrapper layer, as Keras saves one: an empty
+    group of its own, then each child's groups under the attribute name Keras uses for it.
+
+    children: [(attribute name, layer)], e.g. [("layer", dense)] for TimeDistributed.
+    """
+    groups = [("", wrapper.name, [])]
+    for attribute, child in children:
+        for sub, name, variables in saving_groups(child):
+            groups.append((f"{attribute}/{sub}" if sub else attribute, name, variables))
+    return groups
 
 
 def layer_keys(layers):

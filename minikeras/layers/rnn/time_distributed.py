@@ -139,3 +139,10 @@ class TimeDistributed(Layer):
     def from_config(cls, config):
         config = dict(config)
         return cls(deserialize_nested(config.pop("layer")), **config)
+
+    def saving_groups(self):
+        """Where Keras 3 keeps the weights in `.keras`/`.weights.h5`: an empty group for the
+        wrapper, the wrapped layer's under `layer/vars`."""
+        from ...saving.weights_h5 import nested_groups
+
+        return nested_groups(self, [("layer", self.layer)])
