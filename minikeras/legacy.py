@@ -13,6 +13,7 @@ modern spelling, where the old meaning is unambiguous (Keras 3 simply fails on t
 | model.predict_proba(x)            | model.predict(x)                                      |
 | Adam(lr=..., decay=...)           | learning_rate=..., decay as Keras 2: lr / (1 + decay * t) |
 |                                   | (every optimizer; see optimizers/validation.py)        |
+| optimizers.adam(...), sgd(...)    | optimizers.Adam(...), SGD(...) (optimizers/__init__.py) |
 """
 
 import functools

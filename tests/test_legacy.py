@@ -78,3 +78,15 @@ def test_adam_lr_and_decay_follow_keras2():
     with pytest.warns(DeprecationWarning):
         assert float(minikeras.optimizers.SGD(lr=0.5).learning_rate) == 0.5
 
+
+
+def test_lowercase_optimizer_calls_build_the_class():
+    with pytest.warns(DeprecationWarning, match=r"optimizers\.Adam\(\.\.\.\)"):
+        opt = minikeras.optimizers.adam(lr=0.01)
+    assert isinstance(opt, minikeras.optimizers.Adam)
+    assert float(opt.learning_rate) == pytest.approx(0.01)
+    with pytest.warns(DeprecationWarning, match="RMSprop"):
+        assert isinstance(minikeras.optimizers.rmsprop(), minikeras.optimizers.RMSprop)
+    from minikeras.optimizers.adam import Adam  # the module path still works as a module
+
+    assert Adam is minikeras.optimizers.Adam

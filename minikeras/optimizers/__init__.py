@@ -5,6 +5,9 @@ Lion, Ftrl, the learning-rate schedules; get/serialize/deserialize.
     optimizer.apply_gradients(zip(grads, variables))
 """
 
+import sys
+import types
+
 from ..utils.serialization import deserialize_object, serialize_object
 from . import schedules
 from .adadelta import Adadelta
@@ -55,3 +58,23 @@ def get(identifier):
     raise ValueError(f"Could not interpret optimizer identifier: {identifier!r} (expected a "
                      "name such as 'adam', a dict from `serialize`, or an Optimizer instance).")
 
+
+
+class _LegacyCallableModule(types.ModuleType):
+    """Keras 2 tutorials call `optimizers.adam(lr=...)`; here `optimizers.adam` is the module
+    holding `Adam` (Keras 3's layout). Calling the module builds the class, with a warning."""
+
+    def __call__(self, *args, **kwargs):
+        from ..legacy import warn_renamed
+
+        cls = self._legacy_class
+        short = self.__name__.rsplit(".", 1)[-1]
+        warn_renamed(f"optimizers.{short}(...)", f"optimizers.{cls.__name__}(...)")
+        return cls(*args, **kwargs)
+
+
+for _cls in (SGD, Adam, RMSprop, Adagrad, Adadelta, Adamax, Nadam):
+    _module = sys.modules[_cls.__module__]
+    _module.__class__ = _LegacyCallableModule
+    _module._legacy_class = _cls
+del _cls, _module
