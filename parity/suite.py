@@ -15,7 +15,13 @@ import os
 
 import numpy as np
 
-from .core import compare_forward, compare_gradients, compare_train_steps, to_keras
+from .core import (
+    compare_forward,
+    compare_gradients,
+    compare_layer_outputs,
+    compare_train_steps,
+    to_keras,
+)
 
 TOLERANCE = {"float32": {"forward": 1e-6, "grad": 1e-6, "step": 1e-6, "trajectory": 1e-5},
              "float64": {"forward": 1e-10, "grad": 1e-10, "step": 1e-10, "trajectory": 1e-10}}
@@ -82,9 +88,11 @@ def model_rows(component, model, x, y, dtype, steps=20, batch_size=8):
     tol = TOLERANCE[dtype]
     initial = model.get_weights()
     rows = []
-    forward = compare_forward(model, x)
-    rows.append(Row(component, "forward", "outputs", forward["abs"], forward["rel"],
-                    tol["forward"]))
+    # forward, layer by layer: each layer gets the same input on both sides, so a row
+    # measures that layer alone (errors don't compound across the stack)
+    for name, abs_err, rel_err, _ in compare_layer_outputs(model, x):
+        rows.append(Row(component, "forward", f"output of {name}", abs_err, rel_err,
+                        tol["forward"]))
     for name, abs_err, rel_err in compare_gradients(model, x[:batch_size], y[:batch_size]):
         rows.append(Row(component, "grad", name, abs_err, rel_err, tol["grad"]))
     model.set_weights(initial)
@@ -103,15 +111,18 @@ def model_rows(component, model, x, y, dtype, steps=20, batch_size=8):
 # ---- the cases ---------------------------------------------------------------------------------
 
 def activation_case(name):
+    """One Dense layer with the activation: its forward output and every gradient, alone
+    (stacking two layers would mix in the previous layer's rounding, which e.g. exponential
+    amplifies by |x|)."""
     def case(dtype):
         rng = np.random.default_rng(1)
-        x = rng.normal(size=(16, 5)) * 2
-        model = mlp(5, [6], 3, name, "mse", optimizer="sgd", hidden_activation=name)
+        x = rng.normal(size=(16, 5))
+        model = mlp(5, [], 3, name, "mse", optimizer="sgd")
         y = labels("regression", 16, 3, rng)
         tol = TOLERANCE[dtype]
-        forward = compare_forward(model, x)
-        rows = [Row(f"activation {name}", "forward", "Dense(6) -> Dense(3) outputs",
-                    forward["abs"], forward["rel"], tol["forward"])]
+        rows = [Row(f"activation {name}", "forward", f"Dense(3, {name}) outputs", abs_err,
+                    rel_err, tol["forward"])
+                for _, abs_err, rel_err, _ in compare_layer_outputs(model, x)]
         for detail, abs_err, rel_err in compare_gradients(model, x, y):
             rows.append(Row(f"activation {name}", "grad", detail, abs_err, rel_err, tol["grad"]))
         return rows
@@ -189,6 +200,38 @@ def softmax_case(dtype):
                       dtype, batch_size=16)
 
 
+def dropout_net_case(dtype):
+    """Seed 002's covertype network shape; inference only (training masks are random)."""
+    import minikeras
+
+    rng = np.random.default_rng(5)
+    np.random.seed(5)
+    L = minikeras.layers
+    model = minikeras.Sequential([minikeras.Input((54,)), L.Dense(64, activation="relu"),
+                                  L.Dropout(0.5), L.Dense(32, activation="relu"), L.Dropout(0.5),
+                                  L.Dense(7, activation="softmax")])
+    model.compile(loss="categorical_crossentropy", optimizer="adam")
+    forward = compare_forward(model, rng.normal(size=(64, 54)))
+    return [Row("tutorial Dropout net", "forward", "outputs (inference)", forward["abs"],
+                forward["rel"], TOLERANCE[dtype]["forward"])]
+
+
+def airline_lstm_case(dtype):
+    """The airline tutorial's LSTM(4) -> Dense(1) on its windows of 3 scaled months."""
+    import minikeras
+
+    series = np.loadtxt(os.path.join(DATA, "airline-passengers.csv"), delimiter=",",
+                        skiprows=1, usecols=1)
+    series = (series - series.min()) / (series.max() - series.min())
+    x = np.stack([series[i:i + 3] for i in range(len(series) - 4)])[..., None]
+    y = series[3:len(series) - 1]
+    np.random.seed(7)
+    model = minikeras.Sequential([minikeras.Input((3, 1)), minikeras.layers.LSTM(4),
+                                  minikeras.layers.Dense(1)])
+    model.compile(loss="mean_squared_error", optimizer="adam")
+    return model_rows("tutorial airline LSTM", model, x, y, dtype, batch_size=1)
+
+
 def cases():
     """{name: case}, in the order the report prints them."""
     import keras
@@ -214,6 +257,8 @@ def cases():
     found["tutorial Pima MLP"] = pima_case
     found["tutorial breast-cancer MLP"] = breast_cancer_case
     found["tutorial softmax classifier"] = softmax_case
+    found["tutorial Dropout net"] = dropout_net_case
+    found["tutorial airline LSTM"] = airline_lstm_case
     return found
 
 

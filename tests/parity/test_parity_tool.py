@@ -101,3 +101,27 @@ def test_every_registered_component_has_a_case():
     for loss in ("binary_crossentropy", "categorical_crossentropy", "mean_squared_error"):
         assert f"loss {loss}" in names
     assert isinstance(minikeras.optimizers.get("adam"), minikeras.optimizers.Adam)
+
+
+def test_swapped_lstm_gate_blocks_are_caught():
+    """Keras's gate order is i, f, c, o: exchanging two blocks must not go unnoticed."""
+    suite.use_dtype("float32")
+    model = minikeras.Sequential([minikeras.Input((5, 3)), minikeras.layers.LSTM(4),
+                                  minikeras.layers.Dense(1)])
+    model.compile(loss="mse", optimizer="adam")
+    x = np.random.default_rng(2).normal(size=(6, 5, 3))
+    twin = to_keras(model)
+    kernel = np.asarray(twin.layers[0].cell.kernel)
+    i_block, f_block = kernel[:, :4].copy(), kernel[:, 4:8].copy()
+    kernel[:, :4], kernel[:, 4:8] = f_block, i_block
+    twin.layers[0].cell.kernel.assign(kernel)
+    with pytest.raises(AssertionError, match=r"layer 'lstm\w*' output differs from Keras"):
+        assert_parity(model, x, twin=twin)
+    assert_parity(model, x)  # and the faithful copy passes
+
+
+def test_tutorial_cases_run(capsys):
+    code = cli.main(["-k", "tutorial airline", "-k", "tutorial Dropout", "--dtype", "float32"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "tutorial airline LSTM" in out and "tutorial Dropout net" in out
