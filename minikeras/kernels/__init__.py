@@ -11,7 +11,7 @@ lists its functions in `__all__`; a test holds every pair equal.
 import os
 from importlib import import_module
 
-TOPICS = ("dense", "activations", "losses", "metrics", "optimizers", "rnn", "gru")
+TOPICS = ("dense", "activations", "losses", "metrics", "optimizers", "rnn", "gru", "fused")
 PATHS = {"numpy": "numpy_ref", "numba": "numba_fast"}
 
 KERNELS = os.environ.get("MINIKERAS_KERNELS", "numba").strip().lower() or "numba"

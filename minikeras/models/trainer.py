@@ -8,17 +8,20 @@ One training step (`train_step`):
     optimizer.apply_gradients(zip(grads, weights))
     update the loss tracker and the metrics with y_pred
 `fit` = epochs -> batches -> train_step -> callbacks; the progress bar is a callback.
+A plain Dense stack whose fit needs no batch-level hook runs each epoch in one fused kernel
+call instead, with the same numbers (`fused.py` lists when).
 """
 
 import copy
 
 import numpy as np
 
-from .. import activations, legacy, losses, optimizers
+from .. import activations, config, legacy, losses, optimizers
 from .. import callbacks as callbacks_module
 from .. import metrics as metrics_module
 from ..callbacks.callback_list import pythonify_logs
 from ..utils import data
+from .fused import plan_fused
 
 
 class Trainer:
@@ -28,6 +31,7 @@ class Trainer:
         self.loss = None
         self.stop_training = False
         self.history = None
+        self._initial_epoch = None  # set by BackupAndRestore to resume an interrupted fit
         self._loss_tracker = None
         self._metrics, self._metric_names = [], []
 
@@ -94,7 +98,7 @@ class Trainer:
 
     # ---- one step ------------------------------------------------------------------------------
     def train_step(self, x, y, sample_weight=None):
-        loss, penalty, y_pred, _ = self.compute_gradients(x, y, sample_weight)
+        loss, penalty, y_pred, _ = self.compute_gradients(x, y, sample_weight, input_grads=False)
         variables = self.trainable_weights
         # with loss_scale_factor, Keras scales the loss and the optimizer unscales the grads
         grads = [self.optimizer.scale_loss(v.grad) for v in variables]
@@ -123,12 +127,15 @@ class Trainer:
                 penalty += float(layer.activity_regularizer(x)) / x.shape[0]
         return x, penalty, outputs
 
-    def compute_gradients(self, x, y, sample_weight=None):
+    def compute_gradients(self, x, y, sample_weight=None, input_grads=True):
         """Forward (training=True), loss, and backward: fills every weight's `grad`.
 
         Returns (loss, penalty, y_pred, dinputs): the data loss, the regularization penalty,
         the prediction, and dLoss/d(input) of each layer, first layer first (parity/ compares
-        these with Keras's). Changes no weight.
+        these with Keras's). Changes no weight. With input_grads=False (training), backward
+        stops at the lowest layer that has trainable weights: nothing below it needs a
+        gradient, so e.g. a preprocessing Lambda without a derivative can come first; the
+        layers not reached get None in dinputs.
         """
         y_pred, penalty, outputs = self._forward_with_penalties(x, training=True)
         logits_loss = self._logits_loss()
@@ -138,7 +145,13 @@ class Trainer:
         else:  # start backward at the logits, as Keras on TensorFlow differentiates
             loss, dz = logits_loss.value_and_grad(y, last.logits, sample_weight)
         dinputs = []
-        for layer, out in zip(reversed(self.layers), reversed(outputs), strict=True):
+        lowest = 0 if input_grads else next(
+            (i for i, layer in enumerate(self.layers) if layer.trainable_weights), len(outputs))
+        for depth, (layer, out) in enumerate(zip(reversed(self.layers), reversed(outputs),
+                                                 strict=True)):
+            if len(outputs) - 1 - depth < lowest:
+                dinputs.append(None)
+                continue
             activity = None
             if layer.activity_regularizer is not None:  # d(penalty)/d(output), Keras's / batch
                 activity = layer.activity_regularizer.gradient(out).astype(out.dtype) / len(out)
@@ -168,7 +181,8 @@ class Trainer:
         head = {losses.binary_crossentropy: activations.sigmoid,
                 losses.categorical_crossentropy: activations.softmax,
                 losses.sparse_categorical_crossentropy: activations.softmax}.get(fn)
-        if (head is None or kwargs.get("from_logits") or kwargs.get("axis", -1) != -1
+        if (head is None or not config.logits_crossentropy() or kwargs.get("from_logits")
+                or kwargs.get("axis", -1) != -1
                 or getattr(last, "activation", None) is not head
                 or not hasattr(last, "backward_from_logits")):
             return None
@@ -206,11 +220,18 @@ class Trainer:
                                             verbose=_verbose(verbose), epochs=epochs, steps=steps)
         self.stop_training = False
         cbs.on_train_begin()
+        initial_epoch = self._initial_epoch or initial_epoch  # as Keras's trainer does
         logs = {}
+        fused = plan_fused(self, x, y, sample_weight, shuffle, cbs)  # None: per-batch loop
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
-            for step, idx in enumerate(data.batch_indices(x.shape[0], batch_size, shuffle)):
+            if fused is not None:  # the same numbers, one kernel call per epoch (fused.py)
+                order = np.random.permutation(x.shape[0]) if shuffle else np.arange(x.shape[0])
+                fused.run_epoch(order, batch_size, y)
+                cbs.on_train_batch_end(steps - 1, self._logs())  # progress: all steps done
+            for step, idx in enumerate(() if fused is not None else
+                                       data.batch_indices(x.shape[0], batch_size, shuffle)):
                 cbs.on_train_batch_begin(step)
                 weights = None if sample_weight is None else sample_weight[idx]
                 self.train_step(x[idx], y[idx], weights)

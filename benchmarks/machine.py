@@ -1,0 +1,99 @@
+"""The machine and the costs a student sees before training starts.
+
+- `describe()`: CPU model, cores, Python, NumPy/numba/Keras/TensorFlow/JAX/torch versions.
+- `sgemm_rate()`: NumPy float32 matmul GFLOP/s at W4's shapes (batch 128: 784x512, 512x512,
+  512x10 forward; their transposed backward products), the physical limit W4 is judged by.
+- `cold_start()`: wall seconds of `import minikeras`, of the Pima tutorial script with an empty
+  numba cache (NUMBA_CACHE_DIR pointed at a fresh temporary folder) and with that cache warm,
+  and of the same script on Keras (benchmarks/scripts/pima_keras.py), each in a new process.
+"""
+
+import importlib.metadata
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))
+PIMA = os.path.join(ROOT, "examples", "pima_first_network.py")
+PIMA_KERAS = os.path.join(ROOT, "benchmarks", "scripts", "pima_keras.py")
+
+
+def describe():
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    versions = {}
+    for package in ("numpy", "numba", "keras", "tensorflow", "tensorflow-cpu", "jax", "torch"):
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "platform": platform.platform(), "versions": versions}
+
+
+def sgemm_rate(repeats=20):
+    """GFLOP/s of float32 matmuls at W4's training shapes (the median of `repeats` passes)."""
+    rng = np.random.default_rng(0)
+    shapes = [(128, 784, 512), (128, 512, 512), (128, 512, 10),  # forward: x @ kernel
+              (784, 128, 512), (512, 128, 512), (512, 128, 10),  # dkernel = x.T @ dz
+              (128, 512, 512), (128, 10, 512)]  # dx = dz @ kernel.T (first layer's not needed)
+    pairs = [(rng.standard_normal((m, k)).astype("float32"),
+              rng.standard_normal((k, n)).astype("float32")) for m, k, n in shapes]
+    flops = sum(2.0 * m * k * n for m, k, n in shapes)
+    for a, b in pairs:
+        a @ b
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for a, b in pairs:
+            a @ b
+        times.append(time.perf_counter() - start)
+    return {"gflops": flops / float(np.median(times)) / 1e9, "shapes": shapes}
+
+
+def _wall(args, env=None, timeout=600):
+    start = time.perf_counter()
+    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout,
+                          cwd=ROOT)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        return {"status": "error", "reason": done.stderr.strip().splitlines()[-1:]}
+    return {"status": "ok", "seconds": seconds, "stdout": done.stdout}
+
+
+def cold_start(with_keras=True, with_scripts=True):
+    """The rows of the cold-start table (seconds of wall time, each a fresh process)."""
+    env = dict(os.environ, MINIKERAS_KERNELS="numba")
+    code = ("import time; t = time.perf_counter(); import minikeras; "
+            "print(time.perf_counter() - t)")
+    rows = {}
+    result = _wall([sys.executable, "-c", code], env)
+    if result["status"] == "ok":
+        result["seconds"] = float(result.pop("stdout").split()[-1])
+    rows["import minikeras"] = result
+    if not with_scripts:
+        return rows
+    with tempfile.TemporaryDirectory(prefix="minikeras-numba-cache-") as cache:
+        env_cold = dict(env, NUMBA_CACHE_DIR=cache)
+        rows["Pima script, empty numba cache"] = _strip(_wall([sys.executable, PIMA], env_cold))
+        rows["Pima script, warm numba cache"] = _strip(_wall([sys.executable, PIMA], env_cold))
+    if with_keras:
+        env_keras = dict(os.environ, KERAS_BACKEND="tensorflow", CUDA_VISIBLE_DEVICES="",
+                         TF_CPP_MIN_LOG_LEVEL="3")
+        rows["Pima script on Keras/TensorFlow"] = _strip(_wall([sys.executable, PIMA_KERAS],
+                                                               env_keras))
+    return rows
+
+
+def _strip(result):
+    result.pop("stdout", None)
+    return result

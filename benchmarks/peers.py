@@ -1,0 +1,210 @@
+"""The libraries compared. Each peer builds a workload's model and times fit and predict.
+
+KerasAPI serves minikeras and Keras alike (the same Sequential code, `lib` is the module);
+TorchPeer writes the same models in plain PyTorch (nn.Sequential / nn.LSTM, Adam, the same
+losses, a DataLoader-free shuffled batch loop). A peer whose library is missing raises
+`Skipped` at construction; the worker reports it as skipped.
+"""
+
+import importlib
+import os
+import resource
+import time
+
+import numpy as np
+
+
+class Skipped(Exception):
+    """This peer cannot run here (its library is not installed)."""
+
+
+def rss_mb():
+    """The current resident set size in MiB (Linux /proc), or the peak where /proc is absent."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+    except OSError:
+        return peak_rss_mb()
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class KerasAPI:
+    """minikeras (name "minikeras"/"minikeras-numpy") or Keras (name "keras-<backend>")."""
+
+    def __init__(self, name):
+        self.name = name
+        if name.startswith("keras-"):
+            backend = name.split("-", 1)[1]
+            if os.environ.get("KERAS_BACKEND") != backend:
+                raise Skipped(f"KERAS_BACKEND is not {backend!r}")
+            for module in {"tensorflow": ["tensorflow"], "jax": ["jax"],
+                           "torch": ["torch"]}.get(backend, []):
+                try:
+                    importlib.import_module(module)
+                except ImportError as err:
+                    raise Skipped(f"{module} is not installed") from err
+            import keras as lib
+
+            self.version = f"keras {lib.__version__} ({backend})"
+            lib.utils.set_random_seed(7)
+        else:
+            import minikeras as lib
+
+            self.version = f"minikeras ({lib.kernels.KERNELS} kernels)"
+        self.lib = lib
+
+    def _lstm(self, units, input_shape):
+        layers = self.lib.layers
+        lstm = getattr(layers, "LSTM", None)
+        if lstm is None:  # minikeras before layers/__init__ exports it
+            from minikeras.layers.rnn import LSTM as lstm
+        return lstm(units)
+
+    def build(self, workload):
+        np.random.seed(7)
+        layers = self.lib.layers
+        model = self.lib.Sequential([self.lib.Input(shape=workload.x_shape[1:])])
+        for spec in workload.layers:
+            if spec[0] == "dense":
+                model.add(layers.Dense(spec[1], activation=spec[2]))
+            elif spec[0] == "dropout":
+                model.add(layers.Dropout(spec[1]))
+            else:
+                model.add(self._lstm(spec[1], workload.x_shape[1:]))
+        model.compile(loss=workload.loss, optimizer="adam", metrics=list(workload.metrics))
+        return model
+
+    def fit(self, model, workload, x, y, epochs, callback=None):
+        callbacks = [] if callback is None else [self._epoch_callback(callback)]
+        model.fit(x, y, batch_size=workload.batch_size, epochs=epochs, verbose=0,
+                  validation_split=workload.validation_split, callbacks=callbacks)
+
+    def predict(self, model, x):
+        return model.predict(x, verbose=0, batch_size=max(32, min(len(x), 1024)))
+
+    def _epoch_callback(self, fn):
+        base = self.lib.callbacks.Callback
+
+        class EpochEnd(base):
+            def on_epoch_end(self, epoch, logs=None):
+                fn(epoch)
+
+        return EpochEnd()
+
+
+class TorchPeer:
+    """The same workloads in plain PyTorch on the CPU (or the GPU, when BENCH_DEVICE=cuda)."""
+
+    def __init__(self, name):
+        self.name = name
+        try:
+            import torch
+        except ImportError as err:
+            raise Skipped("torch is not installed") from err
+        self.torch = torch
+        self.device = os.environ.get("BENCH_DEVICE", "cpu")
+        torch.manual_seed(7)
+        self.version = f"torch {torch.__version__} ({self.device})"
+
+    def build(self, workload):
+        nn = self.torch.nn
+        modules, width = [], workload.x_shape[-1]
+        for spec in workload.layers:
+            if spec[0] == "dense":
+                modules.append(nn.Linear(width, spec[1]))
+                width = spec[1]
+                act = {"relu": nn.ReLU(), "sigmoid": nn.Sigmoid()}.get(spec[2])
+                if act is not None:
+                    modules.append(act)  # softmax is folded into the crossentropy
+            elif spec[0] == "dropout":
+                modules.append(nn.Dropout(spec[1]))
+            else:
+                modules.append(_LastStepLSTM(nn, width, spec[1]))
+                width = spec[1]
+        model = nn.Sequential(*modules).to(self.device)
+        model.optimizer = self.torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+        return model
+
+    def _loss(self, workload):
+        nn = self.torch.nn
+        return {"binary_crossentropy": nn.BCELoss(), "mse": nn.MSELoss(),
+                "categorical_crossentropy": nn.CrossEntropyLoss()}[workload.loss]
+
+    def _tensors(self, workload, x, y):
+        t = self.torch
+        xt = t.from_numpy(np.ascontiguousarray(x)).to(self.device)
+        if workload.loss == "categorical_crossentropy":
+            yt = t.from_numpy(np.argmax(y, axis=1)).to(self.device)
+        else:
+            yt = t.from_numpy(np.ascontiguousarray(y.reshape(len(y), -1))).to(self.device)
+        return xt, yt
+
+    def fit(self, model, workload, x, y, epochs, callback=None):
+        t = self.torch
+        n_train = int(len(x) * (1 - workload.validation_split))
+        xt, yt = self._tensors(workload, x[:n_train], y[:n_train])
+        xv, yv = self._tensors(workload, x[n_train:], y[n_train:]) if n_train < len(x) else (
+            None, None)
+        loss_fn, bs = self._loss(workload), workload.batch_size
+        for epoch in range(epochs):
+            model.train()
+            order = t.randperm(n_train, device=self.device)
+            for start in range(0, n_train, bs):
+                idx = order[start:start + bs]
+                model.optimizer.zero_grad()
+                loss = loss_fn(model(xt[idx]), yt[idx])
+                loss.backward()
+                model.optimizer.step()
+            if xv is not None:
+                model.eval()
+                with t.no_grad():
+                    loss_fn(model(xv), yv).item()
+            if self.device != "cpu":
+                t.cuda.synchronize()
+            if callback is not None:
+                callback(epoch)
+
+    def predict(self, model, x):
+        t = self.torch
+        model.eval()
+        with t.no_grad():
+            out = model(t.from_numpy(np.ascontiguousarray(x)).to(self.device))
+            return out.cpu().numpy()
+
+
+class _LastStepLSTM:
+    """nn.LSTM returning the last time step, as Keras's LSTM(return_sequences=False)."""
+
+    def __new__(cls, nn, features, units):
+        class LastStep(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lstm = nn.LSTM(features, units, batch_first=True)
+
+            def forward(self, x):
+                return self.lstm(x)[0][:, -1]
+
+        return LastStep()
+
+
+PEERS = {"minikeras": KerasAPI, "minikeras-numpy": KerasAPI, "keras-tensorflow": KerasAPI,
+         "keras-jax": KerasAPI, "keras-torch": KerasAPI, "torch": TorchPeer}
+ENV = {"minikeras": {"MINIKERAS_KERNELS": "numba"},
+       "minikeras-numpy": {"MINIKERAS_KERNELS": "numpy"},
+       "keras-tensorflow": {"KERAS_BACKEND": "tensorflow", "CUDA_VISIBLE_DEVICES": ""},
+       "keras-jax": {"KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"},
+       "keras-torch": {"KERAS_BACKEND": "torch", "CUDA_VISIBLE_DEVICES": ""},
+       "torch": {"BENCH_DEVICE": "cpu"}}
+
+
+def make_peer(name):
+    return PEERS[name](name)
+
+
+def timed(fn, *args):
+    start = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - start

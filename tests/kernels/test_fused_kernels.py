@@ -1,0 +1,94 @@
+"""dense_stack_epoch: the NumPy reference and the numba twin train the same epoch."""
+
+import numpy as np
+import pytest
+from helpers import assert_close
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from minikeras import kernels
+
+NUMPY = kernels.load_path("numpy")["dense_stack_epoch"]
+NUMBA = kernels.load_path("numba")["dense_stack_epoch"]
+TOL = {np.float32: 2e-5, np.float64: 1e-12}
+
+
+def _problem(dtype, n, sizes, loss_code, opt_code, acts, seed=0, contiguous=True,
+             dropout=False):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, sizes[0] * 2)).astype(dtype)
+    x = np.ascontiguousarray(x[:, ::2]) if contiguous else x[:, ::2]
+    units = sizes[-1]
+    labels = rng.integers(0, units, n).astype(np.int64)
+    if loss_code == 0:
+        y = (rng.random((n, units)) > 0.5).astype(dtype)
+    elif loss_code == 1:
+        y = np.eye(units, dtype=dtype)[labels]
+    else:
+        y = rng.standard_normal((n, units)).astype(dtype)
+    layout, offset = [], 0
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
+        layout.append([offset, offset + fan_in * fan_out, fan_in, fan_out])
+        offset += fan_in * fan_out + fan_out
+    params = (rng.standard_normal(offset) * 0.5).astype(dtype)
+    order = rng.permutation(n).astype(np.int64)
+    hyper = {0: [0.05, 0.9, 1.0], 1: [0.9, 0.999, 1e-7], 2: [0.01, 0.9, 1e-7]}[opt_code]
+    steps = -(-n // 4)
+    alphas = 0.01 * np.sqrt(1 - 0.999 ** np.arange(1, steps + 1)) / (
+        1 - 0.9 ** np.arange(1, steps + 1))
+    drop_cols = np.full(len(layout), -1, dtype=np.int64)
+    columns = 0
+    for layer in range(len(layout) - 1) if dropout else ():  # a dropout after every hidden one
+        drop_cols[layer] = columns
+        columns += sizes[layer + 1]
+    keep = (rng.random((n, columns)) >= 0.3).astype(np.uint8)
+    return dict(x=x, y=y, labels=labels, order=order, batch_size=4, params=params,
+                layout=np.array(layout, dtype=np.int64),
+                act_codes=np.array(acts, dtype=np.int64), drop_cols=drop_cols,
+                drop_rates=np.full(len(layout), 0.3), keep=keep, loss_code=loss_code, epsilon=1e-7,
+                opt_code=opt_code, hyper=np.array(hyper), step_scalars=alphas,
+                slot_1=np.zeros(offset, dtype), slot_2=np.zeros(offset, dtype),
+                logits_out=np.zeros((n, units), dtype), values_out=np.zeros(n, dtype))
+
+
+def _run(kernel, problem):
+    args = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in problem.items()}
+    steps = kernel(**args)
+    return steps, args
+
+
+def _check_twins(problem, dtype, expect_change=True):
+    steps_ref, ref = _run(NUMPY, problem)
+    steps_fast, fast = _run(NUMBA, problem)
+    assert steps_ref == steps_fast == -(-problem["order"].shape[0] // problem["batch_size"])
+    for name in ("params", "slot_1", "slot_2", "logits_out", "values_out"):
+        assert_close(fast[name], ref[name], TOL[dtype], name)
+    if expect_change:  # (a dead relu unit can legitimately leave random shapes unchanged)
+        assert not np.array_equal(ref["params"], problem["params"]), "the epoch changed nothing"
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("loss_code", [0, 1, 2, 3, 4])
+@pytest.mark.parametrize("opt_code", [0, 1, 2])
+def test_twins_agree(dtype, loss_code, opt_code):
+    acts = [1, 2, 0] if loss_code <= 2 else [1, 0, 2]
+    problem = _problem(dtype, 13, [3, 5, 4, 3], loss_code, opt_code, acts,
+                       contiguous=loss_code % 2 == 0, dropout=opt_code == 1)
+    _check_twins(problem, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_twins_agree_batch_of_one_sample(dtype):
+    problem = _problem(dtype, 1, [2, 1], 3, 1, [0], dropout=True)
+    _check_twins(problem, dtype)
+
+
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(1, 30), hidden=st.lists(st.integers(1, 9), min_size=0, max_size=3),
+       loss_code=st.integers(0, 4), opt_code=st.integers(0, 2), seed=st.integers(0, 99))
+def test_twins_agree_over_shapes(n, hidden, loss_code, opt_code, seed):
+    units = 3 if loss_code in (1, 2) else 2
+    acts = [(seed + i) % 3 for i in range(len(hidden))] + [0 if loss_code <= 2 else seed % 3]
+    problem = _problem(np.float64, n, [4, *hidden, units], loss_code, opt_code, acts, seed,
+                       dropout=seed % 2 == 0)
+    _check_twins(problem, np.float64, expect_change=False)
