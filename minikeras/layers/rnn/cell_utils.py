@@ -1,11 +1,46 @@
-"""What every recurrent cell shares outside its time loop: argument checks, the dropout
-masks, and the input projection done for all time steps before the loop (one matmul)."""
+"""What every recurrent cell shares outside its time loop: argument checks, the weights'
+initializer/regularizer/constraint options, the dropout masks, and the input projection done
+for all time steps before the loop (one matmul)."""
 
 import numbers
 
 import numpy as np
 
-from ... import kernels
+from ... import constraints, initializers, kernels, regularizers
+
+WEIGHTS = ("kernel", "recurrent", "bias")  # option prefixes: kernel_initializer, ...
+OPTION_KINDS = {"initializer": initializers, "regularizer": regularizers,
+                "constraint": constraints}
+
+
+def set_weight_options(layer, **options):
+    """Resolve `<weight>_initializer/_regularizer/_constraint` arguments onto the layer, each
+    with its module's `get` (kernel_initializer="orthogonal" -> an Orthogonal instance)."""
+    for name, value in options.items():
+        setattr(layer, name, OPTION_KINDS[name.rsplit("_", 1)[1]].get(value))
+
+
+def initializers_config(layer):
+    """Keras's serialized kernel/recurrent/bias initializers, in Keras's key order."""
+    return {f"{w}_initializer": initializers.serialize(getattr(layer, f"{w}_initializer"))
+            for w in WEIGHTS}
+
+
+def regularizers_constraints_config(layer):
+    """Keras's serialized regularizers (activity included) then constraints, in its order."""
+    config = {f"{w}_regularizer": regularizers.serialize(getattr(layer, f"{w}_regularizer"))
+              for w in WEIGHTS}
+    config["activity_regularizer"] = regularizers.serialize(layer.activity_regularizer)
+    config.update({f"{w}_constraint": constraints.serialize(getattr(layer, f"{w}_constraint"))
+                   for w in WEIGHTS})
+    return config
+
+
+def check_use_cudnn(use_cudnn):
+    """Keras's check (and message) for `use_cudnn`, which minikeras accepts and ignores."""
+    if use_cudnn not in ("auto", True, False):
+        raise ValueError("Invalid valid received for argument `use_cudnn`. Expected one of "
+                         f"{{'auto', True, False}}. Received: use_cudnn={use_cudnn!r}")
 
 # Activations the fused time loops know, by the codes kernels/numpy_ref/rnn.py documents.
 ACTIVATION_CODES = {"linear": 0, "tanh": 1, "sigmoid": 2, "relu": 3, "hard_sigmoid": 4}

@@ -31,13 +31,17 @@ sigmoid, relu, hard_sigmoid (the compiled loops know these); `use_cudnn` and
 
 import numpy as np
 
-from ... import activations, constraints, initializers, kernels, regularizers
+from ... import activations, kernels
 from .cell_utils import (
     activation_code,
     check_units,
+    check_use_cudnn,
+    initializers_config,
     input_projection,
     input_projection_backward,
     recurrent_kernel,
+    regularizers_constraints_config,
+    set_weight_options,
 )
 from .rnn import RNN
 
@@ -53,9 +57,7 @@ class LSTM(RNN):
                  dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False,
                  return_state=False, go_backwards=False, stateful=False, unroll=False,
                  use_cudnn="auto", implementation=2, **kwargs):
-        if use_cudnn not in ("auto", True, False):
-            raise ValueError("Invalid valid received for argument `use_cudnn`. Expected one of "
-                             f"{{'auto', True, False}}. Received: use_cudnn={use_cudnn!r}")
+        check_use_cudnn(use_cudnn)
         self.units = check_units(units)
         super().__init__(dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed,
                          return_sequences=return_sequences, return_state=return_state,
@@ -67,15 +69,12 @@ class LSTM(RNN):
                        activation_code(self.recurrent_activation, "recurrent_activation"))
         self.use_bias = bool(use_bias)
         self.unit_forget_bias = bool(unit_forget_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_options(
+            self, kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint)
         self.use_cudnn = use_cudnn
         self.state_size = [self.units, self.units]
         self.kernel = self.recurrent_kernel = self.bias = None
@@ -132,17 +131,9 @@ class LSTM(RNN):
             "activation": activations.serialize(self.activation),
             "recurrent_activation": activations.serialize(self.recurrent_activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
+            **initializers_config(self),
             "unit_forget_bias": self.unit_forget_bias,
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **regularizers_constraints_config(self),
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
             "seed": self.seed,

@@ -15,13 +15,16 @@ Differences from Keras: `activation` must be one of linear, tanh, sigmoid, relu,
 hard_sigmoid (the compiled loops know these).
 """
 
-from ... import activations, constraints, initializers, kernels, regularizers
+from ... import activations, kernels
 from .cell_utils import (
     activation_code,
     check_units,
+    initializers_config,
     input_projection,
     input_projection_backward,
     recurrent_kernel,
+    regularizers_constraints_config,
+    set_weight_options,
 )
 from .rnn import RNN
 
@@ -44,15 +47,12 @@ class SimpleRNN(RNN):
         self.activation = activations.get(activation)
         self._code = activation_code(self.activation, "activation")
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_options(
+            self, kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint)
         self.state_size = [self.units]
         self.kernel = self.recurrent_kernel = self.bias = None
 
@@ -102,16 +102,8 @@ class SimpleRNN(RNN):
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **initializers_config(self),
+            **regularizers_constraints_config(self),
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
         }
