@@ -22,6 +22,7 @@ from .. import metrics as metrics_module
 from ..callbacks.callback_list import pythonify_logs
 from ..utils import data
 from .fused import plan_fused
+from .fused_recurrent import plan_fused_recurrent
 
 
 class Trainer:
@@ -222,7 +223,8 @@ class Trainer:
         cbs.on_train_begin()
         initial_epoch = self._initial_epoch or initial_epoch  # as Keras's trainer does
         logs = {}
-        fused = plan_fused(self, x, y, sample_weight, shuffle, cbs)  # None: per-batch loop
+        fused = (plan_fused(self, x, y, sample_weight, shuffle, cbs)  # None: per-batch loop
+                 or plan_fused_recurrent(self, x, y, sample_weight, shuffle, cbs))
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
