@@ -9,7 +9,9 @@ lists its functions in `__all__`; a test holds every pair equal.
 """
 
 import os
+import warnings
 from importlib import import_module
+from importlib.util import find_spec
 
 TOPICS = ("dense", "activations", "losses", "metrics", "optimizers", "rnn", "gru", "fused")
 PATHS = {"numpy": "numpy_ref", "numba": "numba_fast"}
@@ -20,6 +22,13 @@ if KERNELS not in PATHS:
         f"Unknown MINIKERAS_KERNELS={KERNELS!r}. Expected 'numba' (fast, default) or 'numpy' "
         "(the readable reference path)."
     )
+if KERNELS == "numba" and find_spec("scipy") is None:
+    # numba compiles np.dot to BLAS calls found through scipy; without it every kernel with a
+    # matmul fails at its first call. scipy is a dependency; this covers `pip install --no-deps`.
+    warnings.warn("scipy is not installed, so numba cannot call BLAS: minikeras runs on its "
+                  "NumPy reference kernels (MINIKERAS_KERNELS=numpy). `pip install scipy` to "
+                  "use the compiled kernels.", RuntimeWarning, stacklevel=2)
+    KERNELS = "numpy"
 
 
 def load_path(path):

@@ -71,3 +71,18 @@ def test_dense_twins_equal(batch, n_in, units, dtype, transposed, with_bias, see
                          NUMBA["dense_backward"](dz, x, kernel), strict=True):
         assert fast.dtype == ref.dtype == dtype and fast.shape == ref.shape
         np.testing.assert_allclose(fast, ref, rtol=tol, atol=tol * max(1, n_in, batch))
+
+
+def test_without_scipy_the_numba_path_falls_back_to_numpy_with_a_warning():
+    # numba's np.dot needs scipy's BLAS bindings; a --no-deps install without scipy must still
+    # train (on the reference kernels) and say why, instead of failing inside numba.
+    code = ("import sys, warnings; sys.modules['scipy'] = None\n"
+            "with warnings.catch_warnings(record=True) as w:\n"
+            "    warnings.simplefilter('always')\n"
+            "    from minikeras import kernels\n"
+            "print(kernels.KERNELS, kernels.dense_forward.__module__)\n"
+            "print(any('scipy is not installed' in str(x.message) for x in w))\n")
+    env = {**os.environ, "MINIKERAS_KERNELS": "numba"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True).stdout.split()
+    assert out == ["numpy", "minikeras.kernels.numpy_ref.dense", "True"]
