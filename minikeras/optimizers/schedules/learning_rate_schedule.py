@@ -68,7 +68,32 @@ def check_number(name, value, positive=False, none=False):
         raise ValueError(f"Argument `{name}` must be > 0. Received: {name}={value}")
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _DecayEveryStep(LearningRateSchedule):
+    """What ExponentialDecay and InverseTimeDecay share: their arguments and the exponent
+    p = step / decay_steps (floor(step / decay_steps) if staircase), in the rate's dtype."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
+                 name=None):
+        check_number("initial_learning_rate", initial_learning_rate)
+        check_number("decay_steps", decay_steps, positive=True)
+        check_number("decay_rate", decay_rate)
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+        self.name = name
+
+    def _exponent(self, step, dtype):
+        p = as_step(step, dtype) / cast(self.decay_steps, dtype)
+        return np.floor(p) if self.staircase else p
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
+                "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_DecayEveryStep):
     """The learning rate decays by `decay_rate` every `decay_steps` steps.
 
     p = step / decay_steps                  (floor(step / decay_steps) if staircase)
@@ -77,27 +102,13 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="ExponentialDecay"):
-        check_number("initial_learning_rate", initial_learning_rate)
-        check_number("decay_rate", decay_rate)
-        check_number("decay_steps", decay_steps, positive=True)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
         dtype = float_dtype(self.initial_learning_rate)
-        p = as_step(step, dtype) / cast(self.decay_steps, dtype)
-        if self.staircase:
-            p = np.floor(p)
+        p = self._exponent(step, dtype)
         return (cast(self.initial_learning_rate, dtype) *
                 cast(self.decay_rate, dtype) ** p)[()]
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -191,7 +202,7 @@ class PolynomialDecay(LearningRateSchedule):
                 "power": self.power, "cycle": self.cycle, "name": self.name}
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_DecayEveryStep):
     """The learning rate falls as 1 / (1 + decay_rate * step / decay_steps).
 
     p = step / decay_steps                  (floor(step / decay_steps) if staircase)
@@ -200,27 +211,13 @@ class InverseTimeDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="InverseTimeDecay"):
-        check_number("initial_learning_rate", initial_learning_rate)
-        check_number("decay_steps", decay_steps, positive=True)
-        check_number("decay_rate", decay_rate)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
         dtype = float_dtype(self.initial_learning_rate)
-        p = as_step(step, dtype) / cast(self.decay_steps, dtype)
-        if self.staircase:
-            p = np.floor(p)
+        p = self._exponent(step, dtype)
         denominator = dtype.type(1) + cast(self.decay_rate, dtype) * p
         return (cast(self.initial_learning_rate, dtype) / denominator)[()]
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
 
 
 def cosine_decay(step, decay_steps, decay_from_lr, alpha):
