@@ -1,123 +1,16 @@
-"""Initializers: the first values of a layer's weights, as `keras.initializers` draws them.
-
-Every initializer is called as `init(shape, dtype=None) -> ndarray` (dtype defaults to
-`config.floatx()`). Random ones follow `minikeras.utils.random`: seed=None draws from NumPy's
-global RNG (new values each call, repeatable after `np.random.seed`); an int seed gives the same
-values on every call, as Keras 3 does.
+"""Random initializers: normal/uniform draws and the variance-scaling family (Glorot, He,
+LeCun), and Orthogonal (Keras's random_initializers.py). Seeds: see `minikeras.utils.random`.
 """
 
-import inspect
 import math
 import numbers
-import types
 
 import numpy as np
 
-from . import config
-from .utils import random as mk_random
-from .utils.lookup import lookup
-from .utils.naming import to_snake_case
-from .utils.serialization import deserialize_object, serialize_object
+from ..utils import random as mk_random
+from .initializer import Initializer, _float_dtype, standardize_shape
 
 
-def standardize_shape(shape):
-    """`shape` as a tuple of non-negative Python ints; raise TypeError/ValueError otherwise."""
-    dims = (shape,) if isinstance(shape, numbers.Integral) else shape
-    if not isinstance(dims, (tuple, list)) or not all(
-            isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in dims):
-        raise TypeError(f"`shape` must be a tuple of integers. Received: shape={shape!r}")
-    if any(d < 0 for d in dims):
-        raise ValueError(f"`shape` dimensions must be >= 0. Received: shape={shape!r}")
-    return tuple(int(d) for d in dims)
-
-
-def _float_dtype(dtype):
-    dtype = np.dtype(dtype or config.floatx())
-    if dtype.kind != "f":
-        raise ValueError(f"Random initializers need a float dtype. Received: dtype={dtype.name!r}")
-    return dtype
-
-
-class Initializer:
-    """Base class: `init(shape, dtype)` returns an array; `get_config()` its constructor kwargs."""
-
-    def __call__(self, shape, dtype=None):
-        raise NotImplementedError("Initializer subclasses must implement the `__call__()` method.")
-
-    def get_config(self):
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def clone(self):
-        return self.__class__.from_config(self.get_config())
-
-
-# ---- constants ------------------------------------------------------------------------------
-class Constant(Initializer):
-    """Every entry equals `value`: w = value * ones(shape) (an array value broadcasts)."""
-
-    def __init__(self, value=0.0):
-        self.value = value
-
-    def __call__(self, shape, dtype=None):
-        dtype = np.dtype(dtype or config.floatx())
-        shape = standardize_shape(shape)
-        return np.asarray(self.value, dtype=dtype) * np.ones(shape, dtype=dtype)
-
-    def get_config(self):
-        value = self.value
-        if isinstance(value, np.ndarray):  # Keras's serialize_keras_object form for arrays
-            value = {"class_name": "__numpy__",
-                     "config": {"value": value.tolist(), "dtype": value.dtype.name}}
-        elif isinstance(value, np.generic):
-            value = value.item()
-        return {"value": value}
-
-    @classmethod
-    def from_config(cls, config):
-        value = config["value"]
-        if isinstance(value, dict) and value.get("class_name") == "__numpy__":
-            value = np.array(value["config"]["value"], dtype=value["config"]["dtype"])
-        return cls(value)
-
-
-class Zeros(Initializer):
-    """w = 0."""
-
-    def __call__(self, shape, dtype=None):
-        return np.zeros(standardize_shape(shape), dtype=np.dtype(dtype or config.floatx()))
-
-
-class Ones(Initializer):
-    """w = 1."""
-
-    def __call__(self, shape, dtype=None):
-        return np.ones(standardize_shape(shape), dtype=np.dtype(dtype or config.floatx()))
-
-
-class Identity(Initializer):
-    """w = gain * eye(rows, cols), for 2-D shapes only.
-
-    Keras 3 leaves `gain` out of `get_config()` (it returns {}); so does minikeras, to serialize
-    exactly as Keras does.
-    """
-
-    def __init__(self, gain=1.0):
-        self.gain = gain
-
-    def __call__(self, shape, dtype=None):
-        shape = standardize_shape(shape)
-        if len(shape) != 2:
-            raise ValueError("Identity matrix initializer can only be used for 2D matrices. "
-                             f"Received: shape={shape} of rank {len(shape)}.")
-        dtype = np.dtype(dtype or config.floatx())
-        return np.asarray(self.gain * np.eye(*shape, dtype=dtype), dtype=dtype)
-
-
-# ---- random draws ---------------------------------------------------------------------------
 class RandomInitializer(Initializer):
     """Base of the random initializers: holds `seed` (None or a non-negative int)."""
 
@@ -321,76 +214,3 @@ class Orthogonal(RandomInitializer):
 
     def get_config(self):
         return {**super().get_config(), "gain": self.gain}
-
-
-# ---- lookup and serialization ---------------------------------------------------------------
-ALL_OBJECTS = (Initializer, Constant, Identity, Ones, Zeros, GlorotNormal, GlorotUniform,
-               HeNormal, HeUniform, LecunNormal, LecunUniform, Orthogonal, RandomNormal,
-               RandomUniform, TruncatedNormal, VarianceScaling)
-ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
-ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in ALL_OBJECTS})
-ALL_OBJECTS_DICT.update({"IdentityInitializer": Identity, "normal": RandomNormal, "one": Ones,
-                         "OrthogonalInitializer": Orthogonal, "uniform": RandomUniform,
-                         "zero": Zeros})
-
-# Keras's lowercase function-style names (keras.initializers.glorot_uniform, ...)
-constant, zeros, ones, identity, orthogonal = Constant, Zeros, Ones, Identity, Orthogonal
-random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
-variance_scaling, glorot_uniform, glorot_normal = VarianceScaling, GlorotUniform, GlorotNormal
-lecun_uniform, lecun_normal, he_uniform, he_normal = LecunUniform, LecunNormal, HeUniform, HeNormal
-
-
-def serialize(initializer):
-    """Keras's dict for an initializer: {"module", "class_name", "config", "registered_name"}."""
-    if initializer is None:
-        return None
-    if isinstance(initializer, types.FunctionType):  # a custom function, in Keras's form
-        return {"module": "builtins", "class_name": "function", "config": initializer.__name__,
-                "registered_name": "function"}
-    if not isinstance(initializer, Initializer):
-        raise TypeError(f"Cannot serialize {initializer!r}: expected a minikeras Initializer, "
-                        "a function or None.")
-    # Keras exports the base class as `keras.Initializer`, so its module is "keras"
-    module = "keras" if type(initializer) is Initializer else "keras.initializers"
-    return serialize_object(initializer, module)
-
-
-def deserialize(config):
-    """Rebuild an initializer from Keras's dict ({"class_name", "config"}) or a name."""
-    if isinstance(config, str):
-        return get(config)
-    return deserialize_object(config, ALL_OBJECTS_DICT, "initializer")
-
-
-def _from_array(array):
-    """An initializer that returns a copy of `array` (whose shape must match) in the dtype."""
-
-    def initialize_fn(shape, dtype=None):
-        if standardize_shape(shape) != array.shape:
-            raise ValueError(f"Expected `shape` to be {array.shape} for direct tensor as "
-                             f"initializer. Received shape={shape}")
-        return np.array(array, dtype=np.dtype(dtype or config.floatx()))
-
-    return initialize_fn
-
-
-def get(identifier):
-    """An initializer from None, a name, a Keras dict, an array, a class or a callable.
-
-    None -> None; "glorot_uniform" / "GlorotUniform" / aliases -> a new instance;
-    dict -> deserialize; ndarray -> returns that array; class -> class(); callable -> itself.
-    """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        return lookup("initializer", identifier, ALL_OBJECTS_DICT)()
-    if isinstance(identifier, (np.ndarray, np.generic)):
-        return _from_array(np.asarray(identifier))
-    if inspect.isclass(identifier):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r} (expected "
-                     "None, a name, a dict, an array or a callable)")
