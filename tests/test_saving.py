@@ -361,3 +361,25 @@ def test_other_layers_round_trip_with_keras(tmp_path, stack):
     back = load_model(tmp_path / "theirs.keras", custom_objects=classes)
     assert_same_state(back, theirs, 0.0, f"{stack} back")
     resume_both(back, theirs, x, y, F32_TRAJECTORY, stack)
+
+
+def test_get_compile_config_is_keras_and_round_trips():
+    keras = pytest.importorskip("keras")
+    import minikeras
+
+    def compiled(lib):
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(2, activation="softmax")])
+        model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"],
+                      weighted_metrics=["mae"])
+        return model
+
+    assert minikeras.Sequential([minikeras.layers.Dense(2)]).get_compile_config() is None
+    got, want = compiled(minikeras).get_compile_config(), compiled(keras).get_compile_config()
+    for key in ("loss", "metrics", "weighted_metrics"):
+        assert got[key] == want[key], key
+    assert got["optimizer"]["class_name"] == want["optimizer"]["class_name"] == "Adam"
+    assert got["optimizer"]["config"]["learning_rate"] == pytest.approx(
+        want["optimizer"]["config"]["learning_rate"])
+    fresh = minikeras.Sequential([minikeras.Input((3,)), minikeras.layers.Dense(2)])
+    fresh.compile_from_config(got)
+    assert fresh.compiled and fresh.get_compile_config() == got

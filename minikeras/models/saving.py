@@ -10,6 +10,19 @@ import io
 
 
 class SavingMixin:
+    def get_compile_config(self):
+        """The arguments of `compile`, serialized as Keras 3 writes them into a .keras file
+        (optimizer, loss, metrics, ...), or None when the model is not compiled."""
+        from ..saving import serialization
+
+        return serialization.compile_config(self)
+
+    def compile_from_config(self, config):
+        """Compile from `get_compile_config()`'s dict (Keras 3's method of the same name)."""
+        from ..saving import serialization
+
+        serialization.compile_from_config(self, config)
+
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
         """Save to `.keras` (Keras 3's format) or `.h5` (Keras 2's), atomically.
 
