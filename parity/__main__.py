@@ -43,7 +43,8 @@ def main(argv=None):
     from minikeras.utils.progbar import Progbar
 
     # Keras's backends disagree on crossentropy after a sigmoid/softmax: TensorFlow uses the
-    # logits, JAX clips probabilities. Compare like with like.
+    # logits, JAX clips probabilities (and its clip's gradient splits ties at the bounds).
+    # Compare like with like.
     config.set_logits_crossentropy(args.backend == "tensorflow")
 
     from . import report, suite
@@ -119,17 +120,19 @@ def user_model_rows(args, dtypes):
 
 
 def plot_pima(path):
-    import numpy as np
 
     from . import report, suite
     from .core import compare_train_steps
 
     suite.use_dtype("float32")
-    data = np.loadtxt(os.path.join(suite.DATA, "pima-indians-diabetes.csv"), delimiter=",")
+    x, y, note = suite.pima_data("float32")
     model = suite.mlp(8, [12, 8], 1, "sigmoid", "binary_crossentropy", seed=7)
-    result = compare_train_steps(model, data[:, :8], data[:, 8], steps=200, batch_size=10)
+    result = compare_train_steps(model, x, y, steps=200, batch_size=10)
+    import keras
+
     report.plot_trajectory(path, result["losses_mine"], result["losses_keras"],
-                           "Pima network, float32, 200 adam steps, same batches")
+                           f"Pima MLP, float32, 200 Adam steps on the same batches\n"
+                           f"Keras on {keras.backend.backend()}{note}")
 
 
 if __name__ == "__main__":

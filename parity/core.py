@@ -6,6 +6,7 @@ Errors are normwise relative: max|mine - keras| / max|keras| for outputs, losses
 gradients are measured against the largest gradient entry of the model (see compare_gradients).
 """
 
+import contextlib
 import os
 
 import numpy as np
@@ -20,6 +21,26 @@ def _keras():
     return keras
 
 
+def keras_float64(enabled):
+    """Let Keras on JAX compute in float64 when floatx is float64 (a no-op on TensorFlow).
+
+    Keras's dtype promotion (keras/src/backend/common/dtypes.py, `BIT64_TO_BIT32_DTYPE`) turns
+    every float64 result type into float32 on any backend but TensorFlow, "to be aligned with
+    JAX's default behavior", whether or not JAX runs with x64 enabled; so `ops.tanh` of a
+    float64 tensor comes back float32 and a float64 model silently computes parts in float32
+    (1e-7 errors). With JAX's x64 on, JAX itself keeps float64, and so does this switch.
+    Keras 3.15 has no flag for it (keras-team/keras#21604 notes one may be needed).
+    """
+    keras = _keras()
+    if keras.backend.backend() != "jax":
+        return
+    import jax
+    from keras.src.backend.common import dtypes
+
+    on = bool(enabled) and bool(jax.config.jax_enable_x64)
+    dtypes.BIT64_TO_BIT32_DTYPE["float64"] = "float64" if on else "float32"
+
+
 def max_errors(mine, theirs):
     """(max absolute error, normwise relative error) between two arrays."""
     mine = np.asarray(mine, dtype=np.float64)
@@ -28,9 +49,14 @@ def max_errors(mine, theirs):
     return abs_err, abs_err / max(float(np.max(np.abs(theirs))), 1e-30)
 
 
-def to_keras(model, compile=True):
-    """Return a keras.Sequential with the same config and weights (compiled the same way)."""
+def to_keras(model, compile=True, run_eagerly=False):
+    """Return a keras.Sequential with the same config and weights (compiled the same way).
+
+    run_eagerly=True compiles the twin's train step without tracing (needed when dropout masks
+    are injected: a traced step would bake in the first mask).
+    """
     keras = _keras()
+    keras_float64(model.layers[0].dtype == "float64")
     twin = keras.Sequential.from_config(model.get_config())
     twin.set_weights(model.get_weights())
     if compile and getattr(model, "compiled", False):
@@ -40,6 +66,7 @@ def to_keras(model, compile=True):
                 {"class_name": type(opt).__name__, "config": opt.get_config()}),
             loss=_keras_loss(keras, model),
             metrics=list(model._metric_specs) or None,
+            run_eagerly=run_eagerly,
         )
     return twin
 
@@ -81,6 +108,27 @@ def compare_train_steps(model, x, y, steps=20, batch_size=10, twin=None):
         worst_abs, worst_rel = max(worst_abs, abs_err), max(worst_rel, rel_err)
     return {"loss_rel": loss_rel, "weights_abs": worst_abs, "weights_rel": worst_rel,
             "losses_mine": losses_mine, "losses_keras": losses_theirs}
+
+
+def compare_optimizer_step(model, twin, grads):
+    """Both optimizers apply the same gradients (`grads`, in trainable-weight order) once.
+
+    The step alone: a gradient entry's own rounding is not in it (the grad rows measure that).
+    Adaptive optimizers need this: their first step is about lr * sign(g) for each entry, so a
+    tiny gradient entry, whose float32 rounding is set by the larger terms summed into it, gets
+    a full-size step carrying that rounding as a relative error.
+    Returns {"weights_abs", "weights_rel"}: the worst weight difference afterwards.
+    """
+    dtype = model.layers[0].dtype
+    model.optimizer.apply_gradients(
+        [(np.asarray(g, dtype=dtype), v) for g, v in zip(grads, model.trainable_weights,
+                                                          strict=True)])
+    twin.optimizer.apply_gradients(list(zip(grads, twin.trainable_variables, strict=True)))
+    worst_abs = worst_rel = 0.0
+    for mine_w, theirs_w in zip(model.get_weights(), twin.get_weights(), strict=True):
+        abs_err, rel_err = max_errors(mine_w, theirs_w)
+        worst_abs, worst_rel = max(worst_abs, abs_err), max(worst_rel, rel_err)
+    return {"weights_abs": worst_abs, "weights_rel": worst_rel}
 
 
 def _keras_loss(keras, model):
@@ -126,37 +174,56 @@ def _tf_gradients(twin, x, y):
 
 
 def _jax_gradients(twin, x, y):
-    """jax.grad of the compiled loss; layer-input gradients through zero probes added there."""
+    """jax.grad of the compiled loss; layer-input gradients through zero probes added there.
+
+    The loss is Keras's own training loss: `stateless_compute_loss`, as Keras's JAX train step
+    calls it, so the compiled loss and every regularization penalty (computed from the traced
+    weights) are in it; and, like that train step, the gradient is jit-compiled by XLA.
+    """
     import jax
     import jax.numpy as jnp
 
     layers = twin.layers
-    trainable = [[v.value for v in layer.trainable_weights] for layer in layers]
-    frozen = [[v.value for v in layer.non_trainable_weights] for layer in layers]
-    keras = _keras()
-    loss_fn = twin.loss if callable(twin.loss) else keras.losses.get(twin.loss)
-    if not isinstance(loss_fn, keras.losses.Loss):  # Keras's wrapper: ranks, reduction
-        from keras.src.losses.losses import LossFunctionWrapper
+    trainable = [[v.value for v in layer.trainable_variables] for layer in layers]
+    frozen = [[v.value for v in layer.non_trainable_variables] for layer in layers]
 
-        loss_fn = LossFunctionWrapper(loss_fn)
+    def model_order(per_layer, model_variables):  # (layer, index) of each model variable
+        where = {id(v): (i, j) for i, variables in enumerate(per_layer)
+                 for j, v in enumerate(variables)}
+        return [where[id(v)] for v in model_variables]
+
+    trainable_order = model_order([layer.trainable_variables for layer in layers],
+                                  twin.trainable_variables)
+    frozen_order = model_order([layer.non_trainable_variables for layer in layers],
+                               twin.non_trainable_variables)
+    metrics = [v.value for v in twin.metrics_variables]
+    y = jnp.asarray(y)
 
     def total(trainable, probes):
         h = jnp.asarray(x)
         for layer, tv, ntv, probe in zip(layers, trainable, frozen, probes, strict=True):
             h, _ = layer.stateless_call(tv, ntv, h + probe, training=True)
-        return loss_fn(jnp.asarray(y), h)  # (regularization penalties are not included)
+        loss, _ = twin.stateless_compute_loss(
+            [trainable[i][j] for i, j in trainable_order],
+            [frozen[i][j] for i, j in frozen_order], metrics,
+            x=None, y=y, y_pred=h, training=True)
+        return loss
 
     probes, h = [], np.asarray(x)
     for layer in layers:
         probes.append(jnp.zeros(h.shape, h.dtype))
         h = np.asarray(layer(h, training=False))
-    loss, (dweights, dinputs) = jax.value_and_grad(total, argnums=(0, 1))(trainable, probes)
+    loss, (dweights, dinputs) = jax.jit(jax.value_and_grad(total, argnums=(0, 1)))(trainable,
+                                                                                 probes)
     flat = [np.asarray(g) for layer_grads in dweights for g in layer_grads]
     return float(loss), flat, [np.asarray(g) for g in dinputs]
 
 
-def compare_gradients(model, x, y, twin=None):
-    """Rows (name, abs error, rel error) for the loss, every weight gradient and layer input."""
+def compare_gradients(model, x, y, twin=None, return_keras=False):
+    """Rows (name, abs error, rel error) for the loss, every weight gradient and layer input.
+
+    return_keras=True returns (rows, Keras's weight gradients) instead.
+    """
     twin = twin or to_keras(model)
     x = np.asarray(x, dtype=model.layers[0].dtype)
     y = np.asarray(y)
@@ -176,7 +243,7 @@ def compare_gradients(model, x, y, twin=None):
     for name, mine, theirs in pairs:
         abs_err = max_errors(mine, theirs)[0]
         rows.append((name, abs_err, abs_err / max(scale, 1e-30)))
-    return rows
+    return (rows, keras_dweights) if return_keras else rows
 
 
 def compare_layer_outputs(model, x, twin=None, training=False):
@@ -207,3 +274,82 @@ def first_divergence(model, x, rtol, twin=None):
             return {"layer": name, "abs": abs_err, "rel": rel_err, "index": index,
                     "mine": mine, "theirs": theirs}
     return None
+
+
+# ---- training-mode dropout, the same keep masks on both sides ---------------------------------
+
+class MaskStreams:
+    """Seeded streams of keep masks (keep = u >= rate), one per Dropout layer and side.
+
+    Both sides' streams for a layer start from the same seed, so the n-th training-mode call of
+    a layer gets the same mask in minikeras and in Keras; `shapes` records every draw (per
+    layer and side) so a caller can check the two sides drew alike.
+    """
+
+    def __init__(self, seed=0):
+        self.seed, self.shapes, self._rngs = seed, {}, {}
+
+    def draw(self, side, index, rate, shape):
+        rng = self._rngs.setdefault((side, index), np.random.default_rng((self.seed, index)))
+        self.shapes.setdefault((side, index), []).append(tuple(int(d) for d in shape))
+        return rng.random(size=tuple(shape)) >= rate
+
+    def aligned(self):
+        """True when each layer drew the same shapes, in the same order, on both sides."""
+        indices = {index for _, index in self.shapes}
+        return all(self.shapes.get(("minikeras", i)) == self.shapes.get(("keras", i))
+                   for i in indices)
+
+
+@contextlib.contextmanager
+def injected_dropout_masks(model, twin, streams):
+    """Run model's and twin's Dropout layers, in training mode, on masks from `streams`.
+
+    minikeras: `minikeras.layers.dropout.injected_noise`. Keras: only the random draw is
+    replaced, so Keras's own dropout formula runs: on TensorFlow its `stateless_dropout` becomes
+    `tf.nn.experimental.general_dropout` with a sampler returning the mask as the uniform draws
+    (1 keeps, 0 drops); on JAX `jax.random.bernoulli` returns the mask inside Keras's dropout.
+    """
+    from keras.src import backend
+
+    from minikeras.layers.dropout import Dropout, injected_noise
+
+    pairs = [(i, mine, theirs) for i, (mine, theirs)
+             in enumerate(zip(model.layers, twin.layers, strict=True))
+             if isinstance(mine, Dropout)]
+    by_seed = {id(theirs.seed_generator): (i, theirs) for i, _, theirs in pairs}
+    module, original = backend.random, backend.random.dropout
+
+    def dropout(inputs, rate, noise_shape=None, seed=None):
+        if id(seed) not in by_seed or rate in (0.0, 1.0):
+            return original(inputs, rate, noise_shape, seed)
+        index, _ = by_seed[id(seed)]
+        shape = tuple(int(inputs.shape[a]) if d is None else int(d) for a, d
+                      in enumerate(noise_shape or (None,) * len(inputs.shape)))
+        keep = streams.draw("keras", index, rate, shape)
+        if backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            def sampler(shape, dtype):
+                return tf.constant(keep, dtype=dtype)
+
+            return tf.nn.experimental.general_dropout(inputs, rate, sampler, noise_shape=shape)
+        import jax
+
+        bernoulli = jax.random.bernoulli
+        jax.random.bernoulli = lambda key, p=0.5, shape=None: jax.numpy.asarray(keep)
+        try:
+            return original(inputs, rate, noise_shape, seed)
+        finally:
+            jax.random.bernoulli = bernoulli
+
+    with contextlib.ExitStack() as stack:
+        for index, mine, _ in pairs:
+            stack.enter_context(injected_noise(
+                mine, lambda shape, dtype, i=index, r=mine.rate: streams.draw("minikeras", i, r,
+                                                                               shape)))
+        module.dropout = dropout
+        try:
+            yield streams
+        finally:
+            module.dropout = original

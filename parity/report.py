@@ -27,6 +27,9 @@ def environment():
 
         info["jax"] = jax.__version__
         info["device"] = jax.devices()[0].platform
+        info["jax_x64"] = bool(jax.config.jax_enable_x64)
+        # float64 results kept float64 in Keras's dtype promotion (parity.core.keras_float64)
+        info["keras_float64_kept"] = info["jax_x64"]
     return info
 
 

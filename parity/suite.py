@@ -5,10 +5,15 @@ two libraries are, and the tolerance (house rules):
     float32: forward, gradients and single steps <= 1e-6; 20-step trajectories <= 1e-5
     float64 (both sides): everything <= 1e-10
 Errors are normwise relative: max|mine - keras| / max|keras|.
+A model's rows (model_rows): each layer's forward output on the same input; the loss, every
+weight gradient and each layer's input gradient; one optimizer step applying the same (Keras's)
+gradients on both sides; then 19 more end-to-end training steps on the same batches (loss at
+every step, weights at the end). Dropout runs in training mode too, with masks injected.
 Components are discovered from minikeras's registries, so new activations, losses, optimizers
 and layers join the suite when they are added to the tables below.
 """
 
+import contextlib
 import dataclasses
 import inspect
 import os
@@ -16,10 +21,14 @@ import os
 import numpy as np
 
 from .core import (
+    MaskStreams,
     compare_forward,
     compare_gradients,
     compare_layer_outputs,
+    compare_optimizer_step,
     compare_train_steps,
+    injected_dropout_masks,
+    keras_float64,
     to_keras,
 )
 
@@ -52,6 +61,7 @@ def use_dtype(dtype):
     minikeras.config.set_floatx(dtype)
     keras.config.set_floatx(dtype)
     keras.config.set_dtype_policy(dtype)
+    keras_float64(dtype == "float64")
 
 
 # ---- building blocks ---------------------------------------------------------------------------
@@ -83,8 +93,16 @@ def labels(kind, n, units, rng):
     return rng.normal(size=(n, units))
 
 
-def model_rows(component, model, x, y, dtype, steps=20, batch_size=8):
-    """forward, every gradient, one step and a 20-step trajectory of `model` against Keras."""
+def model_rows(component, model, x, y, dtype, steps=20, batch_size=8, mask_seed=None):
+    """forward, every gradient, one optimizer step and a 20-step trajectory against Keras.
+
+    The step row applies Keras's gradients of the first batch on both sides, so it measures
+    the optimizer alone (see parity.core.compare_optimizer_step); the trajectory then runs
+    the remaining steps end to end, each side with its own forward, loss and gradients.
+    mask_seed: for a model with Dropout, compare in training mode too: both sides draw their
+    keep masks from the same seeded streams (parity.core.injected_dropout_masks), and the
+    rows add each layer's training-mode output; gradients and steps then run with dropout on.
+    """
     tol = TOLERANCE[dtype]
     initial = model.get_weights()
     rows = []
@@ -93,18 +111,37 @@ def model_rows(component, model, x, y, dtype, steps=20, batch_size=8):
     for name, abs_err, rel_err, _ in compare_layer_outputs(model, x):
         rows.append(Row(component, "forward", f"output of {name}", abs_err, rel_err,
                         tol["forward"]))
-    for name, abs_err, rel_err in compare_gradients(model, x[:batch_size], y[:batch_size]):
+    streams = None if mask_seed is None else MaskStreams(mask_seed)
+    twin = to_keras(model, run_eagerly=streams is not None)
+
+    def masks():
+        return injected_dropout_masks(model, twin, streams) if streams else contextlib.nullcontext()
+
+    first = np.asarray(x[:batch_size], dtype=model.layers[0].dtype), np.asarray(y[:batch_size])
+    with masks():
+        if streams:
+            for name, abs_err, rel_err, _ in compare_layer_outputs(model, x, twin, training=True):
+                rows.append(Row(component, "forward", f"output of {name} (training)", abs_err,
+                                rel_err, tol["forward"]))
+        # Keras's gradients are also what both optimizers apply in the step row
+        grad_rows, keras_grads = compare_gradients(model, *first, twin=twin, return_keras=True)
+    for name, abs_err, rel_err in grad_rows:
         rows.append(Row(component, "grad", name, abs_err, rel_err, tol["grad"]))
     model.set_weights(initial)
-    twin = to_keras(model)
-    one = compare_train_steps(model, x, y, steps=1, batch_size=batch_size, twin=twin)
-    rows.append(Row(component, "step", "weights after 1 step", one["weights_abs"],
-                    one["weights_rel"], tol["step"]))
-    rest = compare_train_steps(model, x, y, steps=steps - 1, batch_size=batch_size, twin=twin)
+    step = compare_optimizer_step(model, twin, keras_grads)
+    rows.append(Row(component, "step", "weights after 1 step (same gradients)",
+                    step["weights_abs"], step["weights_rel"], tol["step"]))
+    with masks():
+        rest = compare_train_steps(model, x, y, steps=steps - 1, batch_size=batch_size,
+                                   twin=twin)
     rows.append(Row(component, "trajectory", f"loss over {steps} steps", 0.0,
-                    max(one["loss_rel"], rest["loss_rel"]), tol["trajectory"]))
+                    max(grad_rows[0][2], rest["loss_rel"]), tol["trajectory"]))
     rows.append(Row(component, "trajectory", f"weights after {steps} steps",
                     rest["weights_abs"], rest["weights_rel"], tol["trajectory"]))
+    if streams:  # a mask drawn on one side only would pair different masks from then on
+        draws = sum(len(v) for (side, _), v in streams.shapes.items() if side == "minikeras")
+        rows.append(Row(component, "forward", f"the same {draws} keep masks drawn on both sides",
+                        0.0, 0.0 if streams.aligned() else float("inf"), tol["forward"]))
     return rows
 
 
@@ -129,7 +166,7 @@ def activation_case(name):
     return case
 
 
-LOSSES = {  # loss name -> (output activation, label kind, units)
+LOSSES = {  # loss name -> (output activation, label kind, units[, hidden activation])
     "binary_crossentropy": ("sigmoid", "binary", 1),
     "categorical_crossentropy": ("softmax", "onehot", 3),
     "sparse_categorical_crossentropy": ("softmax", "sparse", 3),
@@ -144,21 +181,43 @@ LOSSES = {  # loss name -> (output activation, label kind, units)
     "categorical_hinge": ("softmax", "onehot", 3),
     "kl_divergence": ("softmax", "onehot", 3),
     "poisson": ("softplus", "positive", 2),
-    "cosine_similarity": ("linear", "regression", 3),
+    # tanh: behind relu a sample can have every hidden unit off, so its prediction is exactly
+    # 0 and cosine similarity is 0/0 there (Keras on JAX returns NaN gradients for it)
+    "cosine_similarity": ("linear", "regression", 3, "tanh"),
     "binary_focal_crossentropy": ("sigmoid", "binary", 1),
     "categorical_focal_crossentropy": ("softmax", "onehot", 3),
 }
 
 
 def loss_case(name):
-    activation, kind, units = LOSSES[name]
+    """A loss's value and gradients, then steps taken with SGD.
+
+    SGD moves each weight by lr * gradient, so the step rows measure the loss's gradient.
+    Adam (the default elsewhere) would move each weight by about lr * sign(gradient): its first
+    step divides every gradient entry by its own size, so a tiny gradient entry, whose float32
+    rounding is set by the larger terms summed into it, gets a full-size step carrying that
+    rounding as a relative error (seen: categorical_hinge's 1e-4 bias gradient, 2e-8 off at the
+    scale of the model's gradients, became a 1.3e-6 error in the step). The optimizers have
+    their own rows.
+    """
+    activation, kind, units, *hidden = LOSSES[name]
 
     def case(dtype):
         rng = np.random.default_rng(2)
         x = rng.normal(size=(40, 6))
-        model = mlp(6, [8], units, activation, name)
+        model = mlp(6, [8], units, activation, name, optimizer="sgd",
+                    hidden_activation=hidden[0] if hidden else "relu")
         return model_rows(f"loss {name}", model, x, labels(kind, 40, units, rng), dtype)
     return case
+
+
+# Arguments that keep an optimizer's rows well-conditioned (all others run on their defaults).
+# Ftrl rebuilds each weight from its accumulators: w1 = w0 (1 - s0 / s1) - lr g / s1 with
+# s = sqrt(accumulator). With the default initial_accumulator_value 0.1, s0 / s1 is within ~1%
+# of 1 on the first step, so 98% of w0 cancels and one float32 ulp of s0 or s1 becomes ~1e-6
+# of w1 (both Keras and minikeras land ~1e-6 from the float64 result; measured). A small
+# initial accumulator keeps the same formula, every term of it, out of that cancellation.
+OPTIMIZER_ARGS = {"Ftrl": {"initial_accumulator_value": 1e-3}}
 
 
 def optimizer_case(class_name):
@@ -167,18 +226,39 @@ def optimizer_case(class_name):
 
         rng = np.random.default_rng(3)
         x = rng.normal(size=(40, 6))
-        optimizer = getattr(minikeras.optimizers, class_name)()
+        optimizer = getattr(minikeras.optimizers, class_name)(
+            **OPTIMIZER_ARGS.get(class_name, {}))
         model = mlp(6, [8, 5], 1, "sigmoid", "binary_crossentropy", optimizer=optimizer)
         return model_rows(f"optimizer {class_name}", model, x, labels("binary", 40, 1, rng),
                           dtype)
     return case
 
 
-def pima_case(dtype):
+def pima_data(dtype):
+    """The Pima tutorial's data: (x, y, note). Raw, as the tutorial feeds it, except in float32
+    when crossentropy is computed from clipped probabilities (Keras on JAX).
+
+    Raw features (insulin up to 846) saturate the output sigmoid: p = 0.9999764 on the first
+    batch, and the probability form's -log(1 - p) turns one float32 ulp of p into 5e-5 of the
+    loss; a p exactly on the clip bound 1 - eps gets half the gradient on JAX, one ulp above
+    none. Keras on JAX and minikeras round sigmoid differently in the last bit (so do Keras's
+    own backends), so the float32 comparison would measure that bit, not the network (seen:
+    1e-2 after 20 steps with numba's sigmoid, 2e-7 with NumPy's). Standardized features keep
+    the sigmoid unsaturated. TensorFlow's logits form is well-conditioned on the raw data.
+    """
+    import minikeras
+
     data = np.loadtxt(os.path.join(DATA, "pima-indians-diabetes.csv"), delimiter=",")
+    x, y = data[:, :8], data[:, 8]
+    if dtype == "float32" and not minikeras.config.logits_crossentropy():
+        return (x - x.mean(axis=0)) / x.std(axis=0), y, " (standardized inputs)"
+    return x, y, ""
+
+
+def pima_case(dtype):
+    x, y, note = pima_data(dtype)
     model = mlp(8, [12, 8], 1, "sigmoid", "binary_crossentropy", seed=7)
-    return model_rows("tutorial Pima MLP", model, data[:, :8], data[:, 8], dtype,
-                      batch_size=10)
+    return model_rows("tutorial Pima MLP" + note, model, x, y, dtype, batch_size=10)
 
 
 def breast_cancer_case(dtype):
@@ -201,7 +281,8 @@ def softmax_case(dtype):
 
 
 def dropout_net_case(dtype):
-    """Seed 002's covertype network shape; inference only (training masks are random)."""
+    """Seed 002's covertype network shape, in inference and in training: the keep masks are
+    drawn once and injected into both libraries' Dropout layers."""
     import minikeras
 
     rng = np.random.default_rng(5)
@@ -211,9 +292,12 @@ def dropout_net_case(dtype):
                                   L.Dropout(0.5), L.Dense(32, activation="relu"), L.Dropout(0.5),
                                   L.Dense(7, activation="softmax")])
     model.compile(loss="categorical_crossentropy", optimizer="adam")
-    forward = compare_forward(model, rng.normal(size=(64, 54)))
+    x = rng.normal(size=(64, 54))
+    y = labels("onehot", 64, 7, rng)
+    forward = compare_forward(model, x)
     return [Row("tutorial Dropout net", "forward", "outputs (inference)", forward["abs"],
-                forward["rel"], TOLERANCE[dtype]["forward"])]
+                forward["rel"], TOLERANCE[dtype]["forward"])] + model_rows(
+        "tutorial Dropout net", model, x, y, dtype, batch_size=16, mask_seed=5)
 
 
 def airline_lstm_case(dtype):

@@ -168,6 +168,57 @@ def test_clipped_probabilities_have_zero_gradient():
         assert np.all(grad[[0, 1], [2, 1]] != 0)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("logits_crossentropy,tie", [(True, 1.0), (False, 0.5)])
+def test_probability_exactly_on_a_clip_bound_gets_the_backends_share(logits_crossentropy, tie,
+                                                                      dtype):
+    """TensorFlow's clip_by_value passes the whole gradient at p == eps or 1 - eps; JAX's
+    jnp.clip (maximum, then minimum) splits it evenly. A saturated float32 sigmoid lands on
+    1 - eps exactly; minikeras mirrors the backend that config.logits_crossentropy() names."""
+    t = np.dtype(dtype).type
+    y_pred = np.array([[t(1e-7), t(1 - 1e-7), t(0.25), t(1.0)]], dtype=dtype)
+    y_true = np.array([[1.0, 0.0, 1.0, 0.0]], dtype=dtype)
+    inside = ((1 - y_true) / (1 - y_pred) - y_true / y_pred) / 4
+    previous, floatx = config.logits_crossentropy(), config.floatx()
+    config.set_logits_crossentropy(logits_crossentropy)
+    config.set_floatx(dtype)  # the loss computes in floatx
+    try:
+        _, grad = losses.BinaryCrossentropy(reduction=None).value_and_grad(y_true, y_pred)
+    finally:
+        config.set_logits_crossentropy(previous)
+        config.set_floatx(floatx)
+    np.testing.assert_allclose(grad[0, :3], inside[0, :3] * [tie, tie, 1.0], rtol=1e-6)
+    assert grad[0, 3] == 0  # outside the range: no gradient on either backend
+    for tie_share in (1.0, 0.5):  # the numba and NumPy kernels agree, ties included
+        mine = kernels.binary_crossentropy_value_and_grad(y_true, y_pred, 1e-7, False, tie_share)
+        ref = ref_losses.binary_crossentropy_value_and_grad(y_true, y_pred, 1e-7, False,
+                                                            tie_share)
+        np.testing.assert_array_equal(mine[1], ref[1])
+        np.testing.assert_array_equal(mine[0], ref[0])
+
+
+def test_clip_tie_share_is_what_jax_computes():
+    """The 0.5 is JAX's own gradient of Keras's JAX formula (keras/src/backend/jax/nn.py)."""
+    jax = pytest.importorskip("jax")
+    jnp = jax.numpy
+    eps = 1e-7
+
+    def keras_jax_bce(p, t):
+        p = jnp.clip(p, eps, 1.0 - eps)
+        return jnp.mean(-(t * jnp.log(p) + (1.0 - t) * jnp.log(1.0 - p)))
+
+    y_pred = np.array([[np.float32(eps), np.float32(1 - eps), np.float32(0.25)]], np.float32)
+    y_true = np.array([[1.0, 0.0, 1.0]], np.float32)
+    theirs = np.asarray(jax.grad(keras_jax_bce)(y_pred, y_true))
+    previous = config.logits_crossentropy()
+    config.set_logits_crossentropy(False)
+    try:
+        _, mine = losses.BinaryCrossentropy(reduction=None).value_and_grad(y_true, y_pred)
+    finally:
+        config.set_logits_crossentropy(previous)
+    np.testing.assert_allclose(mine, theirs, rtol=1e-6)
+
+
 @settings(max_examples=15, deadline=None)
 @given(batch=st.sampled_from([1, 2, 3, 5, 9]), classes=st.integers(2, 7),
        from_logits=st.booleans(), seed=st.integers(0, 2**16))

@@ -1,6 +1,7 @@
 """parity/: the assert_parity plugin, the CLI, and that a real mismatch is caught and named."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ import pytest
 import minikeras
 import parity.__main__ as cli
 from parity import suite
-from parity.core import first_divergence, to_keras
+from parity.core import MaskStreams, first_divergence, to_keras
 from parity.pytest_plugin import assert_parity
 
 keras = pytest.importorskip("keras")
@@ -78,8 +79,8 @@ def test_cli_subset_reports_json_and_markdown(tmp_path, capsys):
 def test_cli_exits_nonzero_and_names_the_failing_rows(monkeypatch, capsys):
     real = suite.to_keras
 
-    def perturbed(model, compile=True):
-        twin = real(model, compile=compile)
+    def perturbed(model, compile=True, **kwargs):
+        twin = real(model, compile=compile, **kwargs)
         bias = twin.layers[-1].bias
         bias.assign(np.asarray(bias) + 1e-2)
         return twin
@@ -125,3 +126,73 @@ def test_tutorial_cases_run(capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert "tutorial airline LSTM" in out and "tutorial Dropout net" in out
+
+
+def test_one_perturbed_weight_entry_fails_the_cli_naming_the_row(monkeypatch, capsys):
+    """One kernel entry of Keras's twin moved by 1e-4 (relative): the CLI exits 1 and names
+    the forward row of that layer."""
+    real = suite.to_keras
+
+    def perturbed(model, compile=True, **kwargs):
+        twin = real(model, compile=compile, **kwargs)
+        kernel = np.asarray(twin.layers[0].kernel).copy()
+        kernel[2, 1] *= 1 + 1e-4
+        twin.layers[0].kernel.assign(kernel)
+        return twin
+
+    monkeypatch.setattr(suite, "to_keras", perturbed)
+    monkeypatch.setattr("parity.core.to_keras", perturbed)
+    code = cli.main(["-k", "activation tanh", "--dtype", "float32"])
+    out = capsys.readouterr().out
+    assert code == 1
+    failing = out.split("outside tolerance:")[1]
+    assert "activation tanh [float32] forward Dense(3, tanh) outputs" in failing
+
+
+def test_training_mode_dropout_rows_catch_a_different_mask(monkeypatch, capsys):
+    """The Dropout net's training rows use injected masks; give Keras other masks and they fail
+    (and a faithful run passes with the training rows present)."""
+    code = cli.main(["-k", "tutorial Dropout", "--dtype", "float32"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "(training)" in out and "keep masks drawn on both sides" in out
+
+    real_draw = MaskStreams.draw
+
+    def other_masks_for_keras(self, side, index, rate, shape):
+        keep = real_draw(self, side, index, rate, shape)
+        return ~keep if side == "keras" else keep
+
+    monkeypatch.setattr(MaskStreams, "draw", other_masks_for_keras)
+    code = cli.main(["-k", "tutorial Dropout", "--dtype", "float32"])
+    out = capsys.readouterr().out
+    assert code == 1
+    failing = out.split("outside tolerance:")[1]
+    assert re.search(r"tutorial Dropout net \[float32\] forward output of dropout\w* \(training\)",
+                     failing)
+
+
+def test_step_row_catches_an_optimizer_bug(monkeypatch, capsys):
+    """The step row applies the same gradients on both sides: an optimizer that scales them by
+    1 + 1e-4 is caught there."""
+    real = minikeras.optimizers.SGD.update_step
+
+    def off(self, gradient, variable, learning_rate):
+        return real(self, gradient * np.float32(1 + 1e-4), variable, learning_rate)
+
+    monkeypatch.setattr(minikeras.optimizers.SGD, "update_step", off)
+    code = cli.main(["-k", "optimizer SGD", "--dtype", "float32"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert ("optimizer SGD [float32] step weights after 1 step (same gradients)"
+            in out.split("outside tolerance:")[1])
+
+
+def test_redesigned_rows_pass_on_tensorflow(capsys):
+    """categorical_hinge (its steps now with SGD) and Ftrl (a small initial accumulator) were
+    1.3e-6 and 1.5e-6 over the float32 step tolerance; see parity/suite.py for why."""
+    code = cli.main(["-k", "loss categorical_hinge", "-k", "optimizer Ftrl", "--dtype",
+                     "float32"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert suite.OPTIMIZER_ARGS["Ftrl"] == {"initial_accumulator_value": 1e-3}

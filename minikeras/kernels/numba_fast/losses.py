@@ -31,10 +31,10 @@ LOG2_FLOAT32 = float(np.float32(np.log(2.0)))  # as numpy_ref/losses.py: Keras's
 
 
 @njit(cache=True, error_model="numpy")
-def binary_crossentropy_value_and_grad(y_true, y_pred, epsilon, from_logits):
+def binary_crossentropy_value_and_grad(y_true, y_pred, epsilon, from_logits, tie=1.0):
     dt = y_pred.dtype.type
     rows, k = y_pred.shape
-    zero, one, kk = dt(0), dt(1), dt(k)
+    zero, one, kk, on_bound = dt(0), dt(1), dt(k), dt(tie)
     low, high = dt(epsilon), dt(1.0 - epsilon)
     loss = np.zeros(rows, dtype=y_pred.dtype)
     grad = np.empty((rows, k), dtype=y_pred.dtype)
@@ -50,8 +50,8 @@ def binary_crossentropy_value_and_grad(y_true, y_pred, epsilon, from_logits):
             else:
                 p = min(max(x, low), high)
                 total += -(t * np.log(p) + (one - t) * np.log(one - p))
-                inside = x >= low and x <= high
-                grad[r, j] = ((one - t) / (one - p) - t / p) / kk if inside else zero
+                weight = one if low < x < high else (on_bound if x == low or x == high else zero)
+                grad[r, j] = ((one - t) / (one - p) - t / p) * weight / kk
         loss[r] = total / kk
     return loss, grad
 

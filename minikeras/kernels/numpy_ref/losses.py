@@ -49,12 +49,15 @@ def _clip(p, epsilon):
     return np.clip(p, low, high), (p >= low) & (p <= high)
 
 
-def binary_crossentropy_value_and_grad(y_true, y_pred, epsilon, from_logits):
+def binary_crossentropy_value_and_grad(y_true, y_pred, epsilon, from_logits, tie=1.0):
     """Mean binary crossentropy of each row.
 
     Probabilities:  p = clip(y_pred, eps, 1 - eps)
                     loss = mean_j -(t log p + (1 - t) log(1 - p))
-                    dloss/dy_pred = mask * ((1 - t) / (1 - p) - t / p) / k
+                    dloss/dy_pred = w * ((1 - t) / (1 - p) - t / p) / k
+                    w = 1 strictly inside [eps, 1 - eps], 0 outside, `tie` on a bound:
+                    TensorFlow's clip_by_value passes the whole gradient there (tie=1); JAX's
+                    jnp.clip is maximum-then-minimum, whose gradient splits a tie evenly (0.5)
     Logits z (TF's sigmoid_cross_entropy_with_logits, stable for any z):
                     loss = mean_j max(z, 0) - z t + log1p(exp(-|z|))
                     dloss/dz = (sigmoid(z) - t) / k, sigmoid written as TF's gradient
@@ -69,8 +72,10 @@ def binary_crossentropy_value_and_grad(y_true, y_pred, epsilon, from_logits):
         dz = np.where(z >= 0, 1 - s, s) - t
         return np.mean(elementwise, axis=-1), dz / k
     p, mask = _clip(y_pred, epsilon)
+    on_bound = (y_pred == y_pred.dtype.type(epsilon)) | (y_pred == y_pred.dtype.type(1 - epsilon))
+    weight = np.where(on_bound, y_pred.dtype.type(tie), mask.astype(y_pred.dtype))
     elementwise = -(t * np.log(p) + (1 - t) * np.log(1 - p))
-    dp = ((1 - t) / (1 - p) - t / p) * mask
+    dp = ((1 - t) / (1 - p) - t / p) * weight
     return np.mean(elementwise, axis=-1), dp / k
 
 
