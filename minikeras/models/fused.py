@@ -28,6 +28,10 @@ path, unchanged:
   - no callback has a batch-level hook (ProgbarLogger at verbose 0 or 2 is fine; verbose=1
     shows a live bar per batch, so it takes the general path), and `train_step` is not
     overridden
+
+`evaluate`, `predict` and the validation run inside `fit` take the same shortcut for inference
+(`plan_fused_forward`, `kernels.dense_stack_forward`: every batch's forward pass in one call,
+then the loss tracker and metrics fed as the test steps would); it needs less (see there).
 """
 
 import numpy as np
@@ -83,6 +87,61 @@ def plan_fused(model, x, y, sample_weight, shuffle, cbs):
     if targets is None:
         return None
     return FusedEpochs(model, dense, dropouts, x, *targets, *codes)
+
+
+def plan_fused_forward(model, x, cbs, y=None, sample_weight=None):
+    """A FusedForward for this predict (y None) or evaluate call, or None for the general path.
+
+    Inference needs less than training: Dropout layers (any) are the identity, the Dense
+    layers need not be trainable, and predict applies the last layer's own activation (any)
+    to the kernel's logits. Evaluate also needs what plan_fused needs of the loss, and no
+    penalty (regularizer) to add. Callbacks may not have test/predict batch hooks (ProgbarLogger
+    is fine unless it draws a live bar).
+    """
+    from .sequential import Sequential
+    from .trainer import Trainer
+
+    if (kernels.KERNELS != "numba" or type(model).forward is not Sequential.forward
+            or x.ndim != 2 or x.shape[0] == 0 or sample_weight is not None
+            or not _callbacks_without(cbs, "predict" if y is None else "test")):
+        return None
+    dense = [layer for layer in model.layers if type(layer) is not Dropout]
+    if not dense or any(type(layer) is not Dense or not layer.use_bias for layer in dense):
+        return None
+    if any(v.value.dtype != x.dtype for layer in dense for v in (layer.kernel, layer.bias)):
+        return None
+    if y is None:
+        hidden = [ACT_CODES.get(layer.activation) for layer in dense[:-1]]
+        if None in hidden:
+            return None
+        return FusedForward(model, dense, x, np.array(hidden + [0], dtype=np.int64))
+    if type(model).test_step is not Trainer.test_step or not all(map(_penalty_free, dense)):
+        return None
+    codes = _loss_and_activation_codes(model.loss, dense, x.dtype)
+    if codes is None or (codes[1] <= 2 and model._logits_loss() is None):
+        return None
+    targets = _targets(y, codes[1], dense[-1].units, x.dtype)
+    if targets is None:
+        return None
+    return FusedForward(model, dense, x, *codes, *targets)
+
+
+def _callbacks_without(cbs, mode):
+    """True when no callback has a `mode` ("test"/"predict") batch hook that would print."""
+    hooks = (f"on_{mode}_batch_begin", f"on_{mode}_batch_end")
+    for cb in cbs.callbacks:
+        if isinstance(cb, ProgbarLogger) and (cb.verbose != 1 or (
+                mode == "test" and cb._called_in_fit)):
+            continue
+        if any(getattr(type(cb), hook, None) is not getattr(Callback, hook, None)
+               for hook in hooks):
+            return False
+    return True
+
+
+def _penalty_free(layer):
+    return (layer.kernel_regularizer is None and layer.bias_regularizer is None
+            and layer.activity_regularizer is None)
 
 
 def _dense_and_dropouts(layers):
@@ -260,7 +319,8 @@ class FusedEpochs:
         for flat, variables in zip(flat_slots, slots, strict=True):
             self._scatter(flat, variables)
         model.optimizer._iterations.value += steps
-        self._update_metrics(order, batch_size, logits, values, y[order])
+        _feed_loss_and_metrics(model, self.dense[-1], batch_size, logits, values,
+                               y[order])
 
     def _draw_dropout_masks(self, n, batch_size):
         """Every batch's dropout masks, drawn as the per-batch forward passes draw them.
@@ -270,6 +330,9 @@ class FusedEpochs:
         Returns keep (n, K) uint8: row i holds the masks of the epoch's i-th row.
         """
         keep = np.zeros((n, self.keep_columns), dtype=np.uint8)
+        if all(layer.noise_source is None for layer in self.dropouts.values()):
+            self._draw_from_rngs(keep, n, batch_size)
+            return keep
         for start in range(0, n if self.dropouts else 0, batch_size):
             rows = min(batch_size, n - start)
             for index, layer in sorted(self.dropouts.items()):
@@ -278,28 +341,100 @@ class FusedEpochs:
                 keep[start:start + rows, col:col + units] = mask.astype(bool, copy=False)
         return keep
 
-    def _update_metrics(self, order, batch_size, logits, values, y):
-        model, n = self.model, order.shape[0]
-        full = n // batch_size * batch_size  # row sums of the reshape = np.sum of each batch
-        sums = values[:full].reshape(-1, batch_size).sum(axis=1)
-        sizes = [batch_size] * (full // batch_size)
-        if full < n:
-            sums, sizes = np.append(sums, np.sum(values[full:])), sizes + [n - full]
-        means = sums / np.asarray(sizes).astype(self.dtype)  # train_step's loss of each batch
-        _add_to_mean(model._loss_tracker, means.astype(self.dtype), sizes)
-        if not model._metrics:
-            return
-        y_pred = self.dense[-1].activation(logits)
-        for metric in model._metrics:
-            fn = getattr(metric, "_fn", None)
-            zero_one = fn in ZERO_ONE or (
-                fn is accuracy_metrics.binary_accuracy and y_pred.shape[1] == 1)
-            if isinstance(metric, MeanMetricWrapper) and zero_one and n < 2 ** 24:
-                metric.update_state(y, y_pred)
-                continue
-            for start in range(0, n, batch_size):
-                stop = start + batch_size
-                metric.update_state(y[start:stop], y_pred[start:stop])
+    def _draw_from_rngs(self, keep, n, batch_size):
+        """The same masks in a few large draws (no injected noise): Dropout's noise is
+        `rng.random(size=(rows, units)) >= rate`, and a generator's uniform doubles come one
+        after another, so one draw of (steps, batch_size * K_g) values gives every full batch's
+        draws in order, where K_g sums the units of the layers sharing that generator (the
+        global np.random for seed=None, else the layer's own); the last, partial batch is one
+        more draw of (rows * K_g). Each batch's block splits into the layers' (rows, units).
+        """
+        groups = {}  # id(rng) -> [(Dropout, its column in keep, units)], in layer order
+        for index, layer in sorted(self.dropouts.items()):
+            groups.setdefault(id(layer._rng), []).append(
+                (layer, self.drop_cols[index], self.dense[index].units))
+        full = n // batch_size
+        for group in groups.values():
+            rng, width = group[0][0]._rng, sum(units for _, _, units in group)
+            blocks = [(0, full, batch_size)] if full else []
+            if full * batch_size < n:
+                blocks.append((full * batch_size, 1, n - full * batch_size))
+            for start, steps, rows in blocks:
+                draws = rng.random(size=(steps, rows * width))
+                offset = 0
+                for layer, col, units in group:
+                    kept = draws[:, offset:offset + rows * units] >= layer.rate
+                    keep[start:start + steps * rows, col:col + units] = kept.reshape(-1, units)
+                    offset += rows * units
+
+
+class FusedForward:
+    """Inference of a Dense stack in one kernel call (`kernels.dense_stack_forward`)."""
+
+    def __init__(self, model, dense, x, act_codes, loss_code=-1, y2d=None, labels=None):
+        self.model, self.dense, self.x = model, dense, np.ascontiguousarray(x)
+        self.act_codes, self.loss_code = act_codes, loss_code
+        n, dtype = x.shape[0], x.dtype
+        self.y2d = np.zeros((n, 1), dtype=dtype) if y2d is None else y2d
+        self.labels = np.zeros(n, dtype=np.int64) if labels is None else labels
+        layout, offset = [], 0
+        for layer in dense:
+            fan_in, units = layer.kernel.shape
+            layout.append([offset, offset + fan_in * units, fan_in, units])
+            offset += fan_in * units + units
+        self.layout = np.array(layout, dtype=np.int64)
+        self.params = np.concatenate([a for layer in dense
+                                      for a in (layer.kernel.value.ravel(), layer.bias.value)])
+
+    def logits(self, batch_size):
+        """(logits (n, units), per-sample loss values (n,)), batch_size rows at a time."""
+        from ..config import epsilon
+
+        n = self.x.shape[0]
+        logits = np.empty((n, self.layout[-1, 3]), dtype=self.x.dtype)
+        values = np.empty(n if self.loss_code >= 0 else 0, dtype=self.x.dtype)
+        kernels.dense_stack_forward(self.x, self.y2d, self.labels, batch_size, self.params,
+                                    self.layout, self.act_codes, self.loss_code, epsilon(),
+                                    logits, values)
+        return logits, values
+
+    def predict(self, batch_size):
+        """The model's outputs, as `predict` gives them."""
+        return self.dense[-1].activation(self.logits(batch_size)[0])
+
+    def evaluate(self, batch_size, y):
+        """Update the loss tracker and the metrics as `evaluate`'s test steps would."""
+        logits, values = self.logits(batch_size)
+        _feed_loss_and_metrics(self.model, self.dense[-1], batch_size, logits, values, y)
+
+
+def _feed_loss_and_metrics(model, last, batch_size, logits, values, y):
+    """Update the loss tracker and the metrics as train_step / test_step would, batch by batch.
+
+    values (n,): per-sample losses; logits (n, units): the last Dense layer's z, whose
+    activation is the model's output; y (n, ...): the targets in the rows' order.
+    """
+    n, dtype = logits.shape[0], logits.dtype
+    full = n // batch_size * batch_size  # row sums of the reshape = np.sum of each batch
+    sums = values[:full].reshape(-1, batch_size).sum(axis=1)
+    sizes = [batch_size] * (full // batch_size)
+    if full < n:
+        sums, sizes = np.append(sums, np.sum(values[full:])), sizes + [n - full]
+    means = sums / np.asarray(sizes).astype(dtype)  # the step's loss of each batch
+    _add_to_mean(model._loss_tracker, means.astype(dtype), sizes)
+    if not model._metrics:
+        return
+    y_pred = last.activation(logits)
+    for metric in model._metrics:
+        fn = getattr(metric, "_fn", None)
+        zero_one = fn in ZERO_ONE or (
+            fn is accuracy_metrics.binary_accuracy and y_pred.shape[1] == 1)
+        if isinstance(metric, MeanMetricWrapper) and zero_one and n < 2 ** 24:
+            metric.update_state(y, y_pred)
+            continue
+        for start in range(0, n, batch_size):
+            stop = start + batch_size
+            metric.update_state(y[start:stop], y_pred[start:stop])
 
 
 def _add_to_mean(tracker, means, sizes):

@@ -9,7 +9,8 @@ One training step (`train_step`):
     update the loss tracker and the metrics with y_pred
 `fit` = epochs -> batches -> train_step -> callbacks; the progress bar is a callback.
 A plain Dense stack whose fit needs no batch-level hook runs each epoch in one fused kernel
-call instead, with the same numbers (`fused.py` lists when).
+call instead, with the same numbers (`fused.py` lists when); its evaluate / predict run
+every batch's forward pass in one call too.
 """
 
 import copy
@@ -21,7 +22,7 @@ from .. import callbacks as callbacks_module
 from .. import metrics as metrics_module
 from ..callbacks.callback_list import pythonify_logs
 from ..utils import data
-from .fused import plan_fused
+from .fused import plan_fused, plan_fused_forward
 from .fused_recurrent import plan_fused_recurrent
 
 
@@ -268,7 +269,12 @@ class Trainer:
     def _run_test(self, x, y, sample_weight, batch_size, cbs):
         self.reset_metrics()
         cbs.on_test_begin()
-        for step, idx in enumerate(data.batch_indices(x.shape[0], batch_size, shuffle=False)):
+        fused = plan_fused_forward(self, x, cbs, y, sample_weight)  # None: per-batch loop
+        if fused is not None:  # the same numbers, one kernel call (fused.py)
+            fused.evaluate(batch_size, y)
+            cbs.on_test_batch_end(-(-x.shape[0] // batch_size) - 1, self._logs())
+        for step, idx in enumerate(() if fused is not None else
+                                   data.batch_indices(x.shape[0], batch_size, shuffle=False)):
             cbs.on_test_batch_begin(step)
             self.test_step(x[idx], y[idx], None if sample_weight is None else sample_weight[idx])
             cbs.on_test_batch_end(step, self._logs())
@@ -284,8 +290,14 @@ class Trainer:
                                             model=self, verbose=_verbose(verbose), epochs=1,
                                             steps=steps)
         cbs.on_predict_begin()
-        outputs = []
-        for step, idx in enumerate(data.batch_indices(x.shape[0], batch_size, shuffle=False)):
+        fused = plan_fused_forward(self, x, cbs)  # None: per-batch loop
+        if fused is not None:  # the same numbers, one kernel call (fused.py)
+            outputs = [fused.predict(batch_size)]
+            cbs.on_predict_batch_end(steps - 1, {"outputs": outputs[0]})
+        else:
+            outputs = []
+        for step, idx in enumerate(() if fused is not None else
+                                   data.batch_indices(x.shape[0], batch_size, shuffle=False)):
             cbs.on_predict_batch_begin(step)
             outputs.append(self.forward(x[idx], training=False))
             cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})

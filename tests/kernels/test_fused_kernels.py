@@ -92,3 +92,47 @@ def test_twins_agree_over_shapes(n, hidden, loss_code, opt_code, seed):
     problem = _problem(np.float64, n, [4, *hidden, units], loss_code, opt_code, acts, seed,
                        dropout=seed % 2 == 0)
     _check_twins(problem, np.float64, expect_change=False)
+
+
+FORWARD_NUMPY = kernels.load_path("numpy")["dense_stack_forward"]
+FORWARD_NUMBA = kernels.load_path("numba")["dense_stack_forward"]
+
+
+def _forward_args(problem, batch_size, with_loss):
+    n, units = problem["logits_out"].shape
+    return dict(x=problem["x"], y=problem["y"], labels=problem["labels"], batch_size=batch_size,
+                params=problem["params"], layout=problem["layout"],
+                act_codes=problem["act_codes"],
+                loss_code=problem["loss_code"] if with_loss else -1, epsilon=1e-7,
+                logits_out=np.zeros((n, units), problem["x"].dtype),
+                values_out=np.zeros(n if with_loss else 0, problem["x"].dtype))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("loss_code", [-1, 0, 1, 2, 3, 4])
+@pytest.mark.parametrize("batch_size", [1, 4, 50])
+def test_forward_twins_agree(dtype, loss_code, batch_size):
+    acts = [1, 2, 0] if loss_code <= 2 else [1, 0, 2]
+    problem = _problem(dtype, 13, [3, 5, 4, 3], max(loss_code, 0), 1, acts,
+                       contiguous=batch_size != 4)
+    ref, fast = (_forward_args(problem, batch_size, loss_code >= 0) for _ in range(2))
+    steps = -(-13 // batch_size)
+    assert FORWARD_NUMPY(**ref) == FORWARD_NUMBA(**fast) == steps
+    for name in ("logits_out", "values_out"):
+        assert_close(fast[name], ref[name], TOL[dtype], name)
+    assert np.any(ref["logits_out"] != 0)
+    if loss_code >= 0:
+        assert np.all(ref["values_out"] != 0)
+
+
+def test_forward_is_the_epochs_forward_pass():
+    """Logits of the forward kernel = the training kernel's logits before its first update."""
+    problem = _problem(np.float64, 9, [3, 5, 2], 3, 0, [1, 0], dropout=False)
+    problem["hyper"] = np.zeros(3)  # SGD with learning rate 0: the weights stay put
+    problem["order"] = np.arange(9, dtype=np.int64)
+    problem["batch_size"] = 9
+    _, trained = _run(NUMBA, problem)
+    args = _forward_args(problem, 9, True)
+    FORWARD_NUMBA(**args)
+    assert_close(args["logits_out"], trained["logits_out"], 1e-15, "logits")
+    assert_close(args["values_out"], trained["values_out"], 1e-15, "values")

@@ -70,6 +70,10 @@ def _fit(make, x, y, fused, monkeypatch, **kwargs):
         return result
 
     monkeypatch.setattr(trainer_module, "plan_fused", plan)
+    if not fused:  # validation runs the per-batch evaluate path too
+        monkeypatch.setattr(trainer_module, "plan_fused_forward", lambda *a, **k: None)
+    else:
+        monkeypatch.setattr(trainer_module, "plan_fused_forward", fused_module.plan_fused_forward)
     model = make()
     np.random.seed(11)
     history = model.fit(x, y, batch_size=kwargs.pop("batch_size", 8), verbose=0, **kwargs)
@@ -126,19 +130,24 @@ def test_fused_with_validation_shuffle_off_and_early_stopping(dtype, monkeypatch
 
 @needs_numba
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("seed", [None, 5], ids=["global-rng", "seeded-layer"])
-def test_fused_with_dropout_equals_general(dtype, seed, monkeypatch):
-    """Dropout masks are drawn batch by batch in layer order, as the forward passes draw them."""
+@pytest.mark.parametrize("seeds", [(None, None), (5, 5), (None, 5)],
+                         ids=["global-rng", "seeded-layers", "global-and-seeded"])
+@pytest.mark.parametrize("batch_size", [8, 7, 100], ids=["full-batches", "partial", "one-batch"])
+def test_fused_with_dropout_equals_general(dtype, seeds, batch_size, monkeypatch):
+    """Dropout masks are drawn batch by batch in layer order, as the forward passes draw them
+    (the fused path draws them in a few large draws that give the same numbers)."""
     use_dtype(dtype)
     x, y = _data("categorical_crossentropy", 4, n=61)
 
     def make():
         return _model("softmax", 4, loss="categorical_crossentropy", metrics=["accuracy"],
-                      first_extra=[Dropout(0.4, seed=seed)], extra=[Dropout(0.25, seed=seed)])
+                      first_extra=[Dropout(0.4, seed=seeds[0])],
+                      extra=[Dropout(0.25, seed=seeds[1])])
 
-    general = _fit(make, x, y, False, monkeypatch, epochs=3, validation_split=0.2)
+    kwargs = dict(epochs=3, validation_split=0.2, batch_size=batch_size)
+    general = _fit(make, x, y, False, monkeypatch, **kwargs)
     after_general = np.random.random()
-    fused = _fit(make, x, y, True, monkeypatch, epochs=3, validation_split=0.2)
+    fused = _fit(make, x, y, True, monkeypatch, **kwargs)
     assert np.random.random() == after_general
     _assert_same(general, fused, dtype)
 
@@ -240,3 +249,126 @@ def test_numpy_reference_path_never_fuses(monkeypatch):
     cbs = callbacks.CallbackList([], add_history=True, model=model, verbose=0, epochs=1, steps=1)
     assert fused_module.plan_fused(model, x.astype("float32"), y.astype("float32"), None, True,
                                    cbs) is None
+
+
+# ---- evaluate / predict (and validation inside fit) on the fused forward kernel ----------------
+def _forward_plans(monkeypatch):
+    """Record what plan_fused_forward returns; the general path runs when `off` is set."""
+    seen, state = [], {"off": False}
+    real = fused_module.plan_fused_forward
+
+    def plan(*args, **kwargs):
+        result = None if state["off"] else real(*args, **kwargs)
+        seen.append(result)
+        return result
+
+    monkeypatch.setattr(trainer_module, "plan_fused_forward", plan)
+    return seen, state
+
+
+def _evaluate_and_predict(model, x, y, **kwargs):
+    results = model.evaluate(x, y, verbose=0, return_dict=True, **kwargs)
+    return results, model.predict(x, verbose=0, **kwargs)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("head", HEADS, ids=[f"{h[0]}-{h[1]}" for h in HEADS])
+@pytest.mark.parametrize("batch_size", [None, 7, 1000])
+def test_fused_evaluate_and_predict_equal_general(dtype, head, batch_size, monkeypatch):
+    use_dtype(dtype)
+    loss, last, units, metrics = head
+    x, y = _data(loss, units, n=45)
+    model = _model(last, units, loss=loss, metrics=metrics,
+                   extra=[Dropout(0.3)])  # Dropout: the identity at inference
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    seen, state = _forward_plans(monkeypatch)
+    fused = _evaluate_and_predict(model, x, y, batch_size=batch_size)
+    assert all(plan is not None for plan in seen) and len(seen) == 2
+    state["off"] = True
+    general = _evaluate_and_predict(model, x, y, batch_size=batch_size)
+    assert fused[0].keys() == general[0].keys()
+    for key in general[0]:
+        assert_close(fused[0][key], general[0][key], TOL[dtype], f"evaluate {key}")
+    assert fused[1].dtype == general[1].dtype
+    assert_close(fused[1], general[1], TOL[dtype], "predict")
+    assert not np.array_equal(general[1], _model(last, units, loss=loss).predict(x, verbose=0))
+
+
+@needs_numba
+def test_fused_predict_one_sample_and_any_last_activation(monkeypatch):
+    """predict applies the last layer's own activation: tanh/softmax/... need no kernel code."""
+    x, _ = _data("mse", 2)
+    for last in ("tanh", "softmax", "linear", "elu"):
+        model = _model(last, 3)
+        seen, state = _forward_plans(monkeypatch)
+        state["off"] = False
+        fused = [model.predict(x[:1], verbose=0), model.predict(x, verbose=0, batch_size=5)]
+        assert all(plan is not None for plan in seen)
+        state["off"] = True
+        general = [model.predict(x[:1], verbose=0), model.predict(x, verbose=0, batch_size=5)]
+        for mine, theirs in zip(fused, general, strict=True):
+            assert mine.shape == theirs.shape
+            assert_close(mine, theirs, TOL["float32"], f"predict {last}")
+
+
+class PredictHook(callbacks.Callback):
+    def on_predict_batch_end(self, batch, logs=None):
+        pass
+
+
+class EvalBatchHook(callbacks.Callback):
+    def on_test_batch_begin(self, batch, logs=None):
+        pass
+
+
+# case: (model kwargs, call kwargs, (evaluate fused?, predict fused?))
+FORWARD_FALLBACKS = {
+    "tanh hidden": (dict(hidden="tanh"), {}, (False, False)),
+    "kernel regularizer (evaluate adds its penalty)": (
+        dict(first_extra=[Dense(4, kernel_regularizer="l2")]), {}, (False, True)),
+    "verbose 1 live bar": ({}, dict(verbose=1), (False, False)),
+    "predict batch hook": ({}, dict(callbacks=[PredictHook()]), (True, False)),
+    "test batch hook": ({}, dict(callbacks=[EvalBatchHook()]), (False, True)),
+}
+
+
+@needs_numba
+@pytest.mark.parametrize("case", sorted(FORWARD_FALLBACKS))
+def test_unsupported_evaluate_and_predict_fall_back(case, monkeypatch, capsys):
+    model_kwargs, call_kwargs, expected = FORWARD_FALLBACKS[case]
+    x, y = _data("mse", 2)
+    model = _model("linear", 2, **model_kwargs)
+    seen, _ = _forward_plans(monkeypatch)
+    kwargs = {"verbose": 0, **call_kwargs}
+    model.evaluate(x, y, **kwargs)
+    model.predict(x, **kwargs)
+    assert tuple(plan is not None for plan in seen) == expected
+
+
+@needs_numba
+def test_evaluate_with_sample_weight_or_probability_loss_falls_back(monkeypatch):
+    from minikeras import config
+
+    x, y = _data("binary_crossentropy", 1)
+    model = _model("sigmoid", 1, loss="binary_crossentropy")
+    seen, _ = _forward_plans(monkeypatch)
+    model.evaluate(x, y, sample_weight=np.ones(len(x)), verbose=0)
+    monkeypatch.setattr(config, "_LOGITS_CROSSENTROPY", False)
+    model.evaluate(x, y, verbose=0)
+    assert seen == [None, None]
+
+
+@needs_numba
+def test_fused_predict_on_an_uncompiled_model_and_frozen_layers(monkeypatch):
+    """predict needs no loss or optimizer, and frozen (trainable=False) Dense layers are fine."""
+    x, _ = _data("mse", 2)
+    np.random.seed(4)
+    model = Sequential([Dense(5, activation="relu", input_dim=5), Dropout(0.5), Dense(2)])
+    model.layers[0].trainable = False
+    seen, state = _forward_plans(monkeypatch)
+    fused = model.predict(x, verbose=0)
+    state["off"] = True
+    general = model.predict(x, verbose=0)
+    assert seen[0] is not None and seen[1] is None
+    assert np.array_equal(fused, general)

@@ -45,7 +45,7 @@ from .losses import (
 )
 from .optimizers import adam_update, rmsprop_update, sgd_update
 
-__all__ = ["dense_stack_epoch"]
+__all__ = ["dense_stack_epoch", "dense_stack_forward"]
 
 
 def _activate(z, code):
@@ -143,3 +143,35 @@ def dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes
             rmsprop_update(params, grads, slot_1, None, None, hyper[0], hyper[1], 0.0, hyper[2])
         step += 1
     return step
+
+
+def dense_stack_forward(x, y, labels, batch_size, params, layout, act_codes, loss_code, epsilon,
+                        logits_out, values_out):
+    """Inference (training=False: Dropout is the identity) of the same Dense stack, batch by
+    batch over the rows of x in order, as `evaluate` / `predict` run it layer by layer:
+
+        z_l = h_l @ kernel_l + bias_l;  h_{l+1} = act_l(z_l)   (l = 0 .. L-1, h_0 = x_batch)
+        logits_out[batch] = z_{L-1}
+        values_out[batch] = the loss kernel's per-sample values (loss_code 0-4 as in
+                            dense_stack_epoch: of the logits z_{L-1} for codes 0-2, of the
+                            activated h_L for codes 3-4); loss_code -1: no loss (predict), y,
+                            labels and values_out are not read or written
+    Shapes as in dense_stack_epoch (x (n, d), logits_out (n, units_L), values_out (n,)).
+    Returns the number of batches.
+    """
+    n, n_layers = x.shape[0], layout.shape[0]
+    steps = 0
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        h = x[start:stop]
+        for layer in range(n_layers):
+            kernel, bias = _views(params, layout, layer)
+            z = dense_forward(h, kernel, bias)
+            h = _activate(z, act_codes[layer])
+        logits_out[start:stop] = z
+        if loss_code >= 0:
+            values, _ = _loss(y[start:stop], labels[start:stop], z if loss_code <= 2 else h,
+                              loss_code, epsilon)
+            values_out[start:stop] = values
+        steps += 1
+    return steps
