@@ -1,10 +1,141 @@
 """The fused training path for recurrent stacks (LSTM -> Dense): a whole epoch in one kernel.
 
 `plan_fused_recurrent` mirrors `fused.plan_fused` (same arguments, same FusedEpochs-like
-result with `run_epoch(order, batch_size, y)`), for models `fused.py` does not take.
+result with `run_epoch(order, batch_size, y)`), for models `fused.py` does not take: the
+airline tutorial's `LSTM(4) -> Dense(1)` spends ~190 us a training step in Python around
+~10 us of arithmetic. Each epoch goes to `kernels.lstm_dense_epoch` (its steps:
+`kernels/numpy_ref/rnn_epoch.py`); the bookkeeping around it (flat buffers, optimizer slots
+and scalars, loss tracker, metrics) is fused.py's. The results are the general path's to
+rounding (float64: <= 1e-12; float32: the same numbers; tests/models/test_fused_recurrent.py).
+
+Used only when ALL of these hold, else `fit` takes the general path, unchanged:
+  - everything `plan_fused` asks of the kernels switch (numba), train_step, callbacks,
+    sample weights, shuffle, dtypes, loss and optimizer (see fused.py)
+  - the first layer is an LSTM with return_sequences, return_state, go_backwards and stateful
+    all False, a bias, no dropout or recurrent_dropout, no regularizer (activity included) or
+    constraint, trainable; x is 3-D and carries no mask (no Masking layer)
+  - the rest are plain Dense layers (fused.py's rule; no Dropout between them)
+  - the LSTM is small enough that the layer itself runs `rnn_fused.py`'s time loops
+    (batch_size * recurrent_kernel.size < FUSED_MAX_WORK), so the kernel calls the same loops;
+    the batch size is known only in `run_epoch`, which otherwise runs the per-batch
+    `train_step` loop itself (what `fit` would have run: no batch hook is there to call)
 """
+
+import numpy as np
+
+from .. import kernels
+from ..layers.rnn.lstm import LSTM
+from .fused import (
+    FusedEpochs,
+    _callbacks_epoch_only,
+    _feed_loss_and_metrics,
+    _loss_and_activation_codes,
+    _optimizer_code,
+    _plain_dense,
+    _targets,
+)
 
 
 def plan_fused_recurrent(model, x, y, sample_weight, shuffle, cbs):
     """A fused plan for this fit call, or None when the general path must run it."""
-    return None
+    from .trainer import Trainer
+
+    if kernels.KERNELS != "numba" or type(model).train_step is not Trainer.train_step:
+        return None
+    if sample_weight is not None or shuffle not in (True, False) or x.ndim != 3:
+        return None
+    layers = model.layers
+    if (len(layers) < 2 or not _plain_lstm(layers[0]) or not model.trainable
+            or not all(_plain_dense(layer) for layer in layers[1:])
+            or not _callbacks_epoch_only(cbs)):
+        return None
+    dtype, opt = x.dtype, model.optimizer
+    if any(v.value.dtype != dtype for v in model.trainable_weights):
+        return None
+    if opt.built and any(id(v) not in opt._indices for v in model.trainable_weights):
+        return None
+    dense = layers[1:]
+    codes = _loss_and_activation_codes(model.loss, dense, dtype)
+    if codes is None or _optimizer_code(opt) is None:
+        return None
+    if codes[1] <= 2 and model._logits_loss() is None:  # the probability form: general path
+        return None
+    targets = _targets(y, codes[1], dense[-1].units, dtype)
+    if targets is None:
+        return None
+    return FusedRecurrentEpochs(model, layers[0], dense, x, *targets, *codes)
+
+
+def _plain_lstm(layer):
+    return (type(layer) is LSTM and layer.built and layer.trainable and layer.use_bias
+            and not (layer.return_sequences or layer.return_state or layer.go_backwards
+                     or layer.stateful)
+            and layer.dropout == 0 and layer.recurrent_dropout == 0
+            and layer.injected_masks is None
+            and all(getattr(layer, f"{w}_{kind}") is None
+                    for w in ("kernel", "recurrent", "bias")
+                    for kind in ("regularizer", "constraint"))
+            and layer.activity_regularizer is None)
+
+
+def _lstm_loop_is_fused(batch, recurrent_kernel):
+    """True when the layer, at this batch size, runs rnn_fused.py's loops (numba_fast/rnn.py)."""
+    from ..kernels.numba_fast import rnn as fast
+
+    return fast._strategy(batch, recurrent_kernel) == "fused"
+
+
+class FusedRecurrentEpochs(FusedEpochs):
+    """Flat buffers for one fit call of LSTM -> Dense ...; `run_epoch` trains one epoch in one
+    kernel call (the buffers, optimizer slots and scalars are FusedEpochs')."""
+
+    def __init__(self, model, lstm, dense, x, y2d, labels, act_codes, loss_code):
+        self.model, self.x, self.y2d, self.labels = model, np.ascontiguousarray(x), y2d, labels
+        self.lstm, self.dense = lstm, dense
+        self.act_codes, self.loss_code = act_codes, loss_code
+        self.lstm_codes = np.array([*lstm._codes, int(lstm.zero_output_for_mask)],
+                                   dtype=np.int64)
+        self.variables = model.trainable_weights  # kernel, recurrent_kernel, bias, then Dense
+        sizes = [v.value.size for v in self.variables]
+        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self.lstm_layout = np.array([*self.offsets[:3], x.shape[2], lstm.units], dtype=np.int64)
+        self.layout = np.array([[self.offsets[3 + 2 * i], self.offsets[4 + 2 * i],
+                                 layer.kernel.shape[0], layer.units]
+                                for i, layer in enumerate(dense)], dtype=np.int64)
+        self.dtype = x.dtype
+        self.opt_code = _optimizer_code(model.optimizer)
+
+    def applies(self, batch_size):
+        """True when the layer-by-layer path would run the LSTM on the loops this kernel calls."""
+        return _lstm_loop_is_fused(min(batch_size, self.x.shape[0]),
+                                   self.lstm.recurrent_kernel.value)
+
+    def run_epoch(self, order, batch_size, y):
+        """Train one epoch over rows `order`; update the loss tracker and metrics as fit would."""
+        from ..config import epsilon
+
+        model, n = self.model, order.shape[0]
+        if not self.applies(batch_size):  # a large LSTM: its own loops, batch by batch
+            for start in range(0, n, batch_size):
+                rows = order[start:start + batch_size]
+                model.train_step(self.x[rows], y[rows], None)
+            return
+        steps = -(-n // batch_size)
+        hyper, step_scalars = self._hyper_and_step_scalars(steps)
+        slots = self._slots()
+        params = self._gather(self.variables)
+        flat_slots = [self._gather(s) for s in slots]
+        empty = np.zeros(0, dtype=self.dtype)
+        slot_1 = flat_slots[0] if flat_slots else empty
+        slot_2 = flat_slots[1] if len(flat_slots) > 1 else empty
+        logits = np.empty((n, self.layout[-1, 3]), dtype=self.dtype)
+        values = np.empty(n, dtype=self.dtype)
+        kernels.lstm_dense_epoch(self.x, self.y2d, self.labels, order, batch_size, params,
+                                 self.lstm_layout, self.lstm_codes, self.layout, self.act_codes,
+                                 self.loss_code, epsilon(), self.opt_code, hyper, step_scalars,
+                                 slot_1, slot_2, logits, values)
+        self._scatter(params, self.variables)
+        for flat, variables in zip(flat_slots, slots, strict=True):
+            self._scatter(flat, variables)
+        model.optimizer._iterations.value += steps
+        _feed_loss_and_metrics(model, self.dense[-1], batch_size, logits, values, y[order])

@@ -13,6 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from minikeras.kernels.numba_fast import rnn as fast
+from minikeras.kernels.numba_fast import rnn_gemm
 from minikeras.kernels.numpy_ref import rnn as ref
 
 CODES = [0, 1, 2, 3, 4]  # linear, tanh, sigmoid, relu, hard_sigmoid
@@ -25,7 +26,8 @@ TWIN_TOL = {np.float32: 1e-5, np.float64: F64}
 
 @contextmanager
 def strategy(name):
-    """Force the numba twin's fused loops ("fused") or its BLAS-per-step loops ("blas")."""
+    """Force the numba twin's fused loops ("fused"), its BLAS-per-step loops ("blas") or its
+    GEMM-and-SIMD-gates LSTM loop ("gemm"; tanh/sigmoid without recurrent dropout only)."""
     old, fast.STRATEGY = fast.STRATEGY, name
     try:
         yield
@@ -111,16 +113,57 @@ def test_simple_rnn_twins_agree(batch, steps, units, dtype, transposed, masked, 
         assert_close(a, b, TWIN_TOL[dtype], f"simple_rnn {name}")
 
 
+@settings(max_examples=60, deadline=None)
+@given(batch=st.integers(1, 6), steps=st.integers(1, 6), units=st.integers(1, 5),
+       dtype=st.sampled_from([np.float32, np.float64]), transposed=st.booleans(),
+       masked=st.booleans(), zero=st.booleans(), seed=st.integers(0, 99),
+       row_blocks=st.booleans())
+def test_lstm_gemm_loop_agrees_with_the_reference(batch, steps, units, dtype, transposed,
+                                                  masked, zero, seed, row_blocks):
+    """rnn_gemm.py's loop (Keras's default tanh/sigmoid, no recurrent dropout); row_blocks
+    splits every GEMM into one-row blocks, as it does for large layers."""
+    case = _case(np.random.default_rng(seed), batch, steps, units, 4, dtype, transposed, masked,
+                 False)
+    old = rnn_gemm.SINGLE_THREAD_MACS
+    rnn_gemm.SINGLE_THREAD_MACS = 1 if row_blocks else old
+    try:
+        with strategy("gemm"):
+            mine = _run_lstm(fast, case, 1, 2, zero)
+    finally:
+        rnn_gemm.SINGLE_THREAD_MACS = old
+    theirs = _run_lstm(ref, case, 1, 2, zero)
+    for name, a, b in zip(LSTM_NAMES, mine, theirs, strict=True):
+        assert a.shape == b.shape and a.dtype == np.dtype(dtype), name
+        tol = TWIN_TOL[dtype]
+        if dtype == np.float32 and name in ("dh0", "dc0"):
+            # sums of 4 gates' terms that cancel; sigmoid as tanh(z/2)/2 + 1/2 rounds apart
+            # from the exp form. Over 2,000 random cases both float32 loops were as far from
+            # the float64 result (dh0 / dc0: gemm 5.4e-6 / 9.3e-5, reference 2.1e-5 / 6.1e-5).
+            tol = 2e-4
+        assert_close(a, b, tol, f"lstm gemm {name}")
+
+
+def test_lstm_gemm_loop_runs_the_large_default_lstms():
+    big, rmask = np.zeros((64, 256)), np.ones((4, 64, 64))
+    assert fast._lstm_strategy(64, big, rmask, 1, 2) == "gemm"  # W6: LSTM(64), batch 64
+    assert fast._lstm_strategy(1, np.zeros((4, 16)), rmask[:, :1, :4], 1, 2) == "fused"
+    assert fast._lstm_strategy(64, big, rmask * 0.5, 1, 2) == "numpy"  # recurrent dropout
+    assert fast._lstm_strategy(64, big, rmask, 3, 2) == "numpy"  # relu: not this loop's
+    with strategy("gemm"):  # forced where it does not apply: the BLAS-per-step loop
+        assert fast._lstm_strategy(2, big, rmask[:, :2] * 0.5, 1, 2) == "blas"
+
+
 # ---- backward == finite differences (float64, both paths) ---------------------------------
 # Smooth activations only: relu / hard_sigmoid kinks make central differences unreliable.
 PATHS = [(ref, "fused"), (fast, "fused"), (fast, "blas")]
 PATH_IDS = ["numpy", "numba-fused", "numba-blas"]
 
 
-@pytest.mark.parametrize("module,path", PATHS, ids=PATH_IDS)
+@pytest.mark.parametrize("module,path", PATHS + [(fast, "gemm")],
+                         ids=PATH_IDS + ["numba-gemm"])
 @pytest.mark.parametrize("masked,zero,dropped,act,rec_act", [
     (False, False, False, 1, 2), (True, False, True, 1, 2), (True, True, False, 0, 1),
-    (True, False, False, 2, 1)])
+    (True, False, False, 2, 1), (True, False, False, 1, 2), (True, True, False, 1, 2)])
 def test_lstm_backward_matches_finite_differences(module, path, masked, zero, dropped, act,
                                                   rec_act):
     rng = np.random.default_rng(7)

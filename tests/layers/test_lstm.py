@@ -100,6 +100,27 @@ def test_forward_and_gradients_match_keras(kwargs, options, dtype, rng):
     assert_parity(LSTM, keras.layers.LSTM, dtype, rng, units=3, **kwargs, **options)
 
 
+# Large enough for the numba path's GEMM loop (kernels/numba_fast/rnn_gemm.py): 12 * 40 * 160
+# multiply-adds a step, past FUSED_MAX_WORK; Keras's default activations, no recurrent dropout.
+GEMM_CASES = [({}, {}), ({"return_sequences": True}, {"masked": True}),
+              ({"go_backwards": True, "return_state": True}, {"masked": True, "initial": True}),
+              ({"return_sequences": True, "zero_output_for_mask": True}, {"masked": True}),
+              ({"dropout": 0.3}, {"dropout_counts": (1, 4, None)})]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("kwargs,options", GEMM_CASES,
+                         ids=[str(c[0]) + str(c[1]) for c in GEMM_CASES])
+def test_large_layers_match_keras(kwargs, options, dtype, rng):
+    from minikeras import kernels
+    from minikeras.kernels.numba_fast import rnn as fast
+
+    if kernels.KERNELS == "numba":
+        assert fast._lstm_strategy(12, np.zeros((40, 160)), np.ones((4, 12, 40)), 1, 2) == "gemm"
+    assert_parity(LSTM, keras.layers.LSTM, dtype, rng, shape=(12, 6, 5), units=40, **kwargs,
+                  **options)
+
+
 # float32 is left out for (1, 1, 1): its one dx entry is a sum of 8 terms that cancel, so
 # both libraries' float32 roundings differ by a few 1e-6 of it (measured 2.4e-6).
 @pytest.mark.parametrize("shape,dtype", [((1, 1, 1), "float64"), ((1, 7, 2), "float32"),
@@ -277,3 +298,23 @@ def test_dropout_masks_are_fixed_per_sequence_scaled_and_fresh_per_call(rng):
     only_inputs(x, training=True)
     assert only_inputs._cache[2].shape == (1, 400, 6)  # Keras: one mask for all gates
     assert not np.any(only_inputs._cache[3] != 1)  # no recurrent dropout
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_input_projection_in_row_blocks_is_the_one_gemm(count, rng, monkeypatch):
+    """cell_utils splits mid-sized projections into row blocks (one BLAS thread each): the
+    same xz, and dx, dkernel, dbias to rounding, as one GEMM."""
+    from minikeras.layers.rnn import cell_utils
+
+    x = rng.normal(size=(3, 5, 2))
+    kernel, bias = rng.normal(size=(2, 8)), rng.normal(size=8)
+    masks = (rng.random((count, 3, 2)) > 0.3) / 0.7
+    dxz = rng.normal(size=(3, 5, 8))
+    one = (cell_utils.input_projection(x, kernel, bias, masks),
+           *cell_utils.input_projection_backward(dxz, x, kernel, masks))
+    monkeypatch.setattr(cell_utils, "SINGLE_THREAD_MACS", 2 * 8 // count * 2)  # 2-row blocks
+    assert len(cell_utils.row_blocks(15, 2 * 8 // count)) == 8
+    blocks = (cell_utils.input_projection(x, kernel, bias, masks),
+              *cell_utils.input_projection_backward(dxz, x, kernel, masks))
+    for name, a, b in zip(["xz", "dx", "dkernel", "dbias"], blocks, one, strict=True):
+        assert_close(a, b, F64, name)

@@ -1,0 +1,107 @@
+"""numba twin of `numpy_ref/rnn_epoch.py`: one epoch of LSTM -> Dense ... in ONE compiled call.
+
+The equations, codes and shapes are in the reference module's docstring. This loop calls the
+very numba kernels the layer-by-layer path calls for a small LSTM (the input projection's
+dense_forward/backward, rnn_fused.py's time loops, then fused.py's Dense, loss and optimizer
+pieces), in the same order, on the same dtypes, so it computes the same numbers; what it saves
+is the Python between them (~190 us a step on the airline tutorial's LSTM(4), batch 1).
+`models/fused_recurrent.py` only plans it where the layer would run those fused time loops.
+Note: numba's on-disk cache watches only this file; after editing a kernel it calls, clear
+`__pycache__` (or touch this file) so the cached epoch loop is recompiled.
+"""
+
+import numpy as np
+from numba import njit
+
+from .dense import dense_backward, dense_forward
+from .fused import _activate, _activation_backward, _loss
+from .optimizers import adam_update, rmsprop_update, sgd_update
+from .rnn_fused import _lstm_backward_fused, _lstm_forward_fused
+
+
+@njit(cache=True)
+def lstm_dense_epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
+                     act_codes, loss_code, epsilon, opt_code, hyper, step_scalars, slot_1,
+                     slot_2, logits_out, values_out):
+    n, steps, features = x.shape
+    n_layers = layout.shape[0]
+    activation, recurrent_activation = lstm_codes[0], lstm_codes[1]
+    zero_output_for_mask = lstm_codes[2] != 0
+    k_off, r_off, b_off, u = lstm_layout[0], lstm_layout[1], lstm_layout[2], lstm_layout[4]
+    dt = params.dtype.type
+    grads = np.zeros_like(params)
+    step = 0
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        batch = stop - start
+        xb = np.empty((batch * steps, features), dtype=x.dtype)
+        yb = np.empty((batch, y.shape[1]), dtype=y.dtype)
+        lb = np.empty(batch, dtype=labels.dtype)
+        for r in range(batch):
+            xb[r * steps:(r + 1) * steps, :] = x[order[start + r]]
+            yb[r, :] = y[order[start + r]]
+            lb[r] = labels[order[start + r]]
+        # the LSTM, forward
+        kernel = params[k_off:k_off + features * 4 * u].reshape(features, 4 * u)
+        recurrent_kernel = params[r_off:r_off + u * 4 * u].reshape(u, 4 * u)
+        xz = dense_forward(xb, kernel, params[b_off:b_off + 4 * u]).reshape(batch, steps, 4 * u)
+        zeros = np.zeros((batch, u), dtype=params.dtype)
+        mask = np.ones((batch, steps), dtype=params.dtype)
+        recurrent_mask = np.ones((4, batch, u), dtype=params.dtype)
+        outputs, _, _, hprev, cprev, gates, cnew = _lstm_forward_fused(
+            xz, recurrent_kernel, zeros, zeros, mask, recurrent_mask, activation,
+            recurrent_activation, zero_output_for_mask)
+        # the Dense layers, forward: hs[l] is layer l's input; zs[l + 1], acts[l + 1] its
+        # logits and output
+        h0 = np.ascontiguousarray(outputs[:, steps - 1, :])
+        hs = [h0]
+        zs = [h0]
+        acts = [h0]
+        for layer in range(n_layers):
+            d_off, c_off, fan_in, units = layout[layer]
+            dense_kernel = params[d_off:d_off + fan_in * units].reshape(fan_in, units)
+            z = dense_forward(hs[layer], dense_kernel, params[c_off:c_off + units])
+            a = _activate(z, act_codes[layer])
+            zs.append(z)
+            acts.append(a)
+            hs.append(a)
+        from_logits = loss_code <= 2
+        out = zs[n_layers] if from_logits else acts[n_layers]
+        values, dout = _loss(yb, lb, out, loss_code, epsilon)
+        logits_out[start:stop] = zs[n_layers]
+        values_out[start:stop] = values
+        dz = dout * (dt(1) / dt(batch))  # Keras's sum_over_batch_size: d(loss)/d(values) = 1/n
+        if not from_logits:
+            dz = _activation_backward(dz, zs[n_layers], acts[n_layers], act_codes[n_layers - 1])
+        # backward: the Dense layers, last first, then the LSTM from its last output
+        dh = dz
+        for layer in range(n_layers - 1, -1, -1):
+            d_off, c_off, fan_in, units = layout[layer]
+            dense_kernel = params[d_off:d_off + fan_in * units].reshape(fan_in, units)
+            dh, dkernel, dbias = dense_backward(dz, hs[layer], dense_kernel)
+            grads[d_off:d_off + fan_in * units] = dkernel.ravel()
+            grads[c_off:c_off + units] = dbias
+            if layer > 0:
+                dz = _activation_backward(dh, zs[layer], acts[layer], act_codes[layer - 1])
+        doutputs = np.zeros((batch, steps, u), dtype=params.dtype)
+        doutputs[:, steps - 1, :] = dh
+        dxz, drecurrent_kernel, _, _ = _lstm_backward_fused(
+            doutputs, zeros, zeros, recurrent_kernel, mask, recurrent_mask, hprev, cprev, gates,
+            cnew, activation, recurrent_activation, zero_output_for_mask)
+        _, dkernel, dbias = dense_backward(dxz.reshape(batch * steps, 4 * u), xb, kernel)
+        grads[k_off:k_off + features * 4 * u] = dkernel.ravel()
+        grads[r_off:r_off + u * 4 * u] = drecurrent_kernel.ravel()
+        grads[b_off:b_off + 4 * u] = dbias
+        # one update over every parameter (the flat buffers)
+        if opt_code == 0:
+            if hyper[1] != 0.0:
+                sgd_update(params, grads, slot_1, hyper[0], hyper[1], hyper[2] != 0.0)
+            else:
+                sgd_update(params, grads, None, hyper[0], hyper[1], False)
+        elif opt_code == 1:
+            adam_update(params, grads, slot_1, slot_2, None, step_scalars[step], hyper[0],
+                        hyper[1], hyper[2])
+        else:
+            rmsprop_update(params, grads, slot_1, None, None, hyper[0], hyper[1], 0.0, hyper[2])
+        step += 1
+    return step

@@ -1,0 +1,192 @@
+"""The fused LSTM -> Dense epoch (models/fused_recurrent.py) gives the general per-batch path's
+histories and weights; anything it does not cover falls back to the general path."""
+
+import numpy as np
+import pytest
+from helpers import assert_close, use_dtype
+
+from minikeras import callbacks, kernels, optimizers
+from minikeras.callbacks.callback_list import CallbackList
+from minikeras.layers import Dense, Input, Masking
+from minikeras.layers.rnn import LSTM
+from minikeras.models import Sequential
+from minikeras.models import fused_recurrent as fused_module
+from minikeras.models import trainer as trainer_module
+
+NUMBA = kernels.KERNELS == "numba"
+needs_numba = pytest.mark.skipif(not NUMBA, reason="the fused path runs on the numba path only")
+TOL = {"float32": 1e-6, "float64": 1e-12}
+
+# (loss, last activation, units, metrics)
+HEADS = [
+    ("mse", "linear", 1, ["mae"]),
+    ("mae", "sigmoid", 2, []),
+    ("binary_crossentropy", "sigmoid", 1, ["accuracy"]),
+]
+OPTIMIZERS = [
+    lambda: optimizers.Adam(learning_rate=0.01),
+    lambda: optimizers.SGD(learning_rate=0.05),
+    lambda: optimizers.SGD(learning_rate=0.05, momentum=0.9, nesterov=True),
+    lambda: optimizers.RMSprop(learning_rate=0.005),
+]
+
+
+def _data(loss, units, n=23, steps=3, features=2, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, steps, features))
+    if loss == "binary_crossentropy":
+        y = (rng.random(n) > 0.5).astype("float64")
+    else:
+        y = rng.random((n, units)) if units > 1 else rng.random(n)
+    return x, y
+
+
+def _model(last="linear", units=1, optimizer=None, loss="mse", metrics=(), hidden=None,
+           lstm_units=4, first=None, **lstm_kwargs):
+    np.random.seed(3)
+    layers = [Input(shape=(3, 2)), *(first or []), LSTM(lstm_units, **lstm_kwargs)]
+    layers += [Dense(5, activation=hidden)] if hidden else []
+    model = Sequential(layers + [Dense(units, activation=last)])
+    model.compile(optimizer=optimizer or optimizers.Adam(learning_rate=0.01), loss=loss,
+                  metrics=list(metrics))
+    return model
+
+
+def _fit(make, x, y, fused, monkeypatch, **kwargs):
+    """Fit a fresh model; fused=False forces the general path. Returns (history, weights,
+    model, the plan fit got)."""
+    plans = []
+    real = fused_module.plan_fused_recurrent
+
+    def plan(*args):
+        result = real(*args) if fused else None
+        plans.append(result)
+        return result
+
+    monkeypatch.setattr(trainer_module, "plan_fused_recurrent", plan)
+    model = make()
+    np.random.seed(11)
+    history = model.fit(x, y, batch_size=kwargs.pop("batch_size", 4), verbose=0, **kwargs)
+    return history.history, model.get_weights(), model, plans[0]
+
+
+def _assert_same(a, b, dtype):
+    (h1, w1, *_), (h2, w2, *_) = a, b
+    assert h1.keys() == h2.keys()
+    for key in h1:
+        assert_close(h2[key], h1[key], TOL[dtype], f"history {key}")
+    for i, (mine, theirs) in enumerate(zip(w2, w1, strict=True)):
+        assert_close(mine, theirs, TOL[dtype], f"weight {i}")
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("head", HEADS, ids=[f"{h[0]}-{h[1]}" for h in HEADS])
+@pytest.mark.parametrize("opt", range(len(OPTIMIZERS)))
+def test_fused_equals_general(dtype, head, opt, monkeypatch):
+    use_dtype(dtype)
+    loss, last, units, metrics = head
+    x, y = _data(loss, units)
+
+    def make():
+        return _model(last, units, optimizer=OPTIMIZERS[opt](), loss=loss, metrics=metrics,
+                      hidden="relu" if opt % 2 else None)
+
+    general = _fit(make, x, y, False, monkeypatch, epochs=3)
+    fused = _fit(make, x, y, True, monkeypatch, epochs=3)
+    assert fused[3] is not None, "the fused path was expected"
+    _assert_same(general, fused, dtype)
+    assert int(fused[2].optimizer.iterations) == int(general[2].optimizer.iterations) == 18
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_airline_tutorial_shape_is_fused(dtype, monkeypatch):
+    """LSTM(4) -> Dense(1), mse, adam, batch 1, as examples/airline_lstm.py; and the general
+    path really ran (the weights moved) so equal results are not two no-ops."""
+    use_dtype(dtype)
+    x, y = _data("mse", 1, n=17, features=2)
+
+    def make():
+        return _model(optimizer="adam", activation="tanh", recurrent_activation="sigmoid")
+
+    general = _fit(make, x, y, False, monkeypatch, epochs=4, batch_size=1)
+    fused = _fit(make, x, y, True, monkeypatch, epochs=4, batch_size=1)
+    assert fused[3] is not None
+    _assert_same(general, fused, dtype)
+    assert not np.allclose(fused[1][0], make().get_weights()[0])
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_other_activations_shuffle_off_and_early_stopping(dtype, monkeypatch):
+    use_dtype(dtype)
+    x, y = _data("mse", 1, n=30)
+
+    def make():
+        return _model(activation="relu", recurrent_activation="hard_sigmoid")
+
+    for shuffle in (True, False):
+        kwargs = dict(epochs=6, batch_size=7, shuffle=shuffle, validation_split=0.2,
+                      callbacks=[callbacks.EarlyStopping(monitor="loss", patience=1)])
+        general = _fit(make, x, y, False, monkeypatch, **kwargs)
+        fused = _fit(make, x, y, True, monkeypatch, **dict(
+            kwargs, callbacks=[callbacks.EarlyStopping(monitor="loss", patience=1)]))
+        assert fused[3] is not None
+        _assert_same(general, fused, dtype)
+
+
+@needs_numba
+def test_a_large_lstm_runs_its_own_loops_batch_by_batch(monkeypatch):
+    """Past the fused loops' size the plan runs train_step per batch: the general numbers."""
+    use_dtype("float64")
+    x, y = _data("mse", 1, n=20)
+
+    def make():
+        return _model(lstm_units=40)
+
+    general = _fit(make, x, y, False, monkeypatch, epochs=2, batch_size=8)
+    fused = _fit(make, x, y, True, monkeypatch, epochs=2, batch_size=8)
+    assert fused[3] is not None and not fused[3].applies(8)
+    _assert_same(general, fused, "float64")
+
+
+class BatchHook(callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        pass
+
+
+@needs_numba
+@pytest.mark.parametrize("case", [
+    dict(return_sequences=True), dict(go_backwards=True), dict(dropout=0.2),
+    dict(recurrent_dropout=0.2), dict(use_bias=False), dict(kernel_regularizer="l2"),
+    dict(recurrent_constraint="non_neg"), dict(masking=True), dict(batch_hook=True),
+    dict(sample_weight=True), dict(optimizer="adamw"), dict(loss="huber"),
+], ids=lambda case: next(iter(case)))
+def test_unsupported_models_take_the_general_path(case, monkeypatch):
+    use_dtype("float64")
+    case = dict(case)
+    x, y = _data("mse", 1)
+    first = [Masking(0.0)] if case.pop("masking", False) else None
+    hook = [BatchHook()] if case.pop("batch_hook", False) else []
+    weights = np.ones(len(x)) if case.pop("sample_weight", False) else None
+    optimizer, loss = case.pop("optimizer", None), case.pop("loss", "mse")
+    if case.get("return_sequences"):
+        case["return_sequences"] = False  # as the last layer's input: check the plan directly
+        model = _model(first=first, optimizer=optimizer, loss=loss, **case)
+        model.layers[0].return_sequences = True
+    else:
+        model = _model(first=first, optimizer=optimizer, loss=loss, **case)
+    cbs = CallbackList(hook, model=model)
+    assert fused_module.plan_fused_recurrent(model, x, y, weights, True, cbs) is None
+
+
+@needs_numba
+def test_the_plan_needs_the_numba_path(monkeypatch):
+    use_dtype("float64")
+    x, y = _data("mse", 1)
+    model = _model()
+    cbs = CallbackList([], model=model)
+    assert fused_module.plan_fused_recurrent(model, x, y, None, True, cbs) is not None
+    monkeypatch.setattr(kernels, "KERNELS", "numpy")
+    assert fused_module.plan_fused_recurrent(model, x, y, None, True, cbs) is None
