@@ -21,6 +21,7 @@ import warnings
 import numpy as np
 
 from . import config, kernels
+from .kernels.numpy_ref.activations import GELU_COEFF, SQRT_HALF
 from .utils.lookup import lookup
 from .utils.serialization import serialize_object
 
@@ -45,6 +46,36 @@ def _scalars(x, **params):
         except (TypeError, ValueError):
             raise TypeError(f"`{name}` must be a number, but received {name}={value!r}.") from None
     return tuple(values)
+
+
+def _backend_slope(x, negative_slope):
+    """leaky_relu's slope as the backend holds it, in x's dtype: TF keeps a float32 attribute
+    (so float64 math uses float32(s)); JAX (`config.set_numerics("jax")`) casts it exactly."""
+    (slope,) = _scalars(x, negative_slope=negative_slope)
+    return config.backend_float(float(slope), x.dtype)
+
+
+def _gelu_constants(x):
+    """gelu's 1/sqrt(2) and 0.044715 as the backend casts them to x's dtype, as Python floats
+    (the kernels' arguments): float32-rounded on TF, exact in float64 on JAX."""
+    return tuple(float(config.backend_float(c, x.dtype))
+                 for c in (SQRT_HALF, GELU_COEFF))
+
+
+def _kernel_call(fn, x, **params):
+    """(kernel name without _forward/_backward, its scalar arguments) for activation `fn`.
+
+    Most kernels take fn's parameters as scalars of x's dtype. leaky_relu (and relu's leaky
+    case, which Keras runs as leaky_relu) and gelu take Python-float constants as the Keras
+    backend that `config.numerics()` names casts them."""
+    if fn is leaky_relu:
+        return "leaky_relu", (_backend_slope(x, params["negative_slope"]),)
+    if fn is gelu:
+        return "gelu", (bool(params["approximate"]), *_gelu_constants(x))
+    values = _scalars(x, **params)
+    if fn is relu and values[0] != 0 and values[1] == np.inf and values[2] == 0:
+        return "leaky_relu", (_backend_slope(x, params["negative_slope"]),)
+    return fn.__name__, values
 
 
 def _apply(kernel, x, *params):
@@ -79,14 +110,15 @@ def _rowwise(kernel, axis, *arrays):
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     """Rectified linear unit: max(x, 0), with Keras's leaky slope, cap and threshold options."""
     x = _as_float(x)
-    return _apply(kernels.relu_forward, x, *_scalars(x, negative_slope=negative_slope,
-                                             max_value=max_value, threshold=threshold))
+    name, args = _kernel_call(relu, x, negative_slope=negative_slope, max_value=max_value,
+                              threshold=threshold)
+    return _apply(getattr(kernels, name + "_forward"), x, *args)
 
 
 def leaky_relu(x, negative_slope=0.2):
     """x where x > 0, else negative_slope * x."""
     x = _as_float(x)
-    return _apply(kernels.leaky_relu_forward, x, *_scalars(x, negative_slope=negative_slope))
+    return _apply(kernels.leaky_relu_forward, x, _backend_slope(x, negative_slope))
 
 
 def relu6(x):
@@ -139,7 +171,7 @@ def silu(x):
 def gelu(x, approximate=False):
     """Gaussian error linear unit: x * P(N(0, 1) <= x); approximate=True uses the tanh form."""
     x = _as_float(x)
-    return _apply(kernels.gelu_forward, x, *_scalars(x, approximate=bool(approximate)))
+    return _apply(kernels.gelu_forward, x, bool(approximate), *_gelu_constants(x))
 
 
 def mish(x):
@@ -265,7 +297,6 @@ _NOT_IMPLEMENTED = {"sparsemax": "Keras 3.15's sparsemax threshold is wrong (its
 def _elementwise_derivative(fn):
     """dLoss/dx for a built-in elementwise `fn`: its parameters (defaults unless given) to the
     kernel `<name>_backward(dy, x, y, *params)`."""
-    kernel = fn.__name__ + "_backward"  # looked up per call, so tests can swap kernel paths
     defaults = {p.name: p.default for p in list(inspect.signature(fn).parameters.values())[1:]}
 
     def derivative(dy, x, y, **params):
@@ -279,7 +310,8 @@ def _elementwise_derivative(fn):
             raise TypeError(f"The derivative of `{fn.__name__}` needs {missing} (no defaults).")
         x = _as_float(x)
         dy, y = np.asarray(dy, x.dtype).reshape(-1), np.asarray(y, x.dtype).reshape(-1)
-        dx = getattr(kernels, kernel)(dy, x.reshape(-1), y, *_scalars(x, **values))
+        name, args = _kernel_call(fn, x, **values)  # looked up per call: tests swap paths
+        dx = getattr(kernels, name + "_backward")(dy, x.reshape(-1), y, *args)
         return dx.reshape(x.shape)
 
     return derivative

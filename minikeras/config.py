@@ -1,4 +1,7 @@
-"""Global settings, as `keras.config` has them: the float dtype and the fuzz factor epsilon."""
+"""Global settings, as `keras.config` has them: the float dtype and the fuzz factor epsilon;
+and which Keras backend's numerics minikeras reproduces (`set_numerics`)."""
+
+import numpy as np
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
@@ -29,19 +32,63 @@ def set_epsilon(value):
     _EPSILON = float(value)
 
 
+_NUMERICS = "tensorflow"
 _LOGITS_CROSSENTROPY = True
+
+
+def numerics():
+    """Which Keras backend's arithmetic minikeras reproduces: "tensorflow" (default) or "jax"."""
+    return _NUMERICS
+
+
+def set_numerics(value):
+    """Reproduce the arithmetic of Keras on TensorFlow ("tensorflow", the default) or of Keras
+    on JAX ("jax"; `python -m parity --backend jax` sets it for its run).
+
+    The backends differ in two places, and this switch sets both:
+    - Python-float constants (learning rates, beta_1/beta_2, epsilon, regularization factors,
+      leaky_relu's slope, gelu's 0.044715, log(2) in log_cosh): TensorFlow makes them float32
+      tensors first and casts those, so float64 math carries their float32 rounding
+      (0.999 -> 0.9990000128746033); JAX (with x64, floatx float64) keeps them exact.
+      `backend_float(value, dtype)` is that cast. float32 results are the same bits.
+      (Not covered: a schedule with a Python-float initial_learning_rate computes in float32
+      here, as on TensorFlow; Keras on JAX with x64 computes most of them in float64.)
+    - Crossentropy after a sigmoid/softmax output: TensorFlow computes it from the logits;
+      JAX clips the probabilities at epsilon, and its clip splits the gradient of a
+      probability exactly on a bound in half. So "jax" also sets logits_crossentropy(False)
+      and "tensorflow" sets it back to True (set_logits_crossentropy changes it alone after).
+    """
+    global _NUMERICS
+    if value not in ("tensorflow", "jax"):
+        raise ValueError(f"Unknown `numerics` value: {value!r}. Expected 'tensorflow' or 'jax'.")
+    _NUMERICS = str(value)
+    set_logits_crossentropy(value == "tensorflow")
+
+
+def backend_float(value, dtype):
+    """A Python float `value` as Keras's backend casts it to `dtype` (a NumPy scalar).
+
+    tensorflow numerics: through float32 first (float64: 0.9 -> 0.8999999761581421);
+    jax numerics: exact in `dtype`. Other values (ints, NumPy scalars) convert directly.
+    """
+    dtype = np.dtype(dtype)
+    if type(value) is float and _NUMERICS == "tensorflow":
+        return dtype.type(np.float32(value))
+    return dtype.type(value)
 
 
 def logits_crossentropy():
     """Whether fit/evaluate compute crossentropy from the logits after a sigmoid/softmax output.
 
-    True (default) does what Keras on TensorFlow does; False uses the clipped-probability
-    formula of Keras's JAX and NumPy backends (`python -m parity --backend jax` sets it).
+    True does what Keras on TensorFlow does; False uses the clipped-probability formula of
+    Keras's JAX and NumPy backends (and of TensorFlow run eagerly). `set_numerics` sets it
+    with the rest of a backend's numerics (True for "tensorflow", the default; False for "jax").
     """
     return _LOGITS_CROSSENTROPY
 
 
 def set_logits_crossentropy(value):
+    """Choose the crossentropy form alone (a finer switch than `set_numerics`)."""
     global _LOGITS_CROSSENTROPY
     if not isinstance(value, bool):
         raise TypeError(f"`value` must be True or False, got {value!r}.")

@@ -4,11 +4,13 @@ Each regularizer is called as `reg(w) -> float` (the penalty, computed in w's dt
 `reg.gradient(w) -> ndarray` (d penalty / d w, same shape and dtype as w), which the layer adds to
 the weight's gradient in its backward pass.
 
-Keras multiplies by every factor through a float32 tensor (`ops.cast(0.3, "float64")` converts
-0.3 to float32 first), so even a float64 penalty uses the float32-rounded factor; minikeras does
-the same (`cast_factor(value, dtype)`), so float64 penalties match Keras to rounding. `L1` and
-`OrthogonalRegularizer` also *store* the rounded value (`L1(0.1).l1 == 0.10000000149011612`, and
-so in `get_config()`), while `L2` and `L1L2` store Python floats, as Keras does.
+Keras on TensorFlow multiplies by every factor through a float32 tensor (`ops.cast(0.3,
+"float64")` converts 0.3 to float32 first), so even a float64 penalty uses the float32-rounded
+factor; minikeras does the same (`cast_factor(value, dtype)`), so float64 penalties match Keras to
+rounding. `L1` and `OrthogonalRegularizer` also *store* the rounded value (`L1(0.1).l1 ==
+0.10000000149011612`, and so in `get_config()`), while `L2` and `L1L2` store Python floats, as
+Keras does. With `config.set_numerics("jax")` the factors are exact (Keras on JAX with x64), and
+`L1(0.1).l1 == 0.1`.
 """
 
 import inspect
@@ -33,8 +35,15 @@ def validate_float_arg(value, name):
 
 
 def cast_factor(value, dtype):
-    """The factor `value` in `dtype`, rounded through float32 first, as Keras's cast does."""
-    return dtype.type(np.float32(value))
+    """The factor `value` in `dtype` as Keras's cast makes it: rounded through float32 first
+    (tensorflow numerics), or exact (jax numerics; see `config.backend_float`)."""
+    return config.backend_float(float(value), dtype)
+
+
+def stored_factor(value):
+    """A factor as Keras stores it, `ops.convert_to_tensor(value)`: float32-rounded on
+    TensorFlow, a float64 on JAX with x64 (so exact), returned as a Python float."""
+    return float(config.backend_float(float(value), np.float64))
 
 
 def _as_float_array(x):
@@ -98,11 +107,19 @@ class L1(Regularizer):
 
     penalty = l1 * sum(|x|)
     dx      = l1 * sign(x)          (0 at x = 0, as TensorFlow's gradient of |x|)
-    x, dx: any shape.  `l1` is rounded to float32, as Keras stores it.
+    x, dx: any shape.  `l1` is rounded to float32, as Keras stores it (exact with jax numerics).
     """
 
     def __init__(self, l1=0.01):
-        self.l1 = float(np.float32(validate_float_arg(0.01 if l1 is None else l1, name="l1")))
+        self.l1 = validate_float_arg(0.01 if l1 is None else l1, name="l1")
+
+    @property
+    def l1(self):
+        return stored_factor(self._l1)
+
+    @l1.setter
+    def l1(self, value):
+        self._l1 = float(value)
 
     def __call__(self, x):
         x = _as_float_array(x)
@@ -170,16 +187,25 @@ class OrthogonalRegularizer(Regularizer):
     penalty = factor * 0.5 * sum_{i != j} |p_ij| / (m (m - 1) / 2)
     backward: g = c * sign(p) * (1 - I), c = factor * 0.5 / (m (m - 1) / 2);
               du = 2 g u;  dx = normalize_rows_backward(du, x)
-    columns mode applies the same to x^T.  `factor` is rounded to float32, as Keras stores it.
+    columns mode applies the same to x^T.  `factor` is rounded to float32, as Keras stores it
+    (exact with jax numerics).
     A single row (m = 1) has no pairs: the penalty is 0/0 = nan, as in Keras.
     """
 
     def __init__(self, factor=0.01, mode="rows"):
-        self.factor = float(np.float32(validate_float_arg(factor, name="factor")))
+        self.factor = validate_float_arg(factor, name="factor")
         if mode not in ("rows", "columns"):
             raise ValueError('Invalid value for argument `mode`. Expected one of '
                              f'{{"rows", "columns"}}. Received: mode={mode}')
         self.mode = mode
+
+    @property
+    def factor(self):
+        return stored_factor(self._factor)
+
+    @factor.setter
+    def factor(self, value):
+        self._factor = float(value)
 
     def _rows(self, x):
         x = _as_float_array(x)

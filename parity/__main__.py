@@ -40,12 +40,23 @@ def main(argv=None):
     if args.backend == "jax":
         os.environ.setdefault("JAX_ENABLE_X64", "1")  # real float64 on JAX
     from minikeras import config
-    from minikeras.utils.progbar import Progbar
 
-    # Keras's backends disagree on crossentropy after a sigmoid/softmax: TensorFlow uses the
-    # logits, JAX clips probabilities (and its clip's gradient splits ties at the bounds).
-    # Compare like with like.
-    config.set_logits_crossentropy(args.backend == "tensorflow")
+    # Keras's backends disagree on crossentropy after a sigmoid/softmax (TensorFlow uses the
+    # logits, JAX clips probabilities and its clip's gradient splits ties at the bounds) and on
+    # Python-float constants in float64 (TensorFlow rounds them through float32, JAX does not).
+    # Compare like with like; the caller's setting comes back afterwards.
+    previous = config.numerics(), config.logits_crossentropy()
+    config.set_numerics(args.backend)
+    try:
+        return run(args)
+    finally:
+        config.set_numerics(previous[0])
+        config.set_logits_crossentropy(previous[1])
+
+
+def run(args):
+    """The comparisons main() asked for: print the table, write the reports; the exit code."""
+    from minikeras.utils.progbar import Progbar
 
     from . import report, suite
 

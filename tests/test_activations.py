@@ -173,7 +173,10 @@ PARAMS = {"relu": [{"negative_slope": 0.1, "max_value": 2.5, "threshold": 0.5},
                    {"negative_slope": 0.2, "max_value": None, "threshold": 0.0},
                    {"negative_slope": 0.3, "max_value": 6.0, "threshold": 0.0},
                    {"negative_slope": 0.0, "max_value": 4.0, "threshold": -1.0}],
-          "gelu": [{"approximate": False}, {"approximate": True}],
+          "gelu": [{"approximate": a, "sqrt_half": h, "gelu_coeff": c}
+                   for a in (False, True)
+                   for h, c in [(0.7071067811865476, 0.044715),  # exact (jax numerics)
+                                (0.7071067690849304, 0.044714998453855515)]],  # float32 (TF)
           "leaky_relu": [{"negative_slope": 0.2}], "elu": [{"alpha": 0.7}],
           "celu": [{"alpha": 0.8}], "hard_shrink": [{"threshold": 0.5}],
           "soft_shrink": [{"threshold": 0.5}], "squareplus": [{"b": 4.0}],

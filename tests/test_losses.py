@@ -169,23 +169,22 @@ def test_clipped_probabilities_have_zero_gradient():
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("logits_crossentropy,tie", [(True, 1.0), (False, 0.5)])
-def test_probability_exactly_on_a_clip_bound_gets_the_backends_share(logits_crossentropy, tie,
-                                                                      dtype):
+@pytest.mark.parametrize("numerics,tie", [("tensorflow", 1.0), ("jax", 0.5)])
+def test_probability_exactly_on_a_clip_bound_gets_the_backends_share(numerics, tie, dtype):
     """TensorFlow's clip_by_value passes the whole gradient at p == eps or 1 - eps; JAX's
     jnp.clip (maximum, then minimum) splits it evenly. A saturated float32 sigmoid lands on
-    1 - eps exactly; minikeras mirrors the backend that config.logits_crossentropy() names."""
+    1 - eps exactly; minikeras mirrors the backend that config.numerics() names."""
     t = np.dtype(dtype).type
     y_pred = np.array([[t(1e-7), t(1 - 1e-7), t(0.25), t(1.0)]], dtype=dtype)
     y_true = np.array([[1.0, 0.0, 1.0, 0.0]], dtype=dtype)
     inside = ((1 - y_true) / (1 - y_pred) - y_true / y_pred) / 4
-    previous, floatx = config.logits_crossentropy(), config.floatx()
-    config.set_logits_crossentropy(logits_crossentropy)
+    previous, floatx = config.numerics(), config.floatx()
+    config.set_numerics(numerics)
     config.set_floatx(dtype)  # the loss computes in floatx
     try:
         _, grad = losses.BinaryCrossentropy(reduction=None).value_and_grad(y_true, y_pred)
     finally:
-        config.set_logits_crossentropy(previous)
+        config.set_numerics(previous)
         config.set_floatx(floatx)
     np.testing.assert_allclose(grad[0, :3], inside[0, :3] * [tie, tie, 1.0], rtol=1e-6)
     assert grad[0, 3] == 0  # outside the range: no gradient on either backend
@@ -210,12 +209,12 @@ def test_clip_tie_share_is_what_jax_computes():
     y_pred = np.array([[np.float32(eps), np.float32(1 - eps), np.float32(0.25)]], np.float32)
     y_true = np.array([[1.0, 0.0, 1.0]], np.float32)
     theirs = np.asarray(jax.grad(keras_jax_bce)(y_pred, y_true))
-    previous = config.logits_crossentropy()
-    config.set_logits_crossentropy(False)
+    previous = config.numerics()
+    config.set_numerics("jax")
     try:
         _, mine = losses.BinaryCrossentropy(reduction=None).value_and_grad(y_true, y_pred)
     finally:
-        config.set_logits_crossentropy(previous)
+        config.set_numerics(previous)
     np.testing.assert_allclose(mine, theirs, rtol=1e-6)
 
 

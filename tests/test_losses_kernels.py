@@ -36,8 +36,10 @@ ARGS = {
     "huber_value_and_grad": lambda r, t, p, z, fl, dt: [t, z, np.dtype(dt).type(0.7)],
     # |error| >= 1: near 0, Keras's form x + softplus(-2x) - log 2 cancels, and the twins'
     # float32 log1p/exp differ by an ulp of log 2, a large error relative to the tiny result.
+    # log2: log(2) exact (Keras on JAX) or float32-rounded (on TensorFlow), as config.numerics()
     "log_cosh_value_and_grad":
-        lambda r, t, p, z, fl, dt: [t, (t + np.where(z < 0, -1, 1) * (1 + 9 * p)).astype(dt)],
+        lambda r, t, p, z, fl, dt: [t, (t + np.where(z < 0, -1, 1) * (1 + 9 * p)).astype(dt),
+                                    float(r.choice([np.log(2.0), np.float32(np.log(2.0))]))],
     "cosine_similarity_value_and_grad": lambda r, t, p, z, fl, dt: [t - 0.5, z, EPS],
     "hinge_value_and_grad": lambda r, t, p, z, fl, dt: [np.sign(t - 0.5), z],
     "squared_hinge_value_and_grad": lambda r, t, p, z, fl, dt: [np.sign(t - 0.5), z],

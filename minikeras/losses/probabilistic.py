@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from .. import kernels
-from ..config import epsilon, logits_crossentropy
+from ..config import epsilon, numerics
 from .common import (
     along_axis,
     as_float,
@@ -51,10 +51,11 @@ def clip_tie_gradient():
     on JAX with jnp.clip, i.e. maximum then minimum, whose gradient splits a tie evenly (0.5).
     A saturated float32 sigmoid lands exactly on 1 - eps often enough to matter (measured: the
     raw-input Pima network on JAX, NumPy kernels, 20 steps: loss 6.5e-3 apart with the whole
-    gradient, 1.9e-7 with half). Follows config.logits_crossentropy(), which picks the backend
-    minikeras mirrors (False: JAX). Only binary_crossentropy does this so far.
+    gradient, 1.9e-7 with half). Follows config.numerics(), the backend minikeras mirrors
+    (TensorFlow run eagerly computes this clipped form too, with the whole gradient). Only
+    binary_crossentropy does this so far.
     """
-    return 1.0 if logits_crossentropy() else 0.5
+    return 0.5 if numerics() == "jax" else 1.0
 
 
 def _binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):

@@ -6,10 +6,10 @@ first ((n,) vs (n, 1)), then NumPy broadcasting applies. The math is in
 `minikeras/kernels/*/losses.py`.
 """
 
-import numpy as np
+import math
 
 from .. import kernels
-from ..config import epsilon
+from ..config import backend_float, epsilon
 from .common import as_float, broadcast_loss, check_number
 
 
@@ -27,9 +27,10 @@ def _mean_absolute_percentage_error(y_true, y_pred):
 
 
 def _mean_squared_logarithmic_error(y_true, y_pred):
-    # Keras converts epsilon to a float32 tensor here even when floatx is float64.
+    # Keras converts epsilon to a float32 tensor here even when floatx is float64 (on TF; on
+    # JAX with x64 a float64, so exact: config.backend_float(epsilon, "float64")).
     return broadcast_loss(kernels.mean_squared_logarithmic_error_value_and_grad, y_true, y_pred,
-                          float(np.float32(epsilon())))
+                          float(backend_float(epsilon(), "float64")))
 
 
 def _cosine_similarity(y_true, y_pred, axis=-1):
@@ -44,7 +45,10 @@ def _huber(y_true, y_pred, delta=1.0):
 
 
 def _log_cosh(y_true, y_pred):
-    return broadcast_loss(kernels.log_cosh_value_and_grad, y_true, y_pred)
+    # Keras's log(2): ops.log(2.0), a float32 on TF even in float64 (exact on JAX with x64)
+    y_pred = as_float(y_pred)
+    log2 = float(backend_float(math.log(2.0), y_pred.dtype))
+    return broadcast_loss(kernels.log_cosh_value_and_grad, y_true, y_pred, log2)
 
 
 def mean_squared_error(y_true, y_pred):

@@ -120,7 +120,8 @@ class Optimizer:
         """A non-trainable optimizer Variable, tracked in `variables`.
 
         initializer: a number c (Keras's `Constant(c)`: a Python float is rounded to float32
-        first, as Keras's TensorFlow backend casts it), or any initializer name or callable.
+        first, as Keras's TensorFlow backend casts it; exact with `config.set_numerics("jax")`),
+        or any initializer name or callable.
         """
         dtype = np.dtype(dtype or config.floatx())
         if isinstance(initializer, numbers.Real) and not isinstance(initializer, bool):

@@ -5,13 +5,16 @@ Shapes: every gradient has its variable's shape; clipnorm and the norms are scal
 
 import numpy as np
 
+from ..config import backend_float
+
 __all__ = ["keras_cast", "clip_by_norm", "clip_by_global_norm"]
 
 
 def keras_cast(value, dtype):
-    """Keras's `ops.cast(value, dtype)` on TensorFlow: a Python float becomes a float32 tensor
-    first, so a float64 variable sees it rounded to float32 (0.9 -> 0.8999999761581421)."""
-    return np.dtype(dtype).type(np.float32(value) if type(value) is float else value)
+    """Keras's `ops.cast(value, dtype)`: on TensorFlow (the default numerics) a Python float
+    becomes a float32 tensor first, so a float64 variable sees it rounded to float32
+    (0.9 -> 0.8999999761581421); with `config.set_numerics("jax")` it is exact in dtype."""
+    return backend_float(value, dtype)
 
 
 def clip_by_norm(grad, clipnorm):

@@ -47,8 +47,10 @@ from ..numpy_ref.activations import (  # noqa: F401  (shared twins, see above)
 # this file, so a changed import would leave stale compiled code. The twin test compares them.
 SELU_SCALE = 1.0507009873554804934193349852946
 SELU_SCALE_ALPHA = 1.7580993408473768599402175208123
-SQRT_HALF = 0.7071067690849304  # float32(1 / sqrt(2)), as TF's gelu casts it
-GELU_COEFF = 0.044714998453855515  # float32(0.044715)
+# gelu's two, exact: its kernels take them as arguments, cast as the backend casts them
+# (float32-rounded on TF; see the reference), so only the twin test reads these.
+SQRT_HALF = 0.7071067811865476  # 1 / sqrt(2)
+GELU_COEFF = 0.044715
 SQRT_2_OVER_PI = 0.7978845608028654
 TWO_OVER_SQRT_PI = 1.1283791670955126
 
@@ -68,7 +70,7 @@ def relu_forward(x, negative_slope, max_value, threshold):
     for i in range(y.size):
         v = x1[i]
         if leaky:
-            y[i] = v if v > 0 else v * np.float32(negative_slope)
+            y[i] = v if v > 0 else v * np.float32(negative_slope)  # TF's float32 attribute
             continue
         pos = (v if v > threshold else 0) if threshold != 0 else max(v, 0)
         if max_value < np.inf:
@@ -115,17 +117,18 @@ def relu6_backward(dy, x, y):
 
 @njit(cache=True)
 def leaky_relu_forward(x, negative_slope):
-    x1, y = x.ravel(), np.empty(x.size, x.dtype)
+    x1, y, s = x.ravel(), np.empty(x.size, x.dtype), x.dtype.type(negative_slope)
     for i in range(y.size):
-        y[i] = x1[i] if x1[i] > 0 else x1[i] * np.float32(negative_slope)
+        y[i] = x1[i] if x1[i] > 0 else x1[i] * s
     return y.reshape(x.shape)
 
 
 @njit(cache=True)
 def leaky_relu_backward(dy, x, y, negative_slope):
     d1, x1, dx = dy.ravel(), x.ravel(), np.empty(dy.size, dy.dtype)
+    s = dy.dtype.type(negative_slope)
     for i in range(dx.size):
-        dx[i] = d1[i] if x1[i] > 0 else d1[i] * np.float32(negative_slope)
+        dx[i] = d1[i] if x1[i] > 0 else d1[i] * s
     return dx.reshape(dy.shape)
 
 
@@ -218,29 +221,31 @@ def silu_backward(dy, x, y):
 
 
 @njit(cache=True)
-def gelu_forward(x, approximate):
+def gelu_forward(x, approximate, sqrt_half, gelu_coeff):
     x1, y = x.ravel(), np.empty(x.size, x.dtype)
+    sqrt_half, gelu_coeff = float(sqrt_half), float(gelu_coeff)
     for i in range(y.size):
         v = x1[i]
         if approximate:
-            y[i] = 0.5 * v * (1 + math.tanh(SQRT_2_OVER_PI * (v + GELU_COEFF * v * v * v)))
+            y[i] = 0.5 * v * (1 + math.tanh(SQRT_2_OVER_PI * (v + gelu_coeff * v * v * v)))
         else:
-            y[i] = 0.5 * v * math.erfc(-v * SQRT_HALF)
+            y[i] = 0.5 * v * math.erfc(-v * sqrt_half)
     return y.reshape(x.shape)
 
 
 @njit(cache=True)
-def gelu_backward(dy, x, y, approximate):
+def gelu_backward(dy, x, y, approximate, sqrt_half, gelu_coeff):
     d1, x1, dx = dy.ravel(), x.ravel(), np.empty(dy.size, dy.dtype)
+    sqrt_half, gelu_coeff = float(sqrt_half), float(gelu_coeff)
     for i in range(dx.size):
         v = x1[i]
         if approximate:
-            t = math.tanh(SQRT_2_OVER_PI * (v + GELU_COEFF * v * v * v))
+            t = math.tanh(SQRT_2_OVER_PI * (v + gelu_coeff * v * v * v))
             g = d1[i] * (0.5 * v) * (1 - t * t) * SQRT_2_OVER_PI
-            dx[i] = d1[i] * (1 + t) * 0.5 + g + (g * GELU_COEFF * 3) * v * v
+            dx[i] = d1[i] * (1 + t) * 0.5 + g + (g * gelu_coeff * 3) * v * v
         else:
-            u = -v * SQRT_HALF
-            density = (TWO_OVER_SQRT_PI * SQRT_HALF) * math.exp(-u * u)
+            u = -v * sqrt_half
+            density = (TWO_OVER_SQRT_PI * sqrt_half) * math.exp(-u * u)
             dx[i] = d1[i] * (0.5 * math.erfc(u) + 0.5 * v * density)
     return dx.reshape(dy.shape)
 

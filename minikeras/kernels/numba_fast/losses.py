@@ -221,10 +221,10 @@ def huber_value_and_grad(y_true, y_pred, delta):
 
 
 @njit(cache=True, error_model="numpy")
-def log_cosh_value_and_grad(y_true, y_pred):
+def log_cosh_value_and_grad(y_true, y_pred, log2):
     dt = y_pred.dtype.type
     rows, k = y_pred.shape
-    kk, zero, one, two, log2 = dt(k), dt(0), dt(1), dt(2), dt(LOG2_FLOAT32)
+    kk, zero, one, two, log2 = dt(k), dt(0), dt(1), dt(2), dt(log2)
     loss = np.zeros(rows, dtype=y_pred.dtype)
     grad = np.empty((rows, k), dtype=y_pred.dtype)
     for r in range(rows):

@@ -28,10 +28,12 @@ __all__ = [f"{name}_{pass_}" for name in (
 
 SELU_SCALE = 1.0507009873554804934193349852946
 SELU_SCALE_ALPHA = 1.7580993408473768599402175208123  # scale * alpha, alpha = 1.6732632...
-# TF's gelu makes these two with tf.cast(python_float, dtype), which goes through float32,
-# so float64 math uses the float32-rounded values too.
-SQRT_HALF = float(np.float32(0.7071067811865476))  # 1 / sqrt(2)
-GELU_COEFF = float(np.float32(0.044715))
+# gelu's two Python-float constants, exact. The kernels take them as arguments, as the backend
+# casts them: TF's gelu makes them with tf.cast(python_float, dtype), which goes through
+# float32, so float64 math uses the float32-rounded values there; JAX keeps them exact
+# (activations.py passes config.backend_float of these).
+SQRT_HALF = 0.7071067811865476  # 1 / sqrt(2)
+GELU_COEFF = 0.044715
 SQRT_2_OVER_PI = 0.7978845608028654
 TWO_OVER_SQRT_PI = 1.1283791670955126
 _erfc = np.vectorize(math.erfc, otypes=[np.float64])  # NumPy has no erf; float64, then cast
@@ -62,7 +64,7 @@ def relu_forward(x, negative_slope, max_value, threshold):
         for (max_value 6, threshold 0) Keras uses relu6, which passes only 0 < x < 6.
     """
     if negative_slope != 0 and max_value == np.inf and threshold == 0:
-        return leaky_relu_forward(x, negative_slope)
+        return leaky_relu_forward(x, np.float32(negative_slope))  # TF's float32 attribute
     pos = np.where(x > threshold, x, 0) if threshold != 0 else np.maximum(x, 0)
     if max_value < np.inf:
         pos = np.clip(pos, 0, max_value)
@@ -73,7 +75,7 @@ def relu_forward(x, negative_slope, max_value, threshold):
 
 def relu_backward(dy, x, y, negative_slope, max_value, threshold):
     if negative_slope != 0 and max_value == np.inf and threshold == 0:
-        return leaky_relu_backward(dy, x, y, negative_slope)
+        return leaky_relu_backward(dy, x, y, np.float32(negative_slope))
     dx = np.where(_relu_passes(x, max_value, threshold), dy, 0)
     if negative_slope != 0:
         dx = dx + np.where(x < threshold, dy * negative_slope, 0)
@@ -92,14 +94,16 @@ def relu6_backward(dy, x, y):
 def leaky_relu_forward(x, negative_slope):
     """ReLU with a slope below zero.  y = x if x > 0 else s*x;  dx = dy if x > 0 else s*dy.
 
-    TF keeps s as a float32 attribute, so float64 math uses float32(s) too. TF selects on
-    x > 0, so a slope above 1 is kept as given (Keras's NumPy backend takes max(x, s*x)).
+    s is used as given, in x's dtype: TF keeps it as a float32 attribute, so for TF's float64
+    math the caller passes float32(s) (activations.py passes config.backend_float(s, dtype);
+    relu_forward rounds it itself). TF selects on x > 0, so a slope above 1 is kept as given
+    (Keras's NumPy backend takes max(x, s*x)).
     """
-    return np.where(x > 0, x, x * np.float32(negative_slope))
+    return np.where(x > 0, x, x * x.dtype.type(negative_slope))
 
 
 def leaky_relu_backward(dy, x, y, negative_slope):
-    return np.where(x > 0, dy, dy * np.float32(negative_slope))
+    return np.where(x > 0, dy, dy * dy.dtype.type(negative_slope))
 
 
 def elu_forward(x, alpha):
@@ -207,27 +211,31 @@ def silu_backward(dy, x, y):
     return dy * (s * (1 + x * (1 - s)))
 
 
-def gelu_forward(x, approximate):
+def gelu_forward(x, approximate, sqrt_half, gelu_coeff):
     """Gaussian error linear unit (TF's forms).
 
-    exact:       y  = 0.5 * x * erfc(u),  u = -x / sqrt(2)
-                 dx = dy * (0.5 * erfc(u) + 0.5 * x * (2 / sqrt(pi)) * exp(-u^2) / sqrt(2))
-    approximate: y  = 0.5 * x * (1 + t),  t = tanh(sqrt(2/pi) * (x + 0.044715 * x^3))
-                 dx = 0.5 * dy * (1 + t) + g * (1 + 3 * 0.044715 * x^2),
+    exact:       y  = 0.5 * x * erfc(u),  u = -x * sqrt_half          (sqrt_half = 1 / sqrt(2))
+                 dx = dy * (0.5 * erfc(u) + 0.5 * x * (2 / sqrt(pi)) * exp(-u^2) * sqrt_half)
+    approximate: y  = 0.5 * x * (1 + t),  t = tanh(sqrt(2/pi) * (x + c * x^3))   (c = 0.044715)
+                 dx = 0.5 * dy * (1 + t) + g * (1 + 3 * c * x^2),
                  g = dy * 0.5 * x * (1 - t^2) * sqrt(2/pi)
+    sqrt_half and gelu_coeff (c) are Python floats: SQRT_HALF and GELU_COEFF as the backend
+    casts them (float32-rounded on TF, exact on JAX).
     """
+    sqrt_half, gelu_coeff = float(sqrt_half), float(gelu_coeff)
     if approximate:
-        return 0.5 * x * (1 + np.tanh(SQRT_2_OVER_PI * (x + GELU_COEFF * x**3)))
-    return 0.5 * x * _erfc(-x * SQRT_HALF).astype(x.dtype)
+        return 0.5 * x * (1 + np.tanh(SQRT_2_OVER_PI * (x + gelu_coeff * x**3)))
+    return 0.5 * x * _erfc(-x * sqrt_half).astype(x.dtype)
 
 
-def gelu_backward(dy, x, y, approximate):
+def gelu_backward(dy, x, y, approximate, sqrt_half, gelu_coeff):
+    sqrt_half, gelu_coeff = float(sqrt_half), float(gelu_coeff)
     if approximate:  # in the order TF's autodiff takes, to round as it does in float32
-        t = np.tanh(SQRT_2_OVER_PI * (x + GELU_COEFF * x**3))
+        t = np.tanh(SQRT_2_OVER_PI * (x + gelu_coeff * x**3))
         g = dy * (0.5 * x) * (1 - t * t) * SQRT_2_OVER_PI  # dLoss/d(x + 0.044715 x^3)
-        return dy * (1 + t) * 0.5 + g + (g * GELU_COEFF * 3) * x**2
-    u = -x * SQRT_HALF
-    density = (TWO_OVER_SQRT_PI * SQRT_HALF) * np.exp(-u * u)
+        return dy * (1 + t) * 0.5 + g + (g * gelu_coeff * 3) * x**2
+    u = -x * sqrt_half
+    density = (TWO_OVER_SQRT_PI * sqrt_half) * np.exp(-u * u)
     return dy * (0.5 * _erfc(u).astype(x.dtype) + 0.5 * x * density)
 
 

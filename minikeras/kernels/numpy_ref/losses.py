@@ -40,6 +40,8 @@ __all__ = [
 
 # log(2) as Keras's TensorFlow backend holds it: ops.log(2.0) is computed in float32 even when
 # floatx is float64, so log_cosh carries this constant (off from log(2) by 1.9e-9) in both dtypes.
+# Keras on JAX (x64) holds log(2) exact in float64; the kernel takes it as an argument, `log2`
+# (losses/regression.py passes config.backend_float(log(2), dtype)).
 LOG2_FLOAT32 = float(np.float32(np.log(2.0)))
 
 
@@ -208,15 +210,16 @@ def _sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-def log_cosh_value_and_grad(y_true, y_pred):
+def log_cosh_value_and_grad(y_true, y_pred, log2):
     """Mean log(cosh(p - t)) of each row, in Keras's overflow-free form.
 
     x = p - t
-    loss = mean_j x + softplus(-2x) - log(2)      (log 2 rounded to float32, as Keras)
+    loss = mean_j x + softplus(-2x) - log2         (log2: log(2) as the backend holds it, a
+                                                    Python float; TF: LOG2_FLOAT32)
     dloss/dp = (1 - 2 sigmoid(-2x)) / k            (= tanh(x) / k)
     """
     x = y_pred - y_true
-    loss = np.mean(x + _softplus(x * -2.0) - LOG2_FLOAT32, axis=-1)
+    loss = np.mean(x + _softplus(x * -2.0) - y_pred.dtype.type(log2), axis=-1)
     return loss, (1 - 2 * _sigmoid(x * -2.0)) / y_pred.shape[-1]
 
 

@@ -15,6 +15,8 @@ import numbers
 
 import numpy as np
 
+from ...config import backend_float
+
 
 class LearningRateSchedule:
     """Base class: subclasses implement `__call__(step)` and `get_config()`."""
@@ -49,8 +51,9 @@ def float_dtype(value):
 
 
 def cast(value, dtype):
-    """Keras's `ops.cast(value, dtype)`: a Python float goes through float32 first."""
-    return np.dtype(dtype).type(np.float32(value) if type(value) is float else value)
+    """Keras's `ops.cast(value, dtype)`: a Python float goes through float32 first (exact with
+    `config.set_numerics("jax")`; see `config.backend_float`)."""
+    return backend_float(value, dtype)
 
 
 def as_step(step, dtype):
