@@ -25,8 +25,9 @@ path, unchanged:
   - the optimizer is SGD, Adam (no amsgrad) or RMSprop (no momentum, not centered), with a
     constant learning rate and no clipping, weight decay, EMA, loss scaling or accumulation
   - x is 2-D, y fits the output (no sample or class weights), shuffle is True or False
-  - no callback has a batch-level hook (ProgbarLogger at verbose 0 or 2 is fine; verbose=1
-    shows a live bar per batch, so it takes the general path), and `train_step` is not
+  - no callback has a batch-level hook (ProgbarLogger is fine at verbose 0 or 2, and at
+    verbose=1 into a pipe or file, where it writes one line per epoch; a live bar on a
+    terminal redraws batch by batch, so it takes the general path), and `train_step` is not
     overridden
 
 `evaluate`, `predict` and the validation run inside `fit` take the same shortcut for inference
@@ -47,6 +48,7 @@ from ..optimizers.adam import Adam
 from ..optimizers.base import keras_cast
 from ..optimizers.rmsprop import RMSprop
 from ..optimizers.sgd import SGD
+from ..utils.progbar import is_dynamic_display
 from ..variable import Variable
 
 ACT_CODES = {activations.linear: 0, activations.relu: 1, activations.sigmoid: 2}
@@ -130,13 +132,20 @@ def _callbacks_without(cbs, mode):
     """True when no callback has a `mode` ("test"/"predict") batch hook that would print."""
     hooks = (f"on_{mode}_batch_begin", f"on_{mode}_batch_end")
     for cb in cbs.callbacks:
-        if isinstance(cb, ProgbarLogger) and (cb.verbose != 1 or (
+        if isinstance(cb, ProgbarLogger) and (not _live_bar(cb) or (
                 mode == "test" and cb._called_in_fit)):
             continue
         if any(getattr(type(cb), hook, None) is not getattr(Callback, hook, None)
                for hook in hooks):
             return False
     return True
+
+
+def _live_bar(cb):
+    """Whether a ProgbarLogger redraws its bar batch by batch: verbose=1 on a terminal (or in
+    a notebook). Into a pipe or file it writes one line when all steps are done, which the
+    fused paths give it the same way."""
+    return cb.verbose == 1 and is_dynamic_display()
 
 
 def _penalty_free(layer):
@@ -160,7 +169,7 @@ def _dense_and_dropouts(layers):
 
 def _callbacks_epoch_only(cbs):
     for cb in cbs.callbacks:
-        if isinstance(cb, ProgbarLogger) and cb.verbose != 1:
+        if isinstance(cb, ProgbarLogger) and not _live_bar(cb):
             continue
         if any(getattr(type(cb), hook, None) is not getattr(Callback, hook, None)
                for hook in BATCH_HOOKS):

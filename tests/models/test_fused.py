@@ -1,6 +1,8 @@
 """The fused epoch path (models/fused.py) gives the general per-batch path's histories and
 weights, for every supported combination; anything else falls back to the general path."""
 
+import re
+
 import numpy as np
 import pytest
 from helpers import assert_close, use_dtype
@@ -223,8 +225,39 @@ def test_unsupported_fit_calls_fall_back(fit_kwargs, monkeypatch, capsys):
     seen = []
     real = fused_module.plan_fused
     monkeypatch.setattr(trainer_module, "plan_fused", lambda *a: seen.append(real(*a)))
+    monkeypatch.setattr(fused_module, "is_dynamic_display", lambda: True)  # a live bar
     _model("linear", 2).fit(x, y, epochs=1, **{"verbose": 0, **fit_kwargs})
     assert seen == [None]
+
+
+def _without_timings(text):
+    return re.sub(r"\d+(us|ms|s)(/step)?", "T", text)
+
+
+@needs_numba
+def test_verbose_1_into_a_pipe_runs_fused_and_prints_the_same(monkeypatch, capsys):
+    """Into a pipe the bar writes one line when all steps are done: the fused paths feed it
+    the same logs, so the printed text is the general path's (timings aside)."""
+    x, y = _data("binary_crossentropy", 1)
+    monkeypatch.setattr(fused_module, "is_dynamic_display", lambda: False)
+    plans = []
+
+    def run(plan_fused, plan_fused_forward):
+        monkeypatch.setattr(trainer_module, "plan_fused",
+                            lambda *a: plans.append(plan_fused(*a)) or plans[-1])
+        monkeypatch.setattr(trainer_module, "plan_fused_forward",
+                            lambda *a: plans.append(plan_fused_forward(*a)) or plans[-1])
+        model = _model("sigmoid", 1, loss="binary_crossentropy", metrics=["accuracy"])
+        model.fit(x, y, epochs=2, batch_size=8, verbose=1)
+        model.evaluate(x, y, verbose=1)
+        model.predict(x, verbose=1)
+        return _without_timings(capsys.readouterr().out)
+
+    fused = run(fused_module.plan_fused, fused_module.plan_fused_forward)
+    assert len(plans) == 3 and all(plan is not None for plan in plans)  # fit, evaluate, predict
+    general = run(lambda *a: None, lambda *a: None)
+    assert fused == general
+    assert "Epoch 2/2" in fused and "accuracy:" in fused
 
 
 def test_probability_form_crossentropy_falls_back(monkeypatch):
@@ -340,6 +373,7 @@ def test_unsupported_evaluate_and_predict_fall_back(case, monkeypatch, capsys):
     x, y = _data("mse", 2)
     model = _model("linear", 2, **model_kwargs)
     seen, _ = _forward_plans(monkeypatch)
+    monkeypatch.setattr(fused_module, "is_dynamic_display", lambda: True)  # a live bar
     kwargs = {"verbose": 0, **call_kwargs}
     model.evaluate(x, y, **kwargs)
     model.predict(x, **kwargs)

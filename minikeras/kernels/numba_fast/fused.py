@@ -67,6 +67,24 @@ def _loss(y_true, labels, out, code, epsilon):
     return mean_absolute_error_value_and_grad(y_true, out)
 
 
+# Copies written as loops, not slice assignments: numba compiles its shape-mismatch error
+# message (string formatting) into every kernel that assigns an array to a slice, which cost
+# seconds of the first run with an empty cache.
+@njit(cache=True, error_model="numpy")
+def _copy_into(src, out):
+    """out[...] = src for 2-D arrays of the same shape."""
+    for i in range(src.shape[0]):
+        for j in range(src.shape[1]):
+            out[i, j] = src[i, j]
+
+
+@njit(cache=True, error_model="numpy")
+def _copy_vector_into(src, out):
+    """out[...] = src for 1-D arrays of the same length."""
+    for i in range(src.shape[0]):
+        out[i] = src[i]
+
+
 # ---- in-place pieces of the training step (buffers allocated once per epoch) -------------------
 # error_model="numpy": a float division by zero gives inf/nan instead of raising, which lets
 # LLVM vectorize these loops (the Python error model's check blocks it); the numbers are the
@@ -79,9 +97,9 @@ def _activate_into(z, out, code):
         for i in range(z1.size):
             o1[i] = max(z1[i], 0)
     elif code == 2:
-        out[...] = sigmoid_forward(z.ravel()).reshape(z.shape)
+        _copy_into(sigmoid_forward(z.ravel()).reshape(z.shape), out)
     else:
-        out[...] = z
+        _copy_into(z, out)
 
 
 @njit(cache=True, error_model="numpy")
@@ -92,9 +110,9 @@ def _activation_backward_into(dy, z, y, out, code):
         for i in range(d1.size):
             o1[i] = d1[i] if z1[i] > 0 else 0
     elif code == 2:
-        out[...] = sigmoid_backward(dy.ravel(), z.ravel(), y.ravel()).reshape(dy.shape)
+        _copy_into(sigmoid_backward(dy.ravel(), z.ravel(), y.ravel()).reshape(dy.shape), out)
     else:
-        out[...] = dy
+        _copy_into(dy, out)
 
 
 @njit(cache=True, error_model="numpy")
@@ -118,7 +136,8 @@ def _add_bias(z, bias):
 @njit(cache=True, error_model="numpy")
 def _column_sums_into(dz, out):
     """out = dz.sum(axis=0), summed row after row as dense_backward sums it."""
-    out[:] = 0
+    for j in range(out.size):
+        out[j] = 0
     n, units = dz.shape
     for i in range(n):
         for j in range(units):
@@ -193,9 +212,12 @@ def dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes
         rows = stop - start
         xb = hs[0][:rows]
         for r in range(rows):
-            xb[r, :] = x[order[start + r]]
-            yb[r, :] = y[order[start + r]]
-            lb[r] = labels[order[start + r]]
+            i = order[start + r]
+            for j in range(x.shape[1]):
+                xb[r, j] = x[i, j]
+            for j in range(y.shape[1]):
+                yb[r, j] = y[i, j]
+            lb[r] = labels[i]
         # forward
         for layer in range(n_layers):
             k_off, b_off, fan_in, units = layout[layer]
@@ -211,10 +233,10 @@ def dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes
         from_logits = loss_code <= 2
         out = zs[last][:rows] if from_logits else acts[last][:rows]
         values, dout = _loss(yb[:rows], lb[:rows], out, loss_code, epsilon)
-        logits_out[start:stop] = zs[last][:rows]
-        values_out[start:stop] = values
+        _copy_into(zs[last][:rows], logits_out[start:stop])
+        _copy_vector_into(values, values_out[start:stop])
         dz = dzs[last][:rows]
-        dz[...] = dout * (dt(1) / dt(rows))  # Keras's sum_over_batch_size: 1/n per value
+        _copy_into(dout * (dt(1) / dt(rows)), dz)  # Keras's sum_over_batch_size: 1/n per value
         if not from_logits:
             _activation_backward_into(dz, zs[last][:rows], acts[last][:rows], dz,
                                       act_codes[last])
@@ -245,8 +267,8 @@ def dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes
 @njit(cache=True)
 def dense_stack_forward(x, y, labels, batch_size, params, layout, act_codes, loss_code, epsilon,
                         logits_out, values_out):
-    # dense_forward and _activate allocate their outputs: on small layers that is faster than
-    # the epoch's in-place buffers (a fresh array needs no aliasing checks in the loops)
+    # fresh arrays per batch: on small layers that is faster than the epoch's reused buffers
+    # (a fresh array needs no aliasing checks in the loops)
     n = x.shape[0]
     n_layers = layout.shape[0]
     steps = 0
@@ -258,11 +280,12 @@ def dense_stack_forward(x, y, labels, batch_size, params, layout, act_codes, los
             k_off, b_off, fan_in, units = layout[layer]
             kernel = params[k_off:k_off + fan_in * units].reshape(fan_in, units)
             z = dense_forward(h, kernel, params[b_off:b_off + units])
-            h = _activate(z, act_codes[layer])
-        logits_out[start:stop] = z
+            h = np.empty_like(z)
+            _activate_into(z, h, act_codes[layer])  # the epoch's, so compiled only once
+        _copy_into(z, logits_out[start:stop])
         if loss_code >= 0:
             out = z if loss_code <= 2 else h
             values, _ = _loss(y[start:stop], labels[start:stop], out, loss_code, epsilon)
-            values_out[start:stop] = values
+            _copy_vector_into(values, values_out[start:stop])
         steps += 1
     return steps
