@@ -305,7 +305,8 @@ class FusedEpochs:
         return np.array([float(opt.beta_1), float(opt.beta_2), float(opt.epsilon)]), alphas
 
     def run_epoch(self, order, batch_size, y):
-        """Train one epoch over rows `order`; update the loss tracker and metrics as fit would."""
+        """Train one epoch over rows `order`; update the loss tracker and metrics as fit would:
+        weights and optimizer slots into flat buffers, one kernel call, and back."""
         model, n = self.model, order.shape[0]
         steps = -(-n // batch_size)
         hyper, step_scalars = self._hyper_and_step_scalars(steps)
@@ -317,19 +318,24 @@ class FusedEpochs:
         slot_2 = flat_slots[1] if len(flat_slots) > 1 else empty
         logits = np.empty((n, self.layout[-1, 3]), dtype=self.dtype)
         values = np.empty(n, dtype=self.dtype)
-        from ..config import epsilon
-
-        keep = self._draw_dropout_masks(n, batch_size)
-        kernels.dense_stack_epoch(self.x, self.y2d, self.labels, order, batch_size, params,
-                                  self.layout, self.act_codes, self.drop_cols, self.drop_rates,
-                                  keep, self.loss_code, epsilon(), self.opt_code, hyper,
-                                  step_scalars, slot_1, slot_2, logits, values)
+        self._epoch_kernel(order, batch_size, params, hyper, step_scalars, slot_1, slot_2,
+                           logits, values)
         self._scatter(params, self.variables)
         for flat, variables in zip(flat_slots, slots, strict=True):
             self._scatter(flat, variables)
         model.optimizer._iterations.value += steps
         _feed_loss_and_metrics(model, self.dense[-1], batch_size, logits, values,
                                y[order])
+
+    def _epoch_kernel(self, order, batch_size, params, hyper, step_scalars, slot_1, slot_2,
+                      logits, values):
+        from ..config import epsilon
+
+        keep = self._draw_dropout_masks(order.shape[0], batch_size)
+        kernels.dense_stack_epoch(self.x, self.y2d, self.labels, order, batch_size, params,
+                                  self.layout, self.act_codes, self.drop_cols, self.drop_rates,
+                                  keep, self.loss_code, epsilon(), self.opt_code, hyper,
+                                  step_scalars, slot_1, slot_2, logits, values)
 
     def _draw_dropout_masks(self, n, batch_size):
         """Every batch's dropout masks, drawn as the per-batch forward passes draw them.

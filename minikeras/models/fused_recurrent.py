@@ -28,7 +28,6 @@ from ..layers.rnn.lstm import LSTM
 from .fused import (
     FusedEpochs,
     _callbacks_epoch_only,
-    _feed_loss_and_metrics,
     _loss_and_activation_codes,
     _optimizer_code,
     _plain_dense,
@@ -111,31 +110,20 @@ class FusedRecurrentEpochs(FusedEpochs):
                                    self.lstm.recurrent_kernel.value)
 
     def run_epoch(self, order, batch_size, y):
-        """Train one epoch over rows `order`; update the loss tracker and metrics as fit would."""
+        """Train one epoch over rows `order` (FusedEpochs.run_epoch with the LSTM kernel), or,
+        for an LSTM too large for that kernel's loops, batch by batch on the general path."""
+        if not self.applies(batch_size):
+            for start in range(0, order.shape[0], batch_size):
+                rows = order[start:start + batch_size]
+                self.model.train_step(self.x[rows], y[rows], None)
+            return
+        super().run_epoch(order, batch_size, y)
+
+    def _epoch_kernel(self, order, batch_size, params, hyper, step_scalars, slot_1, slot_2,
+                      logits, values):
         from ..config import epsilon
 
-        model, n = self.model, order.shape[0]
-        if not self.applies(batch_size):  # a large LSTM: its own loops, batch by batch
-            for start in range(0, n, batch_size):
-                rows = order[start:start + batch_size]
-                model.train_step(self.x[rows], y[rows], None)
-            return
-        steps = -(-n // batch_size)
-        hyper, step_scalars = self._hyper_and_step_scalars(steps)
-        slots = self._slots()
-        params = self._gather(self.variables)
-        flat_slots = [self._gather(s) for s in slots]
-        empty = np.zeros(0, dtype=self.dtype)
-        slot_1 = flat_slots[0] if flat_slots else empty
-        slot_2 = flat_slots[1] if len(flat_slots) > 1 else empty
-        logits = np.empty((n, self.layout[-1, 3]), dtype=self.dtype)
-        values = np.empty(n, dtype=self.dtype)
         kernels.lstm_dense_epoch(self.x, self.y2d, self.labels, order, batch_size, params,
                                  self.lstm_layout, self.lstm_codes, self.layout, self.act_codes,
                                  self.loss_code, epsilon(), self.opt_code, hyper, step_scalars,
                                  slot_1, slot_2, logits, values)
-        self._scatter(params, self.variables)
-        for flat, variables in zip(flat_slots, slots, strict=True):
-            self._scatter(flat, variables)
-        model.optimizer._iterations.value += steps
-        _feed_loss_and_metrics(model, self.dense[-1], batch_size, logits, values, y[order])

@@ -97,6 +97,19 @@ def _views(params, layout, layer):
     return params[k_off:k_off + fan_in * units].reshape(fan_in, units), params[b_off:b_off + units]
 
 
+def _optimizer_update(params, grads, slot_1, slot_2, opt_code, hyper, alpha):
+    """One update of every parameter, by the per-layer path's optimizer kernels: 0 SGD
+    (hyper: lr, momentum, nesterov), 1 Adam (beta_1, beta_2, epsilon; alpha: this step's
+    lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)), 2 RMSprop (lr, rho, epsilon)."""
+    if opt_code == 0:
+        velocity = slot_1 if hyper[1] != 0.0 else None
+        sgd_update(params, grads, velocity, hyper[0], hyper[1], hyper[2] != 0.0)
+    elif opt_code == 1:
+        adam_update(params, grads, slot_1, slot_2, None, alpha, hyper[0], hyper[1], hyper[2])
+    else:
+        rmsprop_update(params, grads, slot_1, None, None, hyper[0], hyper[1], 0.0, hyper[2])
+
+
 def dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes, drop_cols,
                       drop_rates, keep, loss_code, epsilon, opt_code, hyper, step_scalars,
                       slot_1, slot_2, logits_out, values_out):
@@ -133,14 +146,7 @@ def dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes
                 dz = _activation_backward(dx, zs[layer - 1], acts[layer - 1],
                                           act_codes[layer - 1])
         # one optimizer update over every parameter
-        if opt_code == 0:
-            velocity = slot_1 if hyper[1] != 0.0 else None
-            sgd_update(params, grads, velocity, hyper[0], hyper[1], hyper[2] != 0.0)
-        elif opt_code == 1:
-            adam_update(params, grads, slot_1, slot_2, None, step_scalars[step], hyper[0],
-                        hyper[1], hyper[2])
-        else:
-            rmsprop_update(params, grads, slot_1, None, None, hyper[0], hyper[1], 0.0, hyper[2])
+        _optimizer_update(params, grads, slot_1, slot_2, opt_code, hyper, step_scalars[step])
         step += 1
     return step
 

@@ -35,8 +35,7 @@ Returns the number of steps taken.
 import numpy as np
 
 from .dense import dense_backward, dense_forward
-from .fused import _activate, _activation_backward, _loss, _views
-from .optimizers import adam_update, rmsprop_update, sgd_update
+from .fused import _activate, _activation_backward, _loss, _optimizer_update, _views
 from .rnn import lstm_backward, lstm_forward
 
 
@@ -103,13 +102,6 @@ def lstm_dense_epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_
         _, lstm_grads[0][...], lstm_grads[2][...] = dense_backward(
             dxz.reshape(batch * steps, -1), xb, kernel)
         # one optimizer update over every parameter
-        if opt_code == 0:
-            velocity = slot_1 if hyper[1] != 0.0 else None
-            sgd_update(params, grads, velocity, hyper[0], hyper[1], hyper[2] != 0.0)
-        elif opt_code == 1:
-            adam_update(params, grads, slot_1, slot_2, None, step_scalars[step], hyper[0],
-                        hyper[1], hyper[2])
-        else:
-            rmsprop_update(params, grads, slot_1, None, None, hyper[0], hyper[1], 0.0, hyper[2])
+        _optimizer_update(params, grads, slot_1, slot_2, opt_code, hyper, step_scalars[step])
         step += 1
     return step
