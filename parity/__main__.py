@@ -39,19 +39,10 @@ def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if args.backend == "jax":
         os.environ.setdefault("JAX_ENABLE_X64", "1")  # real float64 on JAX
-    from minikeras import config
+    from .core import numerics_of
 
-    # Keras's backends disagree on crossentropy after a sigmoid/softmax (TensorFlow uses the
-    # logits, JAX clips probabilities and its clip's gradient splits ties at the bounds) and on
-    # Python-float constants in float64 (TensorFlow rounds them through float32, JAX does not).
-    # Compare like with like; the caller's setting comes back afterwards.
-    previous = config.numerics(), config.logits_crossentropy()
-    config.set_numerics(args.backend)
-    try:
+    with numerics_of(args.backend):  # compare like with like (see numerics_of)
         return run(args)
-    finally:
-        config.set_numerics(previous[0])
-        config.set_logits_crossentropy(previous[1])
 
 
 def run(args):

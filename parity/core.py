@@ -21,6 +21,24 @@ def _keras():
     return keras
 
 
+@contextlib.contextmanager
+def numerics_of(backend):
+    """Within the block, minikeras reproduces Keras-on-`backend`'s arithmetic ("tensorflow" or
+    "jax"; any other backend: "tensorflow"): the backends disagree on crossentropy after a
+    sigmoid/softmax (TensorFlow uses the logits; JAX clips probabilities, and its clip's
+    gradient splits ties at the bounds) and on Python-float constants in float64 (TensorFlow
+    rounds them through float32, JAX does not). The caller's settings come back afterwards."""
+    from minikeras import config
+
+    previous = config.numerics(), config.logits_crossentropy()
+    config.set_numerics("jax" if backend == "jax" else "tensorflow")
+    try:
+        yield
+    finally:
+        config.set_numerics(previous[0])
+        config.set_logits_crossentropy(previous[1])
+
+
 def keras_float64(enabled):
     """Let Keras on JAX compute in float64 when floatx is float64 (a no-op on TensorFlow).
 

@@ -11,7 +11,14 @@ Tolerances default to the house rules for the model's dtype.
 import numpy as np
 import pytest
 
-from .core import compare_gradients, compare_layer_outputs, compare_train_steps, to_keras
+from .core import (
+    _keras,
+    compare_gradients,
+    compare_layer_outputs,
+    compare_train_steps,
+    numerics_of,
+    to_keras,
+)
 
 TOLERANCE = {"float32": {"forward": 1e-6, "grad": 1e-6, "trajectory": 1e-5},
              "float64": {"forward": 1e-10, "grad": 1e-10, "trajectory": 1e-10}}
@@ -24,6 +31,11 @@ def assert_parity(model, x, y=None, steps=0, batch_size=None, rtol=None, twin=No
     layer's input gradient. With steps > 0 (and y): that many training steps on the same
     batches, then every weight. The model's weights are restored afterwards.
     """
+    with numerics_of(_keras().backend.backend()):  # the installed Keras backend's arithmetic
+        _assert_parity(model, x, y, steps, batch_size, rtol, twin)
+
+
+def _assert_parity(model, x, y, steps, batch_size, rtol, twin):
     dtype = model.layers[0].dtype
     tol = dict(TOLERANCE.get(dtype, TOLERANCE["float32"]))
     if rtol is not None:

@@ -31,6 +31,19 @@ def test_assert_parity_passes_on_a_faithful_model(parity, dtype):
     parity(small_model(dtype), x, y, steps=20, batch_size=8)
 
 
+def test_assert_parity_uses_the_installed_backends_numerics_and_restores_the_callers():
+    # a caller left minikeras on JAX's numerics; Keras here runs on TensorFlow, whose float64
+    # Adam rounds beta_2 through float32: assert_parity must compare like with like
+    x, y = data()
+    minikeras.config.set_numerics("jax")
+    try:
+        assert_parity(small_model("float64"), x, y, steps=20, batch_size=8)
+        assert minikeras.config.numerics() == "jax"
+        assert not minikeras.config.logits_crossentropy()
+    finally:
+        minikeras.config.set_numerics("tensorflow")
+
+
 def test_a_perturbed_weight_is_caught_and_named():
     model = small_model()
     x, y = data()
