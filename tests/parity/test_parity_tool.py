@@ -209,3 +209,15 @@ def test_redesigned_rows_pass_on_tensorflow(capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert suite.OPTIMIZER_ARGS["Ftrl"] == {"initial_accumulator_value": 1e-3}
+
+
+def test_the_whole_standard_suite_passes_on_tensorflow(tmp_path, capsys):
+    """The live tier in CI: `python -m parity` (every case, float32 and float64) exits 0."""
+    report = tmp_path / "parity.json"
+    code = cli.main(["--json", str(report)])
+    capsys.readouterr()
+    rows = json.loads(report.read_text())["rows"]
+    failing = [f"{r['component']} [{r['dtype']}] {r['quantity']} {r['detail']}: {r['max_rel']:.2e}"
+               for r in rows if not r["ok"]]
+    assert code == 0 and not failing, failing
+    assert len(rows) >= 1000 and {r["dtype"] for r in rows} == {"float32", "float64"}
