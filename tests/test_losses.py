@@ -347,3 +347,66 @@ def test_check_targets():
                                 (None, None, 4)) is None
     with pytest.raises(ValueError, match="class id 4"):
         losses.check_targets("sparse_categorical_crossentropy", sequence_ids + 1, (None, None, 4))
+
+
+@pytest.mark.parametrize("loss_class", [losses.CategoricalCrossentropy,
+                                        losses.SparseCategoricalCrossentropy])
+def test_categorical_crossentropies_on_jax_numerics_are_what_jax_computes(loss_class):
+    """With set_numerics("jax"): Keras's JAX formula (renormalize, clip, -sum t log q; sparse
+    on one-hot labels) and JAX's own gradient of it, ties on the clip bounds included."""
+    jax = pytest.importorskip("jax")
+    jnp = jax.numpy
+    eps = 1e-7
+
+    def keras_jax_cce(p, t):  # keras/src/backend/jax/nn.py, categorical_crossentropy
+        p = p / jnp.sum(p, axis=-1, keepdims=True)
+        return jnp.sum(-jnp.sum(t * jnp.log(jnp.clip(p, eps, 1.0 - eps)), axis=-1))
+
+    f = np.float32
+    y_pred = np.array([[f(eps), f(1 - eps), f(0.0)],      # sums to 1.0: q on both bounds
+                       [f(0.2), f(0.5), f(0.3)],
+                       [f(0.0), f(2.0), f(2.0)]], np.float32)
+    labels = np.array([0, 2, 0])
+    onehot = np.eye(3, dtype=np.float32)[labels]
+    value, theirs = jax.value_and_grad(keras_jax_cce)(y_pred, onehot)
+    previous = config.numerics()
+    config.set_numerics("jax")
+    try:
+        loss = loss_class(reduction="sum")
+        y_true = labels if loss_class is losses.SparseCategoricalCrossentropy else onehot
+        mine_value, mine = loss.value_and_grad(y_true, y_pred)
+    finally:
+        config.set_numerics(previous)
+    np.testing.assert_allclose(mine, np.asarray(theirs), rtol=1e-6)
+    np.testing.assert_allclose(mine_value, float(value), rtol=1e-6)
+    # and the kernels' twins agree with the tie share
+    for tie_share in (1.0, 0.5):
+        fast = kernels.categorical_crossentropy_value_and_grad(onehot, y_pred, eps, False,
+                                                               tie_share)
+        ref = ref_losses.categorical_crossentropy_value_and_grad(onehot, y_pred, eps, False,
+                                                                 tie_share)
+        np.testing.assert_array_equal(fast[1], ref[1])
+
+
+def test_categorical_tie_share_twins_and_ignore_class_on_jax_numerics():
+    f = np.float32
+    y_pred = np.array([[f(1e-7), f(1 - 1e-7), f(0.0)], [f(0.2), f(0.5), f(0.3)]], np.float32)
+    onehot = np.eye(3, dtype=np.float32)[[0, 1]]
+    for tie_share in (1.0, 0.5):  # numba and NumPy agree, ties included
+        fast = kernels.categorical_crossentropy_value_and_grad(onehot, y_pred, 1e-7, False,
+                                                               tie_share)
+        ref = ref_losses.categorical_crossentropy_value_and_grad(onehot, y_pred, 1e-7, False,
+                                                                 tie_share)
+        np.testing.assert_array_equal(fast[1], ref[1])
+        np.testing.assert_array_equal(fast[0], ref[0])
+    half = ref_losses.categorical_crossentropy_value_and_grad(onehot, y_pred, 1e-7, False, 0.5)
+    whole = ref_losses.categorical_crossentropy_value_and_grad(onehot, y_pred, 1e-7, False, 1.0)
+    assert half[1][0, 0] != whole[1][0, 0] and np.array_equal(half[1][1], whole[1][1])
+    previous = config.numerics()
+    config.set_numerics("jax")
+    try:  # an ignored row must not turn into 0/0 on the renormalizing JAX formula
+        loss = losses.SparseCategoricalCrossentropy(ignore_class=-1, reduction=None)
+        values, grad = loss.value_and_grad(np.array([-1, 1]), y_pred)
+    finally:
+        config.set_numerics(previous)
+    assert values[0] == 0 and np.all(grad[0] == 0) and np.all(np.isfinite(grad))

@@ -52,8 +52,9 @@ def clip_tie_gradient():
     A saturated float32 sigmoid lands exactly on 1 - eps often enough to matter (measured: the
     raw-input Pima network on JAX, NumPy kernels, 20 steps: loss 6.5e-3 apart with the whole
     gradient, 1.9e-7 with half). Follows config.numerics(), the backend minikeras mirrors
-    (TensorFlow run eagerly computes this clipped form too, with the whole gradient). Only
-    binary_crossentropy does this so far.
+    (TensorFlow run eagerly computes this clipped form too, with the whole gradient). Binary
+    and categorical crossentropy apply it; sparse categorical crossentropy on JAX is the
+    categorical formula on one-hot labels (TensorFlow's clips, then renormalizes).
     """
     return 0.5 if numerics() == "jax" else 1.0
 
@@ -72,7 +73,7 @@ def _categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing
     y_true = _smoothed_labels(y_true, label_smoothing, binary=False)
     check_same_shape(y_true, y_pred)
     return (*along_axis(kernels.categorical_crossentropy_value_and_grad, y_true, y_pred, axis,
-                        epsilon(), bool(from_logits)), None)
+                        epsilon(), bool(from_logits), clip_tie_gradient()), None)
 
 
 def _sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None,
@@ -97,8 +98,16 @@ def _sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_c
         bad = labels[(labels < 0) | (labels >= k)].ravel()[0]
         raise ValueError(f"Received a label value of {bad} which is outside the valid range of "
                          f"[0, {k}) for sparse_categorical_crossentropy (y_pred has {k} classes).")
-    values, grad = kernels.sparse_categorical_crossentropy_value_and_grad(
-        labels.reshape(-1), y_pred.reshape(-1, k), epsilon(), bool(from_logits))
+    if from_logits or numerics() == "tensorflow":
+        values, grad = kernels.sparse_categorical_crossentropy_value_and_grad(
+            labels.reshape(-1), y_pred.reshape(-1, k), epsilon(), bool(from_logits))
+    else:  # Keras on JAX: renormalize, clip, -log q_label: categorical on one-hot labels
+        onehot = np.eye(k, dtype=y_pred.dtype)[labels.reshape(-1)]
+        rows = y_pred.reshape(-1, k)
+        if mask is not None:  # ignored rows (zeroed above) would divide 0 by 0; dropped below
+            rows = np.where(mask.reshape(-1, 1), rows, y_pred.dtype.type(1))
+        values, grad = kernels.categorical_crossentropy_value_and_grad(
+            onehot, rows, epsilon(), False, clip_tie_gradient())
     values, grad = values.reshape(labels.shape), grad.reshape(y_pred.shape)
     if mask is not None:
         values, grad = np.where(mask, values, 0), grad * mask[..., None]

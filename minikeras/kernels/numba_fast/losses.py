@@ -57,10 +57,10 @@ def binary_crossentropy_value_and_grad(y_true, y_pred, epsilon, from_logits, tie
 
 
 @njit(cache=True, error_model="numpy")
-def categorical_crossentropy_value_and_grad(y_true, y_pred, epsilon, from_logits):
+def categorical_crossentropy_value_and_grad(y_true, y_pred, epsilon, from_logits, tie=1.0):
     dt = y_pred.dtype.type
     rows, k = y_pred.shape
-    zero = dt(0)
+    zero, one, on_bound = dt(0), dt(1), dt(tie)
     low, high = dt(epsilon), dt(1.0 - epsilon)
     loss = np.zeros(rows, dtype=y_pred.dtype)
     grad = np.empty((rows, k), dtype=y_pred.dtype)
@@ -89,7 +89,8 @@ def categorical_crossentropy_value_and_grad(y_true, y_pred, epsilon, from_logits
                 q = y_pred[r, j] / s
                 qc = min(max(q, low), high)
                 total -= y_true[r, j] * np.log(qc)
-                dq = -y_true[r, j] / qc if (q >= low and q <= high) else zero
+                weight = one if low < q < high else (on_bound if q == low or q == high else zero)
+                dq = -y_true[r, j] / qc * weight
                 grad[r, j] = dq
                 dot += dq * q
             for j in range(k):

@@ -81,13 +81,15 @@ def binary_crossentropy_value_and_grad(y_true, y_pred, epsilon, from_logits, tie
     return np.mean(elementwise, axis=-1), dp / k
 
 
-def categorical_crossentropy_value_and_grad(y_true, y_pred, epsilon, from_logits):
+def categorical_crossentropy_value_and_grad(y_true, y_pred, epsilon, from_logits, tie=1.0):
     """Crossentropy of each row against a distribution of labels.
 
     Probabilities (Keras renormalizes before clipping):
                     s = sum_j y_pred_j,   q = y_pred / s,   qc = clip(q, eps, 1 - eps)
                     loss = -sum_j t_j log qc_j
-                    dq = -mask * t / qc;  dloss/dy_pred = (dq - sum_j dq_j q_j) / s
+                    dq = -w * t / qc;  dloss/dy_pred = (dq - sum_j dq_j q_j) / s
+                    w = 1 strictly inside [eps, 1 - eps], 0 outside, `tie` on a bound (as in
+                    binary_crossentropy_value_and_grad: TensorFlow 1, JAX 0.5)
     Logits z:       loss = sum_j t_j (log sum_i exp(z_i - m) - (z_j - m)),  m = max_j z_j
                     dloss/dz = softmax(z) * sum_j t_j - t
                     (TF's kernel returns softmax(z) - t; equal when each row of t sums to 1)
@@ -102,8 +104,10 @@ def categorical_crossentropy_value_and_grad(y_true, y_pred, epsilon, from_logits
     s = np.sum(y_pred, axis=-1, keepdims=True)
     q = y_pred / s
     qc, mask = _clip(q, epsilon)
+    on_bound = (q == q.dtype.type(epsilon)) | (q == q.dtype.type(1 - epsilon))
+    weight = np.where(on_bound, q.dtype.type(tie), mask.astype(q.dtype))
     loss = -np.sum(t * np.log(qc), axis=-1)
-    dq = -t / qc * mask
+    dq = -t / qc * weight
     return loss, (dq - np.sum(dq * q, axis=-1, keepdims=True)) / s
 
 
