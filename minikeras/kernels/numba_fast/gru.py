@@ -19,6 +19,7 @@ from numba import njit
 
 from ..numpy_ref import gru as reference
 from .rnn import _act, _slope
+from .rnn_fused import _output_grad
 
 __all__ = ["gru_forward", "gru_backward"]
 
@@ -107,11 +108,8 @@ def _gru_backward_fused(doutputs, dh_last, recurrent_kernel, mask, recurrent_mas
         for b in range(batch):
             m = mask[b, t]
             for j in range(u):
-                dout = doutputs[b, t, j] + dout_carry[b, j]
-                if zero_output_for_mask or m != 0:
-                    dout_carry[b, j] = 0
-                else:
-                    dout_carry[b, j] = dout
+                dout = _output_grad(doutputs[b, t, j], dout_carry, b, j, m != 0,
+                                    zero_output_for_mask)
                 dh_new[j] = dout + dh[b, j]
             if m == 0:
                 continue  # dh passes through unchanged; dxz stays 0

@@ -39,6 +39,19 @@ def _slope(y, code):
     return 1.0
 
 
+@njit(cache=True, inline="always")
+def _output_grad(dout_step, dout_carry, b, j, used, zero_output_for_mask):
+    """dLoss/d(output) of step t for row b, unit j, with what later masked steps carried back.
+
+    A masked step (used False) repeats the last output unless zero_output_for_mask, so its
+    gradient flows back to the step that produced it: the carry keeps it until a used step
+    takes it (and is cleared there). Every backward time loop reads its output gradient here.
+    """
+    dout = dout_step + dout_carry[b, j]
+    dout_carry[b, j] = 0 if (zero_output_for_mask or used) else dout
+    return dout
+
+
 # ---- SimpleRNN ------------------------------------------------------------------------------
 @njit(cache=True)
 def _simple_rnn_forward_fused(xz, recurrent_kernel, h0, mask, recurrent_mask, activation,
@@ -91,11 +104,8 @@ def _simple_rnn_backward_fused(doutputs, dh_last, recurrent_kernel, mask, recurr
         for b in range(batch):
             m = mask[b, t]
             for j in range(u):
-                dout = doutputs[b, t, j] + dout_carry[b, j]
-                if zero_output_for_mask or m != 0:
-                    dout_carry[b, j] = 0
-                else:
-                    dout_carry[b, j] = dout
+                dout = _output_grad(doutputs[b, t, j], dout_carry, b, j, m != 0,
+                                    zero_output_for_mask)
                 if m != 0:
                     dz[j] = (dout + dh[b, j]) * _slope(hnew[b, t, j], activation)
                 else:
@@ -185,11 +195,8 @@ def _lstm_backward_fused(doutputs, dh_last, dc_last, recurrent_kernel, mask, rec
         for b in range(batch):
             m = mask[b, t]
             for j in range(u):
-                dout = doutputs[b, t, j] + dout_carry[b, j]
-                if zero_output_for_mask or m != 0:
-                    dout_carry[b, j] = 0
-                else:
-                    dout_carry[b, j] = dout
+                dout = _output_grad(doutputs[b, t, j], dout_carry, b, j, m != 0,
+                                    zero_output_for_mask)
                 if m == 0:
                     for g in range(4):
                         dz[g * u + j] = 0

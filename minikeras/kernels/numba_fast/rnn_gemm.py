@@ -23,6 +23,8 @@ views of them, the reference's shapes, and come back into backward as the same b
 import numpy as np
 from numba import njit
 
+from .rnn_fused import _output_grad
+
 TANH, SIGMOID = 1, 2  # the activation codes this loop implements
 # OpenBLAS runs a GEMM of up to 4 * 65536 multiply-adds on the calling thread and wakes its
 # thread pool for bigger ones; the woken threads then spin, and on 2 shared cores they take
@@ -110,8 +112,7 @@ def _lstm_dz(dout_t, dh, dh_recurrent, dc, dout_carry, m, gates_t, cprev_t, tanh
     batch, u = dh.shape
     for b in range(batch):
         for j in range(u):
-            dout = dout_t[b, j] + dout_carry[b, j]
-            dout_carry[b, j] = 0 if (zero_output_for_mask or m[b] != 0) else dout
+            dout = _output_grad(dout_t[b, j], dout_carry, b, j, m[b] != 0, zero_output_for_mask)
             dh_total = dh[b, j] + dh_recurrent[b, j]
             if m[b] == 0:
                 dh[b, j] = dh_total

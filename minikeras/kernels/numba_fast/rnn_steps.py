@@ -7,7 +7,7 @@ masking rules: `numpy_ref/rnn.py`.
 import numpy as np
 from numba import njit
 
-from .rnn_fused import _act, _slope
+from .rnn_fused import _act, _output_grad, _slope
 
 
 def _recurrent_term(h, recurrent_kernel, recurrent_mask, plain):
@@ -74,8 +74,7 @@ def _lstm_step_backward(dout_t, dh, dc, dout_carry, m, gates_t, cprev_t, cnew_t,
     batch, u = dh.shape
     for b in range(batch):
         for j in range(u):
-            dout = dout_t[b, j] + dout_carry[b, j]
-            dout_carry[b, j] = 0 if (zero_output_for_mask or m[b] != 0) else dout
+            dout = _output_grad(dout_t[b, j], dout_carry, b, j, m[b] != 0, zero_output_for_mask)
             if m[b] == 0:
                 for g in range(4):
                     dz[b, g * u + j] = 0
@@ -154,8 +153,7 @@ def _simple_rnn_step_backward(dout_t, dh, dout_carry, m, hnew_t, dz, activation,
     batch, u = dh.shape
     for b in range(batch):
         for j in range(u):
-            dout = dout_t[b, j] + dout_carry[b, j]
-            dout_carry[b, j] = 0 if (zero_output_for_mask or m[b] != 0) else dout
+            dout = _output_grad(dout_t[b, j], dout_carry, b, j, m[b] != 0, zero_output_for_mask)
             if m[b] == 0:
                 dz[b, j] = 0
                 continue
