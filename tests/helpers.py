@@ -71,3 +71,27 @@ def use_dtype(dtype):
         return
     keras.config.set_floatx(dtype)
     keras.config.set_dtype_policy(dtype)
+
+
+# ---- the fused training paths (tests/models/test_fused*.py) --------------------------------
+FUSED_TOL = {"float32": 1e-6, "float64": 1e-12}  # fused path vs per-layer path
+
+
+def fused_optimizers():
+    """Fresh optimizers the fused paths run: Adam, SGD, SGD with Nesterov momentum, RMSprop."""
+    from minikeras import optimizers
+
+    return [optimizers.Adam(learning_rate=0.01), optimizers.SGD(learning_rate=0.05),
+            optimizers.SGD(learning_rate=0.05, momentum=0.9, nesterov=True),
+            optimizers.RMSprop(learning_rate=0.005)]
+
+
+def assert_same_fit(general, fused, dtype):
+    """Two fits' (history, weights, ...) agree to FUSED_TOL[dtype]: every logged value, every
+    weight."""
+    (h1, w1, *_), (h2, w2, *_) = general, fused
+    assert h1.keys() == h2.keys()
+    for key in h1:
+        assert_close(h2[key], h1[key], FUSED_TOL[dtype], f"history {key}")
+    for i, (mine, theirs) in enumerate(zip(w2, w1, strict=True)):
+        assert_close(mine, theirs, FUSED_TOL[dtype], f"weight {i}")

@@ -5,7 +5,7 @@ import re
 
 import numpy as np
 import pytest
-from helpers import assert_close, use_dtype
+from helpers import FUSED_TOL, assert_close, assert_same_fit, fused_optimizers, use_dtype
 
 from minikeras import callbacks, kernels, optimizers
 from minikeras.layers.dense import Dense
@@ -16,7 +16,6 @@ from minikeras.models import trainer as trainer_module
 
 NUMBA = kernels.KERNELS == "numba"
 needs_numba = pytest.mark.skipif(not NUMBA, reason="the fused path runs on the numba path only")
-TOL = {"float32": 1e-6, "float64": 1e-12}
 
 # (loss, last activation, units, metrics)
 HEADS = [
@@ -26,12 +25,6 @@ HEADS = [
     ("mse", "linear", 2, ["mae"]),
     ("mae", "sigmoid", 1, []),
     ("mse", "relu", 3, []),
-]
-OPTIMIZERS = [
-    lambda: optimizers.Adam(learning_rate=0.01),
-    lambda: optimizers.SGD(learning_rate=0.05),
-    lambda: optimizers.SGD(learning_rate=0.05, momentum=0.9, nesterov=True),
-    lambda: optimizers.RMSprop(learning_rate=0.005),
 ]
 
 
@@ -83,30 +76,21 @@ def _fit(make, x, y, fused, monkeypatch, **kwargs):
     return history.history, model.get_weights(), model
 
 
-def _assert_same(a, b, dtype):
-    (h1, w1, _), (h2, w2, _) = a, b
-    assert h1.keys() == h2.keys()
-    for key in h1:
-        assert_close(h2[key], h1[key], TOL[dtype], f"history {key}")
-    for i, (mine, theirs) in enumerate(zip(w2, w1, strict=True)):
-        assert_close(mine, theirs, TOL[dtype], f"weight {i}")
-
-
 @needs_numba
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("head", HEADS, ids=[f"{h[0]}-{h[1]}" for h in HEADS])
-@pytest.mark.parametrize("opt", range(len(OPTIMIZERS)))
+@pytest.mark.parametrize("opt", range(len(fused_optimizers())))
 def test_fused_equals_general(dtype, head, opt, monkeypatch):
     use_dtype(dtype)
     loss, last, units, metrics = head
     x, y = _data(loss, units)
 
     def make():
-        return _model(last, units, optimizer=OPTIMIZERS[opt](), loss=loss, metrics=metrics)
+        return _model(last, units, optimizer=fused_optimizers()[opt], loss=loss, metrics=metrics)
 
     general = _fit(make, x, y, False, monkeypatch, epochs=3)
     fused = _fit(make, x, y, True, monkeypatch, epochs=3)
-    _assert_same(general, fused, dtype)
+    assert_same_fit(general, fused, dtype)
     assert int(fused[2].optimizer.iterations) == int(general[2].optimizer.iterations) == 21
 
 
@@ -126,7 +110,7 @@ def test_fused_with_validation_shuffle_off_and_early_stopping(dtype, monkeypatch
                        callbacks=[callbacks.EarlyStopping(monitor="loss", patience=1)])
         fused = _fit(make, x, y, True, monkeypatch, shuffle=shuffle, **kwargs,
                      callbacks=[callbacks.EarlyStopping(monitor="loss", patience=1)])
-        _assert_same(general, fused, dtype)
+        assert_same_fit(general, fused, dtype)
         assert "val_accuracy" in fused[0]
 
 
@@ -151,7 +135,7 @@ def test_fused_with_dropout_equals_general(dtype, seeds, batch_size, monkeypatch
     after_general = np.random.random()
     fused = _fit(make, x, y, True, monkeypatch, **kwargs)
     assert np.random.random() == after_general
-    _assert_same(general, fused, dtype)
+    assert_same_fit(general, fused, dtype)
 
 
 @needs_numba
@@ -322,9 +306,9 @@ def test_fused_evaluate_and_predict_equal_general(dtype, head, batch_size, monke
     general = _evaluate_and_predict(model, x, y, batch_size=batch_size)
     assert fused[0].keys() == general[0].keys()
     for key in general[0]:
-        assert_close(fused[0][key], general[0][key], TOL[dtype], f"evaluate {key}")
+        assert_close(fused[0][key], general[0][key], FUSED_TOL[dtype], f"evaluate {key}")
     assert fused[1].dtype == general[1].dtype
-    assert_close(fused[1], general[1], TOL[dtype], "predict")
+    assert_close(fused[1], general[1], FUSED_TOL[dtype], "predict")
     assert not np.array_equal(general[1], _model(last, units, loss=loss).predict(x, verbose=0))
 
 
@@ -342,7 +326,7 @@ def test_fused_predict_one_sample_and_any_last_activation(monkeypatch):
         general = [model.predict(x[:1], verbose=0), model.predict(x, verbose=0, batch_size=5)]
         for mine, theirs in zip(fused, general, strict=True):
             assert mine.shape == theirs.shape
-            assert_close(mine, theirs, TOL["float32"], f"predict {last}")
+            assert_close(mine, theirs, FUSED_TOL["float32"], f"predict {last}")
 
 
 class PredictHook(callbacks.Callback):

@@ -3,7 +3,7 @@ histories and weights; anything it does not cover falls back to the general path
 
 import numpy as np
 import pytest
-from helpers import assert_close, use_dtype
+from helpers import assert_same_fit, fused_optimizers, use_dtype
 
 from minikeras import callbacks, kernels, optimizers
 from minikeras.callbacks.callback_list import CallbackList
@@ -15,19 +15,12 @@ from minikeras.models import trainer as trainer_module
 
 NUMBA = kernels.KERNELS == "numba"
 needs_numba = pytest.mark.skipif(not NUMBA, reason="the fused path runs on the numba path only")
-TOL = {"float32": 1e-6, "float64": 1e-12}
 
 # (loss, last activation, units, metrics)
 HEADS = [
     ("mse", "linear", 1, ["mae"]),
     ("mae", "sigmoid", 2, []),
     ("binary_crossentropy", "sigmoid", 1, ["accuracy"]),
-]
-OPTIMIZERS = [
-    lambda: optimizers.Adam(learning_rate=0.01),
-    lambda: optimizers.SGD(learning_rate=0.05),
-    lambda: optimizers.SGD(learning_rate=0.05, momentum=0.9, nesterov=True),
-    lambda: optimizers.RMSprop(learning_rate=0.005),
 ]
 
 
@@ -70,32 +63,23 @@ def _fit(make, x, y, fused, monkeypatch, **kwargs):
     return history.history, model.get_weights(), model, plans[0]
 
 
-def _assert_same(a, b, dtype):
-    (h1, w1, *_), (h2, w2, *_) = a, b
-    assert h1.keys() == h2.keys()
-    for key in h1:
-        assert_close(h2[key], h1[key], TOL[dtype], f"history {key}")
-    for i, (mine, theirs) in enumerate(zip(w2, w1, strict=True)):
-        assert_close(mine, theirs, TOL[dtype], f"weight {i}")
-
-
 @needs_numba
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("head", HEADS, ids=[f"{h[0]}-{h[1]}" for h in HEADS])
-@pytest.mark.parametrize("opt", range(len(OPTIMIZERS)))
+@pytest.mark.parametrize("opt", range(len(fused_optimizers())))
 def test_fused_equals_general(dtype, head, opt, monkeypatch):
     use_dtype(dtype)
     loss, last, units, metrics = head
     x, y = _data(loss, units)
 
     def make():
-        return _model(last, units, optimizer=OPTIMIZERS[opt](), loss=loss, metrics=metrics,
+        return _model(last, units, optimizer=fused_optimizers()[opt], loss=loss, metrics=metrics,
                       hidden="relu" if opt % 2 else None)
 
     general = _fit(make, x, y, False, monkeypatch, epochs=3)
     fused = _fit(make, x, y, True, monkeypatch, epochs=3)
     assert fused[3] is not None, "the fused path was expected"
-    _assert_same(general, fused, dtype)
+    assert_same_fit(general, fused, dtype)
     assert int(fused[2].optimizer.iterations) == int(general[2].optimizer.iterations) == 18
 
 
@@ -113,7 +97,7 @@ def test_airline_tutorial_shape_is_fused(dtype, monkeypatch):
     general = _fit(make, x, y, False, monkeypatch, epochs=4, batch_size=1)
     fused = _fit(make, x, y, True, monkeypatch, epochs=4, batch_size=1)
     assert fused[3] is not None
-    _assert_same(general, fused, dtype)
+    assert_same_fit(general, fused, dtype)
     assert not np.allclose(fused[1][0], make().get_weights()[0])
 
 
@@ -133,7 +117,7 @@ def test_other_activations_shuffle_off_and_early_stopping(dtype, monkeypatch):
         fused = _fit(make, x, y, True, monkeypatch, **dict(
             kwargs, callbacks=[callbacks.EarlyStopping(monitor="loss", patience=1)]))
         assert fused[3] is not None
-        _assert_same(general, fused, dtype)
+        assert_same_fit(general, fused, dtype)
 
 
 @needs_numba
@@ -148,7 +132,7 @@ def test_a_large_lstm_runs_its_own_loops_batch_by_batch(monkeypatch):
     general = _fit(make, x, y, False, monkeypatch, epochs=2, batch_size=8)
     fused = _fit(make, x, y, True, monkeypatch, epochs=2, batch_size=8)
     assert fused[3] is not None and not fused[3].applies(8)
-    _assert_same(general, fused, "float64")
+    assert_same_fit(general, fused, "float64")
 
 
 class BatchHook(callbacks.Callback):
