@@ -9,9 +9,9 @@ each public function, chosen by size (measured, see FUSED_MAX_WORK below):
 - larger layers, rnn_steps.py: a Python time loop; each step's matmul goes to BLAS and the
   rest of the step to one compiled kernel.
 - large LSTM layers with Keras's default activations (tanh, sigmoid) and no recurrent
-  dropout, rnn_gemm.py: BLAS GEMMs per step (in row blocks that keep OpenBLAS on one
-  thread) into preallocated time-major buffers, the gates' tanh/sigmoid in NumPy's SIMD
-  ufuncs, the rest in small compiled kernels.
+  dropout, rnn_gemm.py: the whole sequence in one compiled loop per direction, BLAS GEMMs
+  per step (in row blocks that keep OpenBLAS on one thread), a vectorized tanh for the
+  gates, the batch split over numba's threads.
 - other large layers: the NumPy reference itself (BLAS matmuls, SIMD exp/tanh over the batch).
 """
 
