@@ -4,7 +4,7 @@
     python benchmarks/scripts/w6_row_blocks.py noblocks    (one GEMM per product)
 
 Prints the seconds of 3 timed fits (5 epochs of 4000 x 30 x 8 -> LSTM(64) -> Dense(1), mse,
-adam, batch 64) after a warm-up. See kernels/numba_fast/rnn_gemm.py for why the blocks exist.
+adam, batch 64) after a warm-up. See kernels/numba_fast/blocks.py for why the blocks exist.
 """
 
 import os
@@ -16,14 +16,13 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 from minikeras import Input, Sequential  # noqa: E402
-from minikeras.kernels.numba_fast import rnn_gemm  # noqa: E402
+from minikeras.kernels.numba_fast import blocks  # noqa: E402
 from minikeras.layers import LSTM, Dense  # noqa: E402
-from minikeras.layers.rnn import cell_utils  # noqa: E402
 
 
 def main(mode):
     if mode == "noblocks":
-        cell_utils.SINGLE_THREAD_MACS = rnn_gemm.SINGLE_THREAD_MACS = 10**15
+        blocks.SINGLE_THREAD_MACS = 10**15
     rng = np.random.default_rng(0)
     x = rng.standard_normal((4000, 30, 8)).astype("float32")
     y = rng.standard_normal((4000, 1)).astype("float32")

@@ -12,8 +12,8 @@ from helpers import F64, FD, assert_close, numeric_grad
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from minikeras.kernels.numba_fast import blocks, rnn_gemm
 from minikeras.kernels.numba_fast import rnn as fast
-from minikeras.kernels.numba_fast import rnn_gemm
 from minikeras.kernels.numpy_ref import rnn as ref
 
 CODES = [0, 1, 2, 3, 4]  # linear, tanh, sigmoid, relu, hard_sigmoid
@@ -124,13 +124,13 @@ def test_lstm_gemm_loop_agrees_with_the_reference(batch, steps, units, dtype, tr
     splits every GEMM into one-row blocks, as it does for large layers."""
     case = _case(np.random.default_rng(seed), batch, steps, units, 4, dtype, transposed, masked,
                  False)
-    old = rnn_gemm.SINGLE_THREAD_MACS
-    rnn_gemm.SINGLE_THREAD_MACS = 1 if row_blocks else old
+    old = blocks.SINGLE_THREAD_MACS
+    blocks.SINGLE_THREAD_MACS = 1 if row_blocks else old
     try:
         with strategy("gemm"):
             mine = _run_lstm(fast, case, 1, 2, zero)
     finally:
-        rnn_gemm.SINGLE_THREAD_MACS = old
+        blocks.SINGLE_THREAD_MACS = old
     theirs = _run_lstm(ref, case, 1, 2, zero)
     for name, a, b in zip(LSTM_NAMES, mine, theirs, strict=True):
         assert a.shape == b.shape and a.dtype == np.dtype(dtype), name

@@ -300,21 +300,30 @@ def test_dropout_masks_are_fixed_per_sequence_scaled_and_fresh_per_call(rng):
     assert not np.any(only_inputs._cache[3] != 1)  # no recurrent dropout
 
 
-@pytest.mark.parametrize("count", [1, 4])
-def test_input_projection_in_row_blocks_is_the_one_gemm(count, rng, monkeypatch):
-    """cell_utils splits mid-sized projections into row blocks (one BLAS thread each): the
-    same xz, and dx, dkernel, dbias to rounding, as one GEMM."""
-    from minikeras.layers.rnn import cell_utils
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("macs", [None, 2 * 8 * 2, 1])
+def test_input_projection_kernels_in_slabs_and_blocks_are_the_one_gemm(dtype, macs, rng,
+                                                                       monkeypatch):
+    """The numba projection twins split the rows into one slab per thread and each slab's
+    GEMMs into single-thread row blocks (here 2-row and 1-row blocks too): the same z and dx
+    as NumPy's one GEMM, and dkernel, dbias to rounding (they are summed slab by slab)."""
+    from minikeras import kernels
+    from minikeras.kernels.numba_fast import blocks
 
-    x = rng.normal(size=(3, 5, 2))
-    kernel, bias = rng.normal(size=(2, 8)), rng.normal(size=8)
-    masks = (rng.random((count, 3, 2)) > 0.3) / 0.7
-    dxz = rng.normal(size=(3, 5, 8))
-    one = (cell_utils.input_projection(x, kernel, bias, masks),
-           *cell_utils.input_projection_backward(dxz, x, kernel, masks))
-    monkeypatch.setattr(cell_utils, "SINGLE_THREAD_MACS", 2 * 8 // count * 2)  # 2-row blocks
-    assert len(cell_utils.row_blocks(15, 2 * 8 // count)) == 8
-    blocks = (cell_utils.input_projection(x, kernel, bias, masks),
-              *cell_utils.input_projection_backward(dxz, x, kernel, masks))
-    for name, a, b in zip(["xz", "dx", "dkernel", "dbias"], blocks, one, strict=True):
-        assert_close(a, b, F64, name)
+    NUMPY, NUMBA = kernels.load_path("numpy"), kernels.load_path("numba")
+
+    if macs is not None:
+        monkeypatch.setattr(blocks, "SINGLE_THREAD_MACS", macs)
+    x = rng.normal(size=(15, 2)).astype(dtype)
+    kernel, bias = rng.normal(size=(2, 8)).astype(dtype), rng.normal(size=8).astype(dtype)
+    dz = rng.normal(size=(15, 8)).astype(dtype)
+    tol = F64 if dtype == np.float64 else 1e-6
+    for name, a, b in [("z", NUMBA["projection_forward"](x, kernel, bias),
+                        NUMPY["projection_forward"](x, kernel, bias)),
+                       ("z, no bias", NUMBA["projection_forward"](x, kernel, None),
+                        NUMPY["projection_forward"](x, kernel, None)),
+                       *zip(["dx", "dkernel", "dbias"],
+                            NUMBA["projection_backward"](dz, x, kernel),
+                            NUMPY["projection_backward"](dz, x, kernel), strict=True)]:
+        assert a.dtype == np.dtype(dtype), name
+        assert_close(a, b, tol, name)

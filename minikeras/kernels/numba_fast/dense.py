@@ -1,9 +1,11 @@
 """numba twins of `numpy_ref/dense.py`: BLAS matmuls, bias add and column sums fused in loops."""
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
-__all__ = ["dense_forward", "dense_backward"]
+from . import blocks
+
+__all__ = ["dense_forward", "dense_backward", "projection_forward", "projection_backward"]
 
 
 @njit(cache=True)
@@ -28,3 +30,61 @@ def dense_backward(dz, x, kernel):
         for j in range(units):
             dbias[j] += dz[i, j]
     return dx, dkernel, dbias
+
+
+# ---- the recurrent layers' input projection: rows in slabs over threads, BLAS in blocks -------
+@njit(cache=True, parallel=True)
+def _projection_forward_loop(x, kernel, bias, z, slab, block):
+    n, units = z.shape
+    for p in prange((n + slab - 1) // slab):
+        for s in range(p * slab, min(n, (p + 1) * slab), block):
+            e = min(n, (p + 1) * slab, s + block)
+            np.dot(x[s:e], kernel, z[s:e])
+            if bias is not None:
+                for i in range(s, e):
+                    for j in range(units):
+                        z[i, j] += bias[j]
+
+
+def projection_forward(x, kernel, bias):
+    """dense_forward for many rows (blocks.py: why slabs and blocks)."""
+    x, kernel = np.ascontiguousarray(x), np.ascontiguousarray(kernel)
+    z = np.empty((x.shape[0], kernel.shape[1]), np.result_type(x, kernel))
+    macs = kernel.size
+    with blocks.LAUNCH:
+        _projection_forward_loop(x, kernel, bias, z, blocks.slab_rows(x.shape[0], macs),
+                                 blocks.block_rows(macs))
+    return z
+
+
+@njit(cache=True, parallel=True)
+def _projection_backward_loop(dz, x, kernel_t, dx, dkernel_parts, dbias_parts, slab, block):
+    n, units = dz.shape
+    for p in prange(dkernel_parts.shape[0]):
+        term = np.empty(dkernel_parts.shape[1:], dz.dtype)
+        for s in range(p * slab, min(n, (p + 1) * slab), block):
+            e = min(n, (p + 1) * slab, s + block)
+            np.dot(dz[s:e], kernel_t, dx[s:e])
+            np.dot(x[s:e].T, dz[s:e], term)
+            for i in range(term.shape[0]):
+                for j in range(units):
+                    dkernel_parts[p, i, j] += term[i, j]
+            for i in range(s, e):
+                for j in range(units):
+                    dbias_parts[p, j] += dz[i, j]
+
+
+def projection_backward(dz, x, kernel):
+    """dense_backward for many rows: dx by rows; dkernel and dbias summed over the slabs."""
+    dz, x = np.ascontiguousarray(dz), np.ascontiguousarray(x)
+    n, units = dz.shape
+    macs = kernel.size
+    slab = blocks.slab_rows(n, macs)
+    parts = -(-n // slab)
+    dx = np.empty((n, kernel.shape[0]), dz.dtype)
+    dkernel_parts = np.zeros((parts,) + kernel.shape, dz.dtype)
+    dbias_parts = np.zeros((parts, units), dz.dtype)
+    with blocks.LAUNCH:
+        _projection_backward_loop(dz, x, np.ascontiguousarray(kernel.T), dx, dkernel_parts,
+                                  dbias_parts, slab, blocks.block_rows(macs))
+    return dx, dkernel_parts.sum(axis=0), dbias_parts.sum(axis=0)

@@ -85,30 +85,13 @@ def recurrent_kernel(layer):
     return np.ascontiguousarray(layer.recurrent_kernel.value)
 
 
-# OpenBLAS runs a GEMM of up to 4 * 65536 multiply-adds on the calling thread and wakes its
-# thread pool for bigger ones; on 2 shared cores the woken threads keep spinning into the
-# time loop that follows and take the core it needs. So the projection is done in row
-# blocks under that size. Measured on W6's train step (LSTM(64), 64 x 30 x 8, float32,
-# default threads, a loaded 2-core machine): 98-118 ms with one GEMM, 34-38 ms in blocks,
-# 31-36 ms with OPENBLAS_NUM_THREADS=1 (and W6's 10,000-sequence predict, see
-# kernels/numba_fast/rnn_gemm.py). The price: on a machine with idle cores a big projection
-# forgoes BLAS's threads. One block is exactly the single GEMM; several add dkernel and dbias
-# block by block (a rounding-level change).
-SINGLE_THREAD_MACS = 4 * 65536
-
-
-def row_blocks(rows, macs_per_row):
-    """Row slices of a GEMM with `rows` rows, each block under SINGLE_THREAD_MACS if it can."""
-    per_block = max(1, SINGLE_THREAD_MACS // max(1, macs_per_row))
-    return [slice(r, r + per_block) for r in range(0, rows, per_block)]
-
-
 def input_projection(x, kernel, bias, input_masks):
     """All time steps' input terms in one matmul per mask: xz = (x * m_g) @ kernel_g + bias_g.
 
-    With one mask, every gate sees the same dropped-out input (one BLAS call, or a few row
-    blocks, see above); with one mask per gate (Keras's LSTM with recurrent_dropout, GRU),
-    gate g's columns use mask g.
+    With one mask, every gate sees the same dropped-out input (one projection kernel call:
+    on the numba path, row slabs over threads in single-thread BLAS blocks, see
+    kernels/numba_fast/blocks.py); with one mask per gate (Keras's LSTM with
+    recurrent_dropout, GRU), gate g's columns use mask g.
     Shapes: x (batch, T, features), kernel (features, G*u), bias (G*u,) or None,
     input_masks (n, batch, features) with n = 1 or G; returns xz (batch, T, G*u).
     """
@@ -116,14 +99,12 @@ def input_projection(x, kernel, bias, input_masks):
     n = input_masks.shape[0]
     width = kernel.shape[1] // n
     xz = np.empty((batch * steps, kernel.shape[1]), kernel.dtype)
-    blocks = row_blocks(batch * steps, features * width)
     for g in range(n):
         xm = (x * input_masks[g][:, None, :]).reshape(batch * steps, features)
         cols = slice(g * width, (g + 1) * width)
         kernel_g, bias_g = np.ascontiguousarray(kernel[:, cols]), None if bias is None \
             else bias[cols]
-        for rows in blocks:
-            xz[rows, cols] = kernels.dense_forward(xm[rows], kernel_g, bias_g)
+        xz[:, cols] = kernels.projection_forward(xm, kernel_g, bias_g)
     return xz.reshape(batch, steps, kernel.shape[1])
 
 
@@ -140,18 +121,12 @@ def input_projection_backward(dxz, x, kernel, input_masks):
     dx = np.zeros_like(x)
     dkernel = np.zeros_like(kernel)
     dbias = np.zeros(kernel.shape[1], kernel.dtype)
-    dxm = np.empty((batch * steps, features), x.dtype)
-    blocks = row_blocks(batch * steps, features * width)
     for g in range(n):
         mask = input_masks[g][:, None, :]
         xm = (x * mask).reshape(batch * steps, features)
         cols = slice(g * width, (g + 1) * width)
         dz = np.ascontiguousarray(dxz[:, :, cols].reshape(batch * steps, width))
-        kernel_g = np.ascontiguousarray(kernel[:, cols])
-        for rows in blocks:
-            dxm[rows], dkernel_block, dbias_block = kernels.dense_backward(dz[rows], xm[rows],
-                                                                           kernel_g)
-            dkernel[:, cols] += dkernel_block
-            dbias[cols] += dbias_block
+        dxm, dkernel[:, cols], dbias[cols] = kernels.projection_backward(
+            dz, xm, np.ascontiguousarray(kernel[:, cols]))
         dx += dxm.reshape(batch, steps, features) * mask
     return dx, dkernel, dbias

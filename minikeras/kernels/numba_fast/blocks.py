@@ -1,0 +1,32 @@
+"""How the compiled kernels cut a big GEMM for BLAS on a few cores.
+
+OpenBLAS runs a GEMM of up to 4 * 65536 multiply-adds on the calling thread and wakes its
+thread pool for bigger ones; the woken threads then spin, and on 2 shared cores they take the
+core the compiled loop around the GEMM needs (measured at W6's 64 x 64 @ 64 x 256 between
+compiled kernels: one GEMM 0.5-5.5 ms, four 16-row GEMMs 0.03-0.06 ms; W6's fit 10.7-11.5 s
+without blocks, 1.85 s with them, on an idle machine). So the kernels that loop around BLAS
+(the LSTM time loop, the recurrent layers' input projection) cut every GEMM into row blocks
+under that size, and use the cores with their own threads instead: the rows are split into
+one slab per numba thread (`prange`), each slab's GEMMs in blocks.
+"""
+
+import threading
+
+import numba
+
+SINGLE_THREAD_MACS = 4 * 65536
+# numba's default threading layer (workqueue) aborts the process if two Python threads launch
+# parallel kernels at once, so every launch of a `parallel=True` kernel takes this lock.
+LAUNCH = threading.Lock()
+
+
+def block_rows(macs_per_row):
+    """Rows per GEMM block, so that one block stays on one OpenBLAS thread."""
+    return max(1, SINGLE_THREAD_MACS // max(1, macs_per_row))
+
+
+def slab_rows(rows, macs_per_row):
+    """Rows per thread: the rows split evenly over numba's threads, unless a thread would get
+    less than one block's worth of work (then fewer threads)."""
+    threads = max(1, min(numba.get_num_threads(), rows * macs_per_row // SINGLE_THREAD_MACS))
+    return -(-rows // threads)
