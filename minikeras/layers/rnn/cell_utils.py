@@ -97,6 +97,9 @@ def input_projection(x, kernel, bias, input_masks):
     """
     batch, steps, features = x.shape
     n = input_masks.shape[0]
+    if n == 1:  # the usual case: one kernel call, no copy of xz
+        xm = (x * input_masks[0][:, None, :]).reshape(batch * steps, features)
+        return kernels.projection_forward(xm, kernel, bias).reshape(batch, steps, -1)
     width = kernel.shape[1] // n
     xz = np.empty((batch * steps, kernel.shape[1]), kernel.dtype)
     for g in range(n):
@@ -114,19 +117,22 @@ def input_projection_backward(dxz, x, kernel, input_masks):
         dkernel_g = (x * m_g).T @ dxz_g     dbias = sum over batch and time of dxz
         dx        = sum_g (dxz_g @ kernel_g.T) * m_g
     Shapes as `input_projection`; returns dx (batch, T, features), dkernel, dbias (G*u,).
+    Rows go in time-major order (T * batch): the time loops hand dxz back as a (batch, T, .)
+    view of a (T, batch, .) buffer, so that order reads it without a copy.
     """
     batch, steps, features = x.shape
     n = input_masks.shape[0]
     width = kernel.shape[1] // n
-    dx = np.zeros_like(x)
+    dx = np.zeros((steps, batch, features), x.dtype)
     dkernel = np.zeros_like(kernel)
     dbias = np.zeros(kernel.shape[1], kernel.dtype)
+    dxz = dxz.transpose(1, 0, 2)
     for g in range(n):
-        mask = input_masks[g][:, None, :]
-        xm = (x * mask).reshape(batch * steps, features)
+        mask = input_masks[g][None, :, :]
+        xm = (x.transpose(1, 0, 2) * mask).reshape(steps * batch, features)
         cols = slice(g * width, (g + 1) * width)
-        dz = np.ascontiguousarray(dxz[:, :, cols].reshape(batch * steps, width))
+        dz = np.ascontiguousarray(dxz[:, :, cols]).reshape(steps * batch, width)
         dxm, dkernel[:, cols], dbias[cols] = kernels.projection_backward(
             dz, xm, np.ascontiguousarray(kernel[:, cols]))
-        dx += dxm.reshape(batch, steps, features) * mask
-    return dx, dkernel, dbias
+        dx += dxm.reshape(steps, batch, features) * mask
+    return np.ascontiguousarray(dx.transpose(1, 0, 2)), dkernel, dbias
