@@ -13,6 +13,7 @@ one slab per numba thread (`prange`), each slab's GEMMs in blocks.
 import threading
 
 import numba
+from numba import njit
 
 SINGLE_THREAD_MACS = 4 * 65536
 # numba's default threading layer (workqueue) aborts the process if two Python threads launch
@@ -20,13 +21,20 @@ SINGLE_THREAD_MACS = 4 * 65536
 LAUNCH = threading.Lock()
 
 
-def block_rows(macs_per_row):
+def plan():
+    """(threads, limit): what the compiled kernels split by (passed in, so they stay cached)."""
+    return numba.get_num_threads(), SINGLE_THREAD_MACS
+
+
+@njit(cache=True)
+def block_size(macs_per_row, limit):
     """Rows per GEMM block, so that one block stays on one OpenBLAS thread."""
-    return max(1, SINGLE_THREAD_MACS // max(1, macs_per_row))
+    return max(1, limit // max(1, macs_per_row))
 
 
-def slab_rows(rows, macs_per_row):
-    """Rows per thread: the rows split evenly over numba's threads, unless a thread would get
-    less than one block's worth of work (then fewer threads)."""
-    threads = max(1, min(numba.get_num_threads(), rows * macs_per_row // SINGLE_THREAD_MACS))
-    return -(-rows // threads)
+@njit(cache=True)
+def slab_size(rows, macs_per_row, threads, limit):
+    """Rows per thread: the rows split evenly over the threads, unless a thread would get less
+    than one block's worth of work (then fewer threads)."""
+    used = max(1, min(threads, rows * macs_per_row // limit))
+    return (rows + used - 1) // used

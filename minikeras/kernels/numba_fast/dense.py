@@ -46,15 +46,21 @@ def _projection_forward_loop(x, kernel, bias, z, slab, block):
                         z[i, j] += bias[j]
 
 
+@njit(cache=True)
+def projection_forward_core(x, kernel, bias, threads, limit):
+    """z = x @ kernel + bias for x (rows, features), kernel (features, units), contiguous."""
+    z = np.empty((x.shape[0], kernel.shape[1]), kernel.dtype)
+    macs = kernel.size
+    _projection_forward_loop(x, kernel, bias, z, blocks.slab_size(x.shape[0], macs, threads, limit),
+                             blocks.block_size(macs, limit))
+    return z
+
+
 def projection_forward(x, kernel, bias):
     """dense_forward for many rows (blocks.py: why slabs and blocks)."""
-    x, kernel = np.ascontiguousarray(x), np.ascontiguousarray(kernel)
-    z = np.empty((x.shape[0], kernel.shape[1]), np.result_type(x, kernel))
-    macs = kernel.size
     with blocks.LAUNCH:
-        _projection_forward_loop(x, kernel, bias, z, blocks.slab_rows(x.shape[0], macs),
-                                 blocks.block_rows(macs))
-    return z
+        return projection_forward_core(np.ascontiguousarray(x), np.ascontiguousarray(kernel),
+                                       bias, *blocks.plan())
 
 
 @njit(cache=True, parallel=True)
@@ -74,17 +80,26 @@ def _projection_backward_loop(dz, x, kernel_t, dx, dkernel_parts, dbias_parts, s
                     dbias_parts[p, j] += dz[i, j]
 
 
-def projection_backward(dz, x, kernel):
-    """dense_backward for many rows: dx by rows; dkernel and dbias summed over the slabs."""
-    dz, x = np.ascontiguousarray(dz), np.ascontiguousarray(x)
+@njit(cache=True)
+def projection_backward_core(dz, x, kernel, threads, limit):
+    """(dx, dkernel, dbias) of projection_forward_core; dkernel and dbias summed slab by slab."""
     n, units = dz.shape
     macs = kernel.size
-    slab = blocks.slab_rows(n, macs)
-    parts = -(-n // slab)
+    slab = blocks.slab_size(n, macs, threads, limit)
+    parts = (n + slab - 1) // slab
     dx = np.empty((n, kernel.shape[0]), dz.dtype)
-    dkernel_parts = np.zeros((parts,) + kernel.shape, dz.dtype)
+    dkernel_parts = np.zeros((parts, kernel.shape[0], units), dz.dtype)
     dbias_parts = np.zeros((parts, units), dz.dtype)
+    _projection_backward_loop(dz, x, np.ascontiguousarray(kernel.T), dx, dkernel_parts,
+                              dbias_parts, slab, blocks.block_size(macs, limit))
+    for p in range(1, parts):
+        dkernel_parts[0] += dkernel_parts[p]
+        dbias_parts[0] += dbias_parts[p]
+    return dx, dkernel_parts[0], dbias_parts[0]
+
+
+def projection_backward(dz, x, kernel):
+    """dense_backward for many rows: dx by rows; dkernel and dbias summed over the slabs."""
     with blocks.LAUNCH:
-        _projection_backward_loop(dz, x, np.ascontiguousarray(kernel.T), dx, dkernel_parts,
-                                  dbias_parts, slab, blocks.block_rows(macs))
-    return dx, dkernel_parts.sum(axis=0), dbias_parts.sum(axis=0)
+        return projection_backward_core(np.ascontiguousarray(dz), np.ascontiguousarray(x),
+                                        np.ascontiguousarray(kernel), *blocks.plan())

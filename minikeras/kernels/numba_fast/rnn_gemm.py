@@ -77,12 +77,14 @@ def _tanh_impl(a):
 
 
 # ---- helpers --------------------------------------------------------------------------------
+@njit(cache=True)
 def _gate_affine(u, dtype):
     """scale, shift (4u,): gate = scale * tanh(scale * z) + shift is sigmoid on the i, f, o
     columns (scale = shift = 1/2: exact in binary, so no rounding is added) and tanh on g."""
     scale = np.full(4 * u, 0.5, dtype)
     shift = np.full(4 * u, 0.5, dtype)
-    scale[2 * u:3 * u], shift[2 * u:3 * u] = 1, 0
+    scale[2 * u:3 * u] = 1
+    shift[2 * u:3 * u] = 0
     return scale, shift
 
 
@@ -132,21 +134,33 @@ def _lstm_forward_loop(xz, kernel, h, c, out, mask, gates, hprev, cprev, cnew, o
                     outputs[t, b, j] = out[b, j]
 
 
-def _lstm_forward_gemm(xz, recurrent_kernel, h0, c0, mask, recurrent_mask, activation,
-                       recurrent_activation, zero_output_for_mask):
+@njit(cache=True)
+def lstm_forward_gemm_core(xz, recurrent_kernel, h, c, mask, zero_output_for_mask, threads,
+                           limit):
+    """The forward loop on fresh time-major buffers; h, c (batch, u) are updated in place.
+    Returns outputs, hprev, cprev, gates, cnew, each (T, batch, .). xz (batch, T, 4u),
+    recurrent_kernel and mask contiguous, all of one dtype."""
     batch, steps, four_u = xz.shape
     u = four_u // 4
+    gates = np.empty((steps, batch, four_u), xz.dtype)
+    hprev = np.empty((steps, batch, u), xz.dtype)
+    cprev, cnew, outputs = np.empty_like(hprev), np.empty_like(hprev), np.empty_like(hprev)
+    scale, shift = _gate_affine(u, xz.dtype)
+    _lstm_forward_loop(xz, recurrent_kernel, h, c, np.zeros_like(h), mask, gates, hprev, cprev,
+                       cnew, outputs, zero_output_for_mask,
+                       blocks.slab_size(batch, u * four_u, threads, limit),
+                       blocks.block_size(u * four_u, limit), scale, shift)
+    return outputs, hprev, cprev, gates, cnew
+
+
+def _lstm_forward_gemm(xz, recurrent_kernel, h0, c0, mask, recurrent_mask, activation,
+                       recurrent_activation, zero_output_for_mask):
     dtype = xz.dtype
-    gates = np.empty((steps, batch, four_u), dtype)
-    hprev, cprev, cnew, outputs = (np.empty((steps, batch, u), dtype) for _ in range(4))
     h, c = h0.astype(dtype, copy=True), c0.astype(dtype, copy=True)
-    out = np.zeros_like(h)
     with blocks.LAUNCH:
-        _lstm_forward_loop(np.ascontiguousarray(xz), np.ascontiguousarray(recurrent_kernel, dtype),
-                           h, c, out, np.ascontiguousarray(mask), gates, hprev, cprev,
-                           cnew, outputs, zero_output_for_mask,
-                           blocks.slab_rows(batch, u * four_u), blocks.block_rows(u * four_u),
-                           *_gate_affine(u, dtype))
+        outputs, hprev, cprev, gates, cnew = lstm_forward_gemm_core(
+            np.ascontiguousarray(xz), np.ascontiguousarray(recurrent_kernel, dtype), h, c,
+            np.ascontiguousarray(mask, dtype), bool(zero_output_for_mask), *blocks.plan())
     outputs, hprev, cprev, gates, cnew = (a.transpose(1, 0, 2)  # (batch, T, .) views
                                           for a in (outputs, hprev, cprev, gates, cnew))
     return outputs, h, c, hprev, cprev, gates, cnew
@@ -205,20 +219,34 @@ def _lstm_backward_loop(dout, dh, dc, kernel_t, mask, gates, hprev, cprev, cnew,
                 dh[b, j] += dh_recurrent[b - r0, j]
 
 
+@njit(cache=True)
+def lstm_backward_gemm_core(doutputs, dh, dc, recurrent_kernel, mask, hprev, cprev, gates,
+                            cnew, zero_output_for_mask, threads, limit):
+    """Backward of lstm_forward_gemm_core from its time-major caches; dh, dc (batch, u) go in
+    as the gradients on the last state and come out as those on the initial one.
+    Returns dxz (T, batch, 4u) and drecurrent_kernel (summed slab by slab)."""
+    steps, batch, four_u = gates.shape
+    u = four_u // 4
+    slab = blocks.slab_size(batch, four_u * u, threads, limit)
+    parts = np.zeros(((batch + slab - 1) // slab, u, four_u), gates.dtype)
+    dxz = np.empty((steps, batch, four_u), gates.dtype)
+    _lstm_backward_loop(doutputs, dh, dc, np.ascontiguousarray(recurrent_kernel.T), mask, gates,
+                        hprev, cprev, cnew, dxz, parts, zero_output_for_mask, slab,
+                        blocks.block_size(four_u * u, limit))
+    for p in range(1, parts.shape[0]):
+        parts[0] += parts[p]
+    return dxz, parts[0]
+
+
 def _lstm_backward_gemm(doutputs, dh_last, dc_last, recurrent_kernel, mask, recurrent_mask,
                         hprev, cprev, gates, cnew, activation, recurrent_activation,
                         zero_output_for_mask):
-    batch, steps, u = doutputs.shape
     dtype = doutputs.dtype
-    hprev, cprev, gates, cnew = (_time_major(a) for a in (hprev, cprev, gates, cnew))
-    dxz = np.empty((steps, batch, 4 * u), dtype)
-    dh = dh_last.astype(dtype, copy=True)
-    dc = dc_last.astype(dtype, copy=True)
-    slab = blocks.slab_rows(batch, 4 * u * u)
-    parts = np.zeros(((batch + slab - 1) // slab, u, 4 * u), dtype)
+    dh, dc = dh_last.astype(dtype, copy=True), dc_last.astype(dtype, copy=True)
     with blocks.LAUNCH:
-        _lstm_backward_loop(np.ascontiguousarray(doutputs, dtype), dh, dc,
-                            np.ascontiguousarray(recurrent_kernel.T, dtype),
-                            np.ascontiguousarray(mask), gates, hprev, cprev, cnew, dxz, parts,
-                            zero_output_for_mask, slab, blocks.block_rows(4 * u * u))
-    return dxz.transpose(1, 0, 2), parts.sum(axis=0), dh, dc
+        dxz, drecurrent_kernel = lstm_backward_gemm_core(
+            np.ascontiguousarray(doutputs), dh, dc, np.ascontiguousarray(recurrent_kernel, dtype),
+            np.ascontiguousarray(mask, dtype),
+            *(_time_major(a) for a in (hprev, cprev, gates, cnew)),
+            bool(zero_output_for_mask), *blocks.plan())
+    return dxz.transpose(1, 0, 2), drecurrent_kernel, dh, dc
