@@ -3,10 +3,11 @@
 `plan_fused_recurrent` mirrors `fused.plan_fused` (same arguments, same FusedEpochs-like
 result with `run_epoch(order, batch_size, y)`), for models `fused.py` does not take: the
 airline tutorial's `LSTM(4) -> Dense(1)` spends ~190 us a training step in Python around
-~10 us of arithmetic. Each epoch goes to `kernels.lstm_dense_epoch` (its steps:
-`kernels/numpy_ref/rnn_epoch.py`); the bookkeeping around it (flat buffers, optimizer slots
-and scalars, loss tracker, metrics) is fused.py's. The results are the general path's to
-rounding (float64: <= 1e-12; float32: the same numbers; tests/models/test_fused_recurrent.py).
+~10 us of arithmetic (and W6's LSTM(64), batch 64, ~0.5 ms around ~2 ms). Each epoch goes
+to `kernels.lstm_dense_epoch` (its steps: `kernels/numpy_ref/rnn_epoch.py`); the
+bookkeeping around it (flat buffers, optimizer slots and scalars, loss tracker, metrics) is
+fused.py's. The results are the general path's to rounding (float64: <= 1e-12; float32:
+<= 1e-6; tests/models/test_fused_recurrent.py).
 
 Used only when ALL of these hold, else `fit` takes the general path, unchanged:
   - everything `plan_fused` asks of the kernels switch (numba), train_step, callbacks,
@@ -15,10 +16,11 @@ Used only when ALL of these hold, else `fit` takes the general path, unchanged:
     all False, a bias, no dropout or recurrent_dropout, no regularizer (activity included) or
     constraint, trainable; x is 3-D and carries no mask (no Masking layer)
   - the rest are plain Dense layers (fused.py's rule; no Dropout between them)
-  - the LSTM is small enough that the layer itself runs `rnn_fused.py`'s time loops
-    (batch_size * recurrent_kernel.size < FUSED_MAX_WORK), so the kernel calls the same loops;
-    the batch size is known only in `run_epoch`, which otherwise runs the per-batch
-    `train_step` loop itself (what `fit` would have run: no batch hook is there to call)
+  - at this batch size (and the last, partial one) the layer itself runs `rnn_fused.py`'s time
+    loops (batch_size * recurrent_kernel.size < FUSED_MAX_WORK) or, for a larger LSTM with
+    tanh/sigmoid, `rnn_gemm.py`'s, so the kernel calls the same loops (and the same input
+    projection kernels); the batch size is known only in `run_epoch`, which otherwise runs the
+    per-batch `train_step` loop itself (what `fit` would have run: no batch hook is there)
 """
 
 import numpy as np
@@ -77,11 +79,21 @@ def _plain_lstm(layer):
             and layer.activity_regularizer is None)
 
 
-def _lstm_loop_is_fused(batch, recurrent_kernel):
-    """True when the layer, at this batch size, runs rnn_fused.py's loops (numba_fast/rnn.py)."""
+def _lstm_loop(batch, lstm):
+    """The time loop the layer runs at this batch size (numba_fast/rnn.py's choice)."""
     from ..kernels.numba_fast import rnn as fast
 
-    return fast._strategy(batch, recurrent_kernel) == "fused"
+    return fast._lstm_strategy(batch, lstm.recurrent_kernel.value, np.ones(1), *lstm._codes)
+
+
+def _loop_plan():
+    """(FUSED_MAX_WORK, threads, block limit) for the kernel to choose and split its loops by
+    as the layer would (a test's forced strategy included)."""
+    from ..kernels.numba_fast import blocks
+    from ..kernels.numba_fast import rnn as fast
+
+    work = {"fused": 2 ** 62, "gemm": 0}.get(fast.STRATEGY, fast.FUSED_MAX_WORK)
+    return np.array([work, *blocks.plan()], dtype=np.int64)
 
 
 class FusedRecurrentEpochs(FusedEpochs):
@@ -105,13 +117,15 @@ class FusedRecurrentEpochs(FusedEpochs):
         self.opt_code = _optimizer_code(model.optimizer)
 
     def applies(self, batch_size):
-        """True when the layer-by-layer path would run the LSTM on the loops this kernel calls."""
-        return _lstm_loop_is_fused(min(batch_size, self.x.shape[0]),
-                                   self.lstm.recurrent_kernel.value)
+        """True when the layer-by-layer path would run the LSTM, for every batch of the epoch,
+        on loops this kernel calls (rnn_fused.py's, or rnn_gemm.py's for large LSTMs)."""
+        n = self.x.shape[0]
+        sizes = {min(batch_size, n), n % batch_size or min(batch_size, n)}
+        return all(_lstm_loop(size, self.lstm) in ("fused", "gemm") for size in sizes)
 
     def run_epoch(self, order, batch_size, y):
         """Train one epoch over rows `order` (FusedEpochs.run_epoch with the LSTM kernel), or,
-        for an LSTM too large for that kernel's loops, batch by batch on the general path."""
+        for an LSTM whose layer would run other loops, batch by batch on the general path."""
         if not self.applies(batch_size):
             for start in range(0, order.shape[0], batch_size):
                 rows = order[start:start + batch_size]
@@ -122,8 +136,11 @@ class FusedRecurrentEpochs(FusedEpochs):
     def _epoch_kernel(self, order, batch_size, params, hyper, step_scalars, slot_1, slot_2,
                       logits, values):
         from ..config import epsilon
+        from ..kernels.numba_fast.blocks import LAUNCH
 
-        kernels.lstm_dense_epoch(self.x, self.y2d, self.labels, order, batch_size, params,
-                                 self.lstm_layout, self.lstm_codes, self.layout, self.act_codes,
-                                 self.loss_code, epsilon(), self.opt_code, hyper, step_scalars,
-                                 slot_1, slot_2, logits, values)
+        with LAUNCH:  # the GEMM loops launch numba's threads
+            kernels.lstm_dense_epoch(self.x, self.y2d, self.labels, order, batch_size, params,
+                                     self.lstm_layout, self.lstm_codes, self.layout,
+                                     self.act_codes, self.loss_code, epsilon(), self.opt_code,
+                                     hyper, step_scalars, slot_1, slot_2, logits, values,
+                                     _loop_plan())

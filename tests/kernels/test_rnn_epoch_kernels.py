@@ -11,8 +11,11 @@ NUMBA = kernels.load_path("numba")["lstm_dense_epoch"]
 TOL = {np.float32: 2e-5, np.float64: 1e-12}
 
 
+FUSED = np.array([16384, 2, 4 * 65536], dtype=np.int64)  # loop_plan: rnn.py's defaults
+
+
 def _problem(dtype, n, steps, features, u, dense_sizes, loss_code, opt_code, acts, lstm_codes,
-             batch_size=4, seed=0):
+             batch_size=4, seed=0, loop_plan=FUSED):
     """Random weights and data; params = LSTM kernel, recurrent kernel, bias, then Dense."""
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, steps, features)).astype(dtype)
@@ -41,7 +44,7 @@ def _problem(dtype, n, steps, features, u, dense_sizes, loss_code, opt_code, act
                 loss_code=loss_code, epsilon=1e-7, opt_code=opt_code, hyper=np.array(hyper),
                 step_scalars=alphas, slot_1=np.zeros(offset, dtype),
                 slot_2=np.zeros(offset, dtype), logits_out=np.zeros((n, units), dtype),
-                values_out=np.zeros(n, dtype))
+                values_out=np.zeros(n, dtype), loop_plan=loop_plan)
 
 
 def _run(kernel, problem):
@@ -104,3 +107,20 @@ def test_the_epoch_is_the_layers_train_step():
                             dpred.sum(axis=0)])
     assert_close(ref["params"], p - 0.1 * grads, 1e-12, "params after one SGD step")
     assert_close(ref["values_out"], ((pred - y) ** 2)[:, 0], 1e-12, "per-sample losses")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("limit", [4 * 65536, 1])
+@pytest.mark.parametrize("batch_size", [1, 4, 7])
+def test_twins_agree_on_the_gemm_loops(dtype, limit, batch_size):
+    """loop_plan FUSED_MAX_WORK = 0: every batch takes rnn_gemm.py's loops and the threaded
+    projection kernels (limit 1: one-row GEMM blocks, two slabs), as a large LSTM would."""
+    plan = np.array([0, 2, limit], dtype=np.int64)
+    problem = _problem(dtype, 11, 3, 2, 4, [3, 1], 3, 1, [1, 0], [1, 2, 0],
+                       batch_size=batch_size, loop_plan=plan)
+    _, ref = _run(NUMPY, problem)
+    _, fast = _run(NUMBA, problem)
+    for name in ("params", "slot_1", "slot_2", "logits_out", "values_out"):
+        assert_close(fast[name], ref[name], TOL[dtype], name)
+    fused = _run(NUMBA, {**problem, "loop_plan": FUSED})[1]
+    assert_close(fast["params"], fused["params"], TOL[dtype], "gemm vs fused loops")

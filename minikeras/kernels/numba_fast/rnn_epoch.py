@@ -1,11 +1,14 @@
 """numba twin of `numpy_ref/rnn_epoch.py`: one epoch of LSTM -> Dense ... in ONE compiled call.
 
 The equations, codes and shapes are in the reference module's docstring. This loop calls the
-very numba kernels the layer-by-layer path calls for a small LSTM (the input projection's
-dense_forward/backward, rnn_fused.py's time loops, then fused.py's Dense, loss and optimizer
-pieces), in the same order, on the same dtypes, so it computes the same numbers; what it saves
-is the Python between them (~190 us a step on the airline tutorial's LSTM(4), batch 1).
-`models/fused_recurrent.py` only plans it where the layer would run those fused time loops.
+very numba kernels the layer-by-layer path calls, in the same order, on the same dtypes, so
+it computes the same numbers: for each batch, the time loops the layer would pick
+(`numba_fast/rnn.py`: rnn_fused.py's for a small LSTM, with dense_forward/backward for the
+input projection; rnn_gemm.py's for a large one, with the threaded projection kernels and the
+projection's backward in time-major rows, as `layers/rnn/cell_utils.py` runs it), then
+fused.py's Dense, loss and optimizer pieces. What it saves is the Python between them (~190 us
+a step on the airline tutorial's LSTM(4), batch 1; ~0.5 ms on W6's LSTM(64), batch 64).
+`models/fused_recurrent.py` plans it only where the layer would run one of those loops.
 Note: numba's on-disk cache watches only this file; after editing a kernel it calls, clear
 `__pycache__` (or touch this file) so the cached epoch loop is recompiled.
 """
@@ -13,21 +16,28 @@ Note: numba's on-disk cache watches only this file; after editing a kernel it ca
 import numpy as np
 from numba import njit
 
-from .dense import dense_backward, dense_forward
+from .dense import (
+    dense_backward,
+    dense_forward,
+    projection_backward_core,
+    projection_forward_core,
+)
 from .fused import _activate, _activation_backward, _loss
 from .optimizers import adam_update, rmsprop_update, sgd_update
 from .rnn_fused import _lstm_backward_fused, _lstm_forward_fused
+from .rnn_gemm import lstm_backward_gemm_core, lstm_forward_gemm_core
 
 
 @njit(cache=True)
 def lstm_dense_epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
                      act_codes, loss_code, epsilon, opt_code, hyper, step_scalars, slot_1,
-                     slot_2, logits_out, values_out):
+                     slot_2, logits_out, values_out, loop_plan):
     n, steps, features = x.shape
     n_layers = layout.shape[0]
     activation, recurrent_activation = lstm_codes[0], lstm_codes[1]
     zero_output_for_mask = lstm_codes[2] != 0
     k_off, r_off, b_off, u = lstm_layout[0], lstm_layout[1], lstm_layout[2], lstm_layout[4]
+    fused_max_work, threads, limit = loop_plan[0], loop_plan[1], loop_plan[2]
     dt = params.dtype.type
     grads = np.zeros_like(params)
     step = 0
@@ -44,16 +54,26 @@ def lstm_dense_epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_
         # the LSTM, forward
         kernel = params[k_off:k_off + features * 4 * u].reshape(features, 4 * u)
         recurrent_kernel = params[r_off:r_off + u * 4 * u].reshape(u, 4 * u)
-        xz = dense_forward(xb, kernel, params[b_off:b_off + 4 * u]).reshape(batch, steps, 4 * u)
+        bias = params[b_off:b_off + 4 * u]
         zeros = np.zeros((batch, u), dtype=params.dtype)
         mask = np.ones((batch, steps), dtype=params.dtype)
         recurrent_mask = np.ones((4, batch, u), dtype=params.dtype)
-        outputs, _, _, hprev, cprev, gates, cnew = _lstm_forward_fused(
-            xz, recurrent_kernel, zeros, zeros, mask, recurrent_mask, activation,
-            recurrent_activation, zero_output_for_mask)
+        # the layer's choice of time loop (numba_fast/rnn.py): fused for small work, else GEMM
+        fused_loops = batch * recurrent_kernel.size < fused_max_work
+        if fused_loops:
+            xz = dense_forward(xb, kernel, bias).reshape(batch, steps, 4 * u)
+            outputs, _, _, hprev, cprev, gates, cnew = _lstm_forward_fused(
+                xz, recurrent_kernel, zeros, zeros, mask, recurrent_mask, activation,
+                recurrent_activation, zero_output_for_mask)
+            h0 = np.ascontiguousarray(outputs[:, steps - 1, :])
+        else:  # caches time-major, as rnn_gemm.py keeps them
+            xz_rows = projection_forward_core(xb, kernel, bias, threads, limit)
+            outputs, hprev, cprev, gates, cnew = lstm_forward_gemm_core(
+                xz_rows.reshape(batch, steps, 4 * u), recurrent_kernel, zeros.copy(), zeros.copy(),
+                mask, zero_output_for_mask, threads, limit)
+            h0 = outputs[steps - 1].copy()
         # the Dense layers, forward: hs[l] is layer l's input; zs[l + 1], acts[l + 1] its
         # logits and output
-        h0 = np.ascontiguousarray(outputs[:, steps - 1, :])
         hs = [h0]
         zs = [h0]
         acts = [h0]
@@ -85,10 +105,22 @@ def lstm_dense_epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_
                 dz = _activation_backward(dh, zs[layer], acts[layer], act_codes[layer - 1])
         doutputs = np.zeros((batch, steps, u), dtype=params.dtype)
         doutputs[:, steps - 1, :] = dh
-        dxz, drecurrent_kernel, _, _ = _lstm_backward_fused(
-            doutputs, zeros, zeros, recurrent_kernel, mask, recurrent_mask, hprev, cprev, gates,
-            cnew, activation, recurrent_activation, zero_output_for_mask)
-        _, dkernel, dbias = dense_backward(dxz.reshape(batch * steps, 4 * u), xb, kernel)
+        if fused_loops:
+            dxz, drecurrent_kernel, _, _ = _lstm_backward_fused(
+                doutputs, zeros, zeros, recurrent_kernel, mask, recurrent_mask, hprev, cprev,
+                gates, cnew, activation, recurrent_activation, zero_output_for_mask)
+            _, dkernel, dbias = dense_backward(dxz.reshape(batch * steps, 4 * u), xb, kernel)
+        else:  # the projection's backward in time-major rows, as cell_utils runs it
+            dxz, drecurrent_kernel = lstm_backward_gemm_core(
+                doutputs, zeros.copy(), zeros.copy(), recurrent_kernel, mask, hprev, cprev,
+                gates, cnew, zero_output_for_mask, threads, limit)
+            x_tm = np.empty((steps, batch, features), dtype=x.dtype)
+            for r in range(batch):
+                for s in range(steps):
+                    x_tm[s, r, :] = xb[r * steps + s]
+            _, dkernel, dbias = projection_backward_core(
+                dxz.reshape(steps * batch, 4 * u), x_tm.reshape(steps * batch, features), kernel,
+                threads, limit)
         grads[k_off:k_off + features * 4 * u] = dkernel.ravel()
         grads[r_off:r_off + u * 4 * u] = drecurrent_kernel.ravel()
         grads[b_off:b_off + 4 * u] = dbias

@@ -29,6 +29,9 @@ slot_1, slot_2 (P,) one flat buffer each: the LSTM's kernel (features, 4u), recu
 (u, 4u) and bias (4u,), then kernel_l and bias_l of each Dense layer; lstm_layout (5,) int64
 (kernel offset, recurrent offset, bias offset, features, u); layout (L, 4) int64 rows (kernel
 offset, bias offset, fan_in, units); logits_out (n, units_L); values_out (n,).
+loop_plan (3,) int64: (FUSED_MAX_WORK, threads, block limit), how the numba twin picks and
+splits its time loops as `numba_fast/rnn.py` does for the layer; the math does not depend on
+it, and this reference ignores it.
 Returns the number of steps taken.
 """
 
@@ -48,7 +51,7 @@ def _lstm_views(params, lstm_layout):
 
 def lstm_dense_epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
                      act_codes, loss_code, epsilon, opt_code, hyper, step_scalars, slot_1,
-                     slot_2, logits_out, values_out):
+                     slot_2, logits_out, values_out, loop_plan=None):
     n, steps, features = x.shape
     n_layers = layout.shape[0]
     activation, recurrent_activation, zero_output_for_mask = (int(c) for c in lstm_codes)
