@@ -16,11 +16,12 @@ Used only when ALL of these hold, else `fit` takes the general path, unchanged:
     all False, a bias, no dropout or recurrent_dropout, no regularizer (activity included) or
     constraint, trainable; x is 3-D and carries no mask (no Masking layer)
   - the rest are plain Dense layers (fused.py's rule; no Dropout between them)
-  - at this batch size (and the last, partial one) the layer itself runs `rnn_fused.py`'s time
-    loops (batch_size * recurrent_kernel.size < FUSED_MAX_WORK) or, for a larger LSTM with
-    tanh/sigmoid, `rnn_gemm.py`'s, so the kernel calls the same loops (and the same input
-    projection kernels); the batch size is known only in `run_epoch`, which otherwise runs the
-    per-batch `train_step` loop itself (what `fit` would have run: no batch hook is there)
+  - at this batch size and at the last, partial one, the layer itself runs `rnn_fused.py`'s
+    time loops (batch_size * recurrent_kernel.size < FUSED_MAX_WORK) or, at both, for a larger
+    LSTM with tanh/sigmoid, `rnn_gemm.py`'s, so the kernel calls the same loops (and the same
+    input projection kernels); the batch size is known only in `run_epoch`, which otherwise
+    runs the per-batch `train_step` loop itself (what `fit` would have run: no batch hook is
+    there to call)
 """
 
 import numpy as np
@@ -118,10 +119,11 @@ class FusedRecurrentEpochs(FusedEpochs):
 
     def applies(self, batch_size):
         """True when the layer-by-layer path would run the LSTM, for every batch of the epoch,
-        on loops this kernel calls (rnn_fused.py's, or rnn_gemm.py's for large LSTMs)."""
+        on loops this kernel calls: rnn_fused.py's for all, or rnn_gemm.py's for all."""
         n = self.x.shape[0]
         sizes = {min(batch_size, n), n % batch_size or min(batch_size, n)}
-        return all(_lstm_loop(size, self.lstm) in ("fused", "gemm") for size in sizes)
+        kinds = {_lstm_loop(size, self.lstm) for size in sizes}
+        return kinds in ({"fused"}, {"gemm"})
 
     def run_epoch(self, order, batch_size, y):
         """Train one epoch over rows `order` (FusedEpochs.run_epoch with the LSTM kernel), or,

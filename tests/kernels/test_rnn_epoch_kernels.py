@@ -124,3 +124,13 @@ def test_twins_agree_on_the_gemm_loops(dtype, limit, batch_size):
         assert_close(fast[name], ref[name], TOL[dtype], name)
     fused = _run(NUMBA, {**problem, "loop_plan": FUSED})[1]
     assert_close(fast["params"], fused["params"], TOL[dtype], "gemm vs fused loops")
+
+
+def test_a_plan_that_mixes_the_loops_is_refused():
+    """Batches of 4 on the GEMM loops and a last batch of 1 on the fused ones: the numba twin
+    refuses rather than run one epoch on two kinds of loop (the plan never asks it to)."""
+    plan = np.array([4 * 4 * 4 * 2, 2, 4 * 65536], dtype=np.int64)  # work < 128 -> fused
+    problem = _problem(np.float64, 9, 3, 2, 4, [1], 3, 1, [0], [1, 2, 0], batch_size=4,
+                       loop_plan=plan)
+    with pytest.raises(ValueError, match="both the fused and the GEMM"):
+        _run(NUMBA, problem)

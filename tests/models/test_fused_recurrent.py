@@ -122,11 +122,11 @@ def test_other_activations_shuffle_off_and_early_stopping(dtype, monkeypatch):
 
 @needs_numba
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("batch_size", [8, 6])
+@pytest.mark.parametrize("batch_size", [8, 7])
 def test_a_large_lstm_takes_the_gemm_loops_in_the_fused_epoch(dtype, batch_size, monkeypatch):
     """Past the fused loops' size, a tanh/sigmoid LSTM's epoch runs in the kernel on
     rnn_gemm.py's loops and the threaded projection kernels, as the layer does: the general
-    path's numbers (batch 6: a partial last batch of 2)."""
+    path's numbers (batch 7: a partial last batch of 6)."""
     use_dtype(dtype)
     x, y = _data("mse", 1, n=20)
     x, y = x.astype(dtype), y.astype(dtype)
@@ -142,17 +142,19 @@ def test_a_large_lstm_takes_the_gemm_loops_in_the_fused_epoch(dtype, batch_size,
 
 
 @needs_numba
-def test_a_large_lstm_on_other_loops_runs_batch_by_batch(monkeypatch):
-    """A large LSTM the GEMM loops do not compute (relu) runs train_step per batch."""
+@pytest.mark.parametrize("activation,batch_size", [("relu", 8), ("tanh", 6)])
+def test_a_large_lstm_on_other_loops_runs_batch_by_batch(activation, batch_size, monkeypatch):
+    """A large LSTM the GEMM loops do not compute (relu), or one whose last batch (2 rows)
+    would take the fused loops and the others the GEMM loops, runs train_step per batch."""
     use_dtype("float64")
     x, y = _data("mse", 1, n=20)
 
     def make():
-        return _model(lstm_units=40, activation="relu")
+        return _model(lstm_units=40, activation=activation)
 
-    general = _fit(make, x, y, False, monkeypatch, epochs=2, batch_size=8)
-    fused = _fit(make, x, y, True, monkeypatch, epochs=2, batch_size=8)
-    assert fused[3] is not None and not fused[3].applies(8)
+    general = _fit(make, x, y, False, monkeypatch, epochs=2, batch_size=batch_size)
+    fused = _fit(make, x, y, True, monkeypatch, epochs=2, batch_size=batch_size)
+    assert fused[3] is not None and not fused[3].applies(batch_size)
     assert_same_fit(general, fused, "float64")
 
 

@@ -8,7 +8,10 @@ input projection; rnn_gemm.py's for a large one, with the threaded projection ke
 projection's backward in time-major rows, as `layers/rnn/cell_utils.py` runs it), then
 fused.py's Dense, loss and optimizer pieces. What it saves is the Python between them (~190 us
 a step on the airline tutorial's LSTM(4), batch 1; ~0.5 ms on W6's LSTM(64), batch 64).
-`models/fused_recurrent.py` plans it only where the layer would run one of those loops.
+`models/fused_recurrent.py` plans it only where the layer would run one of those loops, the
+same kind for every batch. The two kinds are two compiled epochs (`_epoch_small_lstm`,
+`_epoch_large_lstm`) around shared pieces, so a small LSTM's first fit does not compile the
+GEMM loops (the airline tutorial's first run with an empty cache: 21 s, not 33 s).
 Note: numba's on-disk cache watches only this file; after editing a kernel it calls, clear
 `__pycache__` (or touch this file) so the cached epoch loop is recompiled.
 """
@@ -28,112 +31,184 @@ from .rnn_fused import _lstm_backward_fused, _lstm_forward_fused
 from .rnn_gemm import lstm_backward_gemm_core, lstm_forward_gemm_core
 
 
-@njit(cache=True)
 def lstm_dense_epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
                      act_codes, loss_code, epsilon, opt_code, hyper, step_scalars, slot_1,
                      slot_2, logits_out, values_out, loop_plan):
-    n, steps, features = x.shape
+    fused_max_work, threads, limit = (int(v) for v in loop_plan)
+    n, u = x.shape[0], int(lstm_layout[4])
+    work = [b * 4 * u * u for b in {min(batch_size, n), n % batch_size or min(batch_size, n)}]
+    args = (x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout, act_codes,
+            loss_code, epsilon, opt_code, hyper, step_scalars, slot_1, slot_2, logits_out,
+            values_out)
+    if all(w < fused_max_work for w in work):
+        return _epoch_small_lstm(*args)
+    if all(w >= fused_max_work for w in work):
+        return _epoch_large_lstm(*args, threads, limit)
+    raise ValueError(f"lstm_dense_epoch: batch_size={batch_size} with {n} rows puts batches on "
+                     "both the fused and the GEMM time loops; the plan should not fuse this fit")
+
+
+# ---- the pieces both epochs share -------------------------------------------------------------
+@njit(cache=True)
+def _batch(x, y, labels, order, start, stop):
+    """Rows order[start:stop]: x as (rows * T, features), y, labels."""
+    steps, features = x.shape[1], x.shape[2]
+    batch = stop - start
+    xb = np.empty((batch * steps, features), dtype=x.dtype)
+    yb = np.empty((batch, y.shape[1]), dtype=y.dtype)
+    lb = np.empty(batch, dtype=labels.dtype)
+    for r in range(batch):
+        xb[r * steps:(r + 1) * steps, :] = x[order[start + r]]
+        yb[r, :] = y[order[start + r]]
+        lb[r] = labels[order[start + r]]
+    return xb, yb, lb
+
+
+@njit(cache=True)
+def _lstm_weights(params, lstm_layout):
+    """kernel (features, 4u), recurrent_kernel (u, 4u), bias (4u,): views into params."""
+    k_off, r_off, b_off, features, u = (lstm_layout[0], lstm_layout[1], lstm_layout[2],
+                                        lstm_layout[3], lstm_layout[4])
+    return (params[k_off:k_off + features * 4 * u].reshape(features, 4 * u),
+            params[r_off:r_off + u * 4 * u].reshape(u, 4 * u), params[b_off:b_off + 4 * u])
+
+
+@njit(cache=True)
+def _dense_head(h0, yb, lb, params, grads, layout, act_codes, loss_code, epsilon, logits_out,
+                values_out, start):
+    """The Dense layers and the loss on the LSTM's last output h0: writes their gradients into
+    grads and the batch's logits and loss values; returns dLoss/dh0."""
     n_layers = layout.shape[0]
+    dt = params.dtype.type
+    batch = h0.shape[0]
+    # forward: hs[l] is layer l's input; zs[l + 1], acts[l + 1] its logits and output
+    hs = [h0]
+    zs = [h0]
+    acts = [h0]
+    for layer in range(n_layers):
+        d_off, c_off, fan_in, units = layout[layer]
+        dense_kernel = params[d_off:d_off + fan_in * units].reshape(fan_in, units)
+        z = dense_forward(hs[layer], dense_kernel, params[c_off:c_off + units])
+        a = _activate(z, act_codes[layer])
+        zs.append(z)
+        acts.append(a)
+        hs.append(a)
+    from_logits = loss_code <= 2
+    out = zs[n_layers] if from_logits else acts[n_layers]
+    values, dout = _loss(yb, lb, out, loss_code, epsilon)
+    logits_out[start:start + batch] = zs[n_layers]
+    values_out[start:start + batch] = values
+    dz = dout * (dt(1) / dt(batch))  # Keras's sum_over_batch_size: d(loss)/d(values) = 1/n
+    if not from_logits:
+        dz = _activation_backward(dz, zs[n_layers], acts[n_layers], act_codes[n_layers - 1])
+    # backward, last layer first
+    dh = dz
+    for layer in range(n_layers - 1, -1, -1):
+        d_off, c_off, fan_in, units = layout[layer]
+        dense_kernel = params[d_off:d_off + fan_in * units].reshape(fan_in, units)
+        dh, dkernel, dbias = dense_backward(dz, hs[layer], dense_kernel)
+        grads[d_off:d_off + fan_in * units] = dkernel.ravel()
+        grads[c_off:c_off + units] = dbias
+        if layer > 0:
+            dz = _activation_backward(dh, zs[layer], acts[layer], act_codes[layer - 1])
+    return dh
+
+
+@njit(cache=True)
+def _lstm_grads_and_update(params, grads, lstm_layout, dkernel, drecurrent_kernel, dbias,
+                           slot_1, slot_2, opt_code, hyper, alpha):
+    """Store the LSTM's gradients, then one optimizer update over every parameter."""
+    k_off, r_off, b_off = lstm_layout[0], lstm_layout[1], lstm_layout[2]
+    grads[k_off:k_off + dkernel.size] = dkernel.ravel()
+    grads[r_off:r_off + drecurrent_kernel.size] = drecurrent_kernel.ravel()
+    grads[b_off:b_off + dbias.size] = dbias
+    if opt_code == 0:
+        if hyper[1] != 0.0:
+            sgd_update(params, grads, slot_1, hyper[0], hyper[1], hyper[2] != 0.0)
+        else:
+            sgd_update(params, grads, None, hyper[0], hyper[1], False)
+    elif opt_code == 1:
+        adam_update(params, grads, slot_1, slot_2, None, alpha, hyper[0], hyper[1], hyper[2])
+    else:
+        rmsprop_update(params, grads, slot_1, None, None, hyper[0], hyper[1], 0.0, hyper[2])
+
+
+# ---- the two epochs ---------------------------------------------------------------------------
+@njit(cache=True)
+def _epoch_small_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
+                      act_codes, loss_code, epsilon, opt_code, hyper, step_scalars, slot_1,
+                      slot_2, logits_out, values_out):
+    """rnn_fused.py's time loops; the projection by dense_forward/backward."""
+    n, steps, _ = x.shape
     activation, recurrent_activation = lstm_codes[0], lstm_codes[1]
     zero_output_for_mask = lstm_codes[2] != 0
-    k_off, r_off, b_off, u = lstm_layout[0], lstm_layout[1], lstm_layout[2], lstm_layout[4]
-    fused_max_work, threads, limit = loop_plan[0], loop_plan[1], loop_plan[2]
-    dt = params.dtype.type
+    u = lstm_layout[4]
     grads = np.zeros_like(params)
     step = 0
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
         batch = stop - start
-        xb = np.empty((batch * steps, features), dtype=x.dtype)
-        yb = np.empty((batch, y.shape[1]), dtype=y.dtype)
-        lb = np.empty(batch, dtype=labels.dtype)
-        for r in range(batch):
-            xb[r * steps:(r + 1) * steps, :] = x[order[start + r]]
-            yb[r, :] = y[order[start + r]]
-            lb[r] = labels[order[start + r]]
-        # the LSTM, forward
-        kernel = params[k_off:k_off + features * 4 * u].reshape(features, 4 * u)
-        recurrent_kernel = params[r_off:r_off + u * 4 * u].reshape(u, 4 * u)
-        bias = params[b_off:b_off + 4 * u]
+        xb, yb, lb = _batch(x, y, labels, order, start, stop)
+        kernel, recurrent_kernel, bias = _lstm_weights(params, lstm_layout)
         zeros = np.zeros((batch, u), dtype=params.dtype)
         mask = np.ones((batch, steps), dtype=params.dtype)
         recurrent_mask = np.ones((4, batch, u), dtype=params.dtype)
-        # the layer's choice of time loop (numba_fast/rnn.py): fused for small work, else GEMM
-        fused_loops = batch * recurrent_kernel.size < fused_max_work
-        if fused_loops:
-            xz = dense_forward(xb, kernel, bias).reshape(batch, steps, 4 * u)
-            outputs, _, _, hprev, cprev, gates, cnew = _lstm_forward_fused(
-                xz, recurrent_kernel, zeros, zeros, mask, recurrent_mask, activation,
-                recurrent_activation, zero_output_for_mask)
-            h0 = np.ascontiguousarray(outputs[:, steps - 1, :])
-        else:  # caches time-major, as rnn_gemm.py keeps them
-            xz_rows = projection_forward_core(xb, kernel, bias, threads, limit)
-            outputs, hprev, cprev, gates, cnew = lstm_forward_gemm_core(
-                xz_rows.reshape(batch, steps, 4 * u), recurrent_kernel, zeros.copy(), zeros.copy(),
-                mask, zero_output_for_mask, threads, limit)
-            h0 = outputs[steps - 1].copy()
-        # the Dense layers, forward: hs[l] is layer l's input; zs[l + 1], acts[l + 1] its
-        # logits and output
-        hs = [h0]
-        zs = [h0]
-        acts = [h0]
-        for layer in range(n_layers):
-            d_off, c_off, fan_in, units = layout[layer]
-            dense_kernel = params[d_off:d_off + fan_in * units].reshape(fan_in, units)
-            z = dense_forward(hs[layer], dense_kernel, params[c_off:c_off + units])
-            a = _activate(z, act_codes[layer])
-            zs.append(z)
-            acts.append(a)
-            hs.append(a)
-        from_logits = loss_code <= 2
-        out = zs[n_layers] if from_logits else acts[n_layers]
-        values, dout = _loss(yb, lb, out, loss_code, epsilon)
-        logits_out[start:stop] = zs[n_layers]
-        values_out[start:stop] = values
-        dz = dout * (dt(1) / dt(batch))  # Keras's sum_over_batch_size: d(loss)/d(values) = 1/n
-        if not from_logits:
-            dz = _activation_backward(dz, zs[n_layers], acts[n_layers], act_codes[n_layers - 1])
-        # backward: the Dense layers, last first, then the LSTM from its last output
-        dh = dz
-        for layer in range(n_layers - 1, -1, -1):
-            d_off, c_off, fan_in, units = layout[layer]
-            dense_kernel = params[d_off:d_off + fan_in * units].reshape(fan_in, units)
-            dh, dkernel, dbias = dense_backward(dz, hs[layer], dense_kernel)
-            grads[d_off:d_off + fan_in * units] = dkernel.ravel()
-            grads[c_off:c_off + units] = dbias
-            if layer > 0:
-                dz = _activation_backward(dh, zs[layer], acts[layer], act_codes[layer - 1])
+        xz = dense_forward(xb, kernel, bias).reshape(batch, steps, 4 * u)
+        outputs, _, _, hprev, cprev, gates, cnew = _lstm_forward_fused(
+            xz, recurrent_kernel, zeros, zeros, mask, recurrent_mask, activation,
+            recurrent_activation, zero_output_for_mask)
+        dh = _dense_head(np.ascontiguousarray(outputs[:, steps - 1, :]), yb, lb, params, grads,
+                         layout, act_codes, loss_code, epsilon, logits_out, values_out, start)
         doutputs = np.zeros((batch, steps, u), dtype=params.dtype)
         doutputs[:, steps - 1, :] = dh
-        if fused_loops:
-            dxz, drecurrent_kernel, _, _ = _lstm_backward_fused(
-                doutputs, zeros, zeros, recurrent_kernel, mask, recurrent_mask, hprev, cprev,
-                gates, cnew, activation, recurrent_activation, zero_output_for_mask)
-            _, dkernel, dbias = dense_backward(dxz.reshape(batch * steps, 4 * u), xb, kernel)
-        else:  # the projection's backward in time-major rows, as cell_utils runs it
-            dxz, drecurrent_kernel = lstm_backward_gemm_core(
-                doutputs, zeros.copy(), zeros.copy(), recurrent_kernel, mask, hprev, cprev,
-                gates, cnew, zero_output_for_mask, threads, limit)
-            x_tm = np.empty((steps, batch, features), dtype=x.dtype)
-            for r in range(batch):
-                for s in range(steps):
-                    x_tm[s, r, :] = xb[r * steps + s]
-            _, dkernel, dbias = projection_backward_core(
-                dxz.reshape(steps * batch, 4 * u), x_tm.reshape(steps * batch, features), kernel,
-                threads, limit)
-        grads[k_off:k_off + features * 4 * u] = dkernel.ravel()
-        grads[r_off:r_off + u * 4 * u] = drecurrent_kernel.ravel()
-        grads[b_off:b_off + 4 * u] = dbias
-        # one update over every parameter (the flat buffers)
-        if opt_code == 0:
-            if hyper[1] != 0.0:
-                sgd_update(params, grads, slot_1, hyper[0], hyper[1], hyper[2] != 0.0)
-            else:
-                sgd_update(params, grads, None, hyper[0], hyper[1], False)
-        elif opt_code == 1:
-            adam_update(params, grads, slot_1, slot_2, None, step_scalars[step], hyper[0],
-                        hyper[1], hyper[2])
-        else:
-            rmsprop_update(params, grads, slot_1, None, None, hyper[0], hyper[1], 0.0, hyper[2])
+        dxz, drecurrent_kernel, _, _ = _lstm_backward_fused(
+            doutputs, zeros, zeros, recurrent_kernel, mask, recurrent_mask, hprev, cprev, gates,
+            cnew, activation, recurrent_activation, zero_output_for_mask)
+        _, dkernel, dbias = dense_backward(dxz.reshape(batch * steps, 4 * u), xb, kernel)
+        _lstm_grads_and_update(params, grads, lstm_layout, dkernel, drecurrent_kernel, dbias,
+                               slot_1, slot_2, opt_code, hyper, step_scalars[step])
+        step += 1
+    return step
+
+
+@njit(cache=True)
+def _epoch_large_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
+                      act_codes, loss_code, epsilon, opt_code, hyper, step_scalars, slot_1,
+                      slot_2, logits_out, values_out, threads, limit):
+    """rnn_gemm.py's loops (tanh/sigmoid; caches time-major) and the threaded projection
+    kernels, its backward in time-major rows, as cell_utils runs it."""
+    n, steps, features = x.shape
+    zero_output_for_mask = lstm_codes[2] != 0
+    u = lstm_layout[4]
+    grads = np.zeros_like(params)
+    step = 0
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        batch = stop - start
+        xb, yb, lb = _batch(x, y, labels, order, start, stop)
+        kernel, recurrent_kernel, bias = _lstm_weights(params, lstm_layout)
+        mask = np.ones((batch, steps), dtype=params.dtype)
+        xz = projection_forward_core(xb, kernel, bias, threads, limit)
+        outputs, hprev, cprev, gates, cnew = lstm_forward_gemm_core(
+            xz.reshape(batch, steps, 4 * u), recurrent_kernel,
+            np.zeros((batch, u), dtype=params.dtype), np.zeros((batch, u), dtype=params.dtype),
+            mask, zero_output_for_mask, threads, limit)
+        dh = _dense_head(outputs[steps - 1].copy(), yb, lb, params, grads, layout, act_codes,
+                         loss_code, epsilon, logits_out, values_out, start)
+        doutputs = np.zeros((batch, steps, u), dtype=params.dtype)
+        doutputs[:, steps - 1, :] = dh
+        dxz, drecurrent_kernel = lstm_backward_gemm_core(
+            doutputs, np.zeros((batch, u), dtype=params.dtype),
+            np.zeros((batch, u), dtype=params.dtype), recurrent_kernel, mask, hprev, cprev,
+            gates, cnew, zero_output_for_mask, threads, limit)
+        x_tm = np.empty((steps, batch, features), dtype=x.dtype)
+        for r in range(batch):
+            for s in range(steps):
+                x_tm[s, r, :] = xb[r * steps + s]
+        _, dkernel, dbias = projection_backward_core(
+            dxz.reshape(steps * batch, 4 * u), x_tm.reshape(steps * batch, features), kernel,
+            threads, limit)
+        _lstm_grads_and_update(params, grads, lstm_layout, dkernel, drecurrent_kernel, dbias,
+                               slot_1, slot_2, opt_code, hyper, step_scalars[step])
         step += 1
     return step
