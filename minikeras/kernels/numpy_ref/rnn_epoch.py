@@ -51,7 +51,7 @@ def _lstm_views(params, lstm_layout):
 
 def lstm_dense_epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
                      act_codes, loss_code, epsilon, opt_code, hyper, step_scalars, slot_1,
-                     slot_2, logits_out, values_out, loop_plan=None):
+                     slot_2, logits_out, values_out, loop_plan):
     n, steps, features = x.shape
     n_layers = layout.shape[0]
     activation, recurrent_activation, zero_output_for_mask = (int(c) for c in lstm_codes)
