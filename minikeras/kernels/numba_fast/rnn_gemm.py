@@ -15,7 +15,7 @@ Samples are independent through the time loop, so the batch is cut into one slab
 thread (`prange`); each thread runs all the steps on its slab, with its GEMMs in row blocks
 that keep OpenBLAS on the calling thread (blocks.py says why), and keeps its own
 drecurrent_kernel, summed at the end. tanh is `_tanh` below: a polynomial written so LLVM
-vectorizes it (compiled libm calls are scalar, ~15 ns each; this is ~1-2 ns). Only Keras's
+vectorizes it (compiled libm calls are scalar, ~15 ns each; this is ~0.7 ns). Only Keras's
 default activations (tanh, sigmoid) and no recurrent dropout take this loop (`rnn.py`
 picks); the equations, shapes and masking rules are `numpy_ref/rnn.py`'s. Buffers are
 time-major (T, batch, .) so each step's rows are contiguous for BLAS; the caches go out as
@@ -43,30 +43,30 @@ def gemm_applies(activation, recurrent_activation, recurrent_mask):
 
 # ---- tanh, vectorizable -----------------------------------------------------------
 def _tanh(a):
-    """tanh(a), rounded to a's precision. float32: correctly rounded on all 620,000 values of
-    its test (NumPy's float32 tanh is on 70% of them); float64 calls libm."""
+    """tanh(a) in a's precision. float32: at most 3 ulp from the correctly rounded value and
+    equal to it for 92.6% of the 3.2 million values measured (NumPy's float32 tanh: 1 ulp,
+    70%); float64 calls libm."""
     return np.tanh(a)
 
 
 @njit(error_model="numpy", fastmath={"contract"})
 def _tanh_float32(a):
-    # tanh a = d / (d + 2) with d = e^(2a) - 1. d comes from e^y - 1 at y = 2a / 64 (|y| <=
-    # 0.32 once |a| is clamped to 10, past which float32 tanh is 1) by a degree-8 Taylor
-    # polynomial, then six doublings e^(2y) - 1 = d (d + 2); all in float64, rounded once.
-    # No calls and no branches, so LLVM vectorizes a loop of these (~1.5 ns each here;
-    # compiled libm calls are scalar, ~15 ns).
-    x = np.float64(a)
-    x = 10.0 if x > 10.0 else (-10.0 if x < -10.0 else x)  # NaN stays NaN
-    y = x * (2.0 / 64.0)
-    d = y * (1.0 + y * (1 / 2 + y * (1 / 6 + y * (1 / 24 + y * (1 / 120 + y * (
-        1 / 720 + y * (1 / 5040 + y / 40320)))))))
-    d = d * (d + 2.0)
-    d = d * (d + 2.0)
-    d = d * (d + 2.0)
-    d = d * (d + 2.0)
-    d = d * (d + 2.0)
-    d = d * (d + 2.0)
-    return np.float32(d / (d + 2.0))
+    # tanh |a| = m / (m + 2) with m = e^y - 1, y = 2|a| (|a| clamped to 9: float32 tanh is 1
+    # there). m = 2^k (1 + p) - 1 where y = k ln 2 + r, |r| <= ln(2) / 2 (ln 2 split in a
+    # short head and a tail, so k ln 2 is exact enough) and p = e^r - 1 by its Taylor series to
+    # r^7. 2^k is an integer shift (k <= 26). All float32, no calls, no branches but selects,
+    # so LLVM vectorizes a loop of these 8 lanes wide: ~0.7 ns each here (libm: ~15 ns).
+    f = np.float32
+    x = min(abs(a), f(9.0))
+    y = x + x
+    k = np.int32(y * f(1.4426950408889634) + f(0.5))  # round(y / ln 2); y >= 0
+    kf = f(k)
+    r = (y - kf * f(0.693145751953125)) - kf * f(1.4286068203094173e-06)
+    p = r * (f(1) + r * (f(1 / 2) + r * (f(1 / 6) + r * (f(1 / 24) + r * (f(1 / 120) + r * (
+        f(1 / 720) + r * f(1 / 5040)))))))
+    two_k = f(np.int32(1) << k)
+    m = two_k * p + (two_k - f(1))
+    return np.float32(math.copysign(m / (m + f(2)), a))
 
 
 @overload(_tanh)
