@@ -136,3 +136,33 @@ def test_forward_is_the_epochs_forward_pass():
     FORWARD_NUMBA(**args)
     assert_close(args["logits_out"], trained["logits_out"], 1e-15, "logits")
     assert_close(args["values_out"], trained["values_out"], 1e-15, "values")
+
+
+def test_the_loss_is_chosen_by_type_and_the_kernel_stays_cached(tmp_path):
+    """The epoch kernel is compiled once per loss (loss_selector: a tuple of code + 2 zeros),
+    so a bce fit compiles bce alone; and that specialization loads from numba's on-disk cache
+    in the next process (no recompile), as the warm-cache Pima run relies on."""
+    import os
+    import subprocess
+    import sys
+
+    from minikeras.kernels.numba_fast.fused import loss_selector
+
+    assert [len(loss_selector(code)) for code in (-1, 0, 4)] == [1, 2, 6]
+    code = (
+        "import numpy as np\n"
+        "from minikeras import Input, Sequential\n"
+        "from minikeras.layers import Dense\n"
+        "from minikeras.kernels.numba_fast import fused\n"
+        "m = Sequential([Input((3,)), Dense(2, activation='relu'),\n"
+        "                Dense(1, activation='sigmoid')])\n"
+        "m.compile('adam', 'binary_crossentropy')\n"
+        "m.fit(np.ones((8, 3), 'float32'), np.ones(8, 'float32'), epochs=1, verbose=0)\n"
+        "k = fused._dense_stack_epoch\n"
+        "print([s[12].count for s in k.signatures], sum(k.stats.cache_hits.values()),\n"
+        "      sum(k.stats.cache_misses.values()))\n")
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), MINIKERAS_KERNELS="numba")
+    runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                           check=True).stdout.split("\n")[-2] for _ in range(2)]
+    assert runs[0] == "[2] 0 1", runs  # compiled for bce (count 2) on the first run
+    assert runs[1] == "[2] 1 0", runs  # loaded from the cache on the second

@@ -19,6 +19,7 @@ Note: numba's on-disk cache watches only this file; after editing a kernel it ca
 
 import numpy as np
 from numba import njit
+from numba.extending import overload
 
 from .activations import relu_backward, relu_forward, sigmoid_backward, sigmoid_forward
 from .dense import dense_forward
@@ -54,17 +55,41 @@ def _activation_backward(dy, z, y, code):
     return dy
 
 
-@njit(cache=True)
-def _loss(y_true, labels, out, code, epsilon):
+# The loss is chosen when a kernel compiles, not when it runs: the kernels take the loss code
+# twice, as an int (`loss_code`: is the loss computed from the logits?) and as a type
+# (`loss_sel`, `loss_selector(loss_code)`: a tuple of loss_code + 2 zeros). numba compiles a
+# kernel once per argument types, so only the chosen loss's kernel goes into it: the Pima
+# script's first run with an empty cache compiles binary crossentropy alone, not all five.
+def loss_selector(code):
+    """The type-level form of a loss code (-1: no loss, 0-4 as in numpy_ref/fused.py)."""
+    return (0,) * (code + 2)
+
+
+def _loss(loss_sel, y_true, labels, out, epsilon):
+    """(values, dLoss/dout) of the loss `loss_sel` selects; compiled kernels only (below)."""
+    raise NotImplementedError("_loss is resolved by numba at compile time")
+
+
+@overload(_loss)
+def _loss_by_selector(loss_sel, y_true, labels, out, epsilon):
+    code = loss_sel.count - 2
     if code == 0:
-        return binary_crossentropy_value_and_grad(y_true, out, epsilon, True)
+        return lambda loss_sel, y_true, labels, out, epsilon: \
+            binary_crossentropy_value_and_grad(y_true, out, epsilon, True)
     if code == 1:
-        return categorical_crossentropy_value_and_grad(y_true, out, epsilon, True)
+        return lambda loss_sel, y_true, labels, out, epsilon: \
+            categorical_crossentropy_value_and_grad(y_true, out, epsilon, True)
     if code == 2:
-        return sparse_categorical_crossentropy_value_and_grad(labels, out, epsilon, True)
+        return lambda loss_sel, y_true, labels, out, epsilon: \
+            sparse_categorical_crossentropy_value_and_grad(labels, out, epsilon, True)
     if code == 3:
-        return mean_squared_error_value_and_grad(y_true, out)
-    return mean_absolute_error_value_and_grad(y_true, out)
+        return lambda loss_sel, y_true, labels, out, epsilon: \
+            mean_squared_error_value_and_grad(y_true, out)
+    if code == 4:
+        return lambda loss_sel, y_true, labels, out, epsilon: \
+            mean_absolute_error_value_and_grad(y_true, out)
+    # no loss (predict): never called, typed so the kernel compiles
+    return lambda loss_sel, y_true, labels, out, epsilon: (out[:, 0].copy(), out.copy())
 
 
 # Copies written as loops, not slice assignments: numba compiles its shape-mismatch error
@@ -183,10 +208,19 @@ def _update(params, grads, slot_1, slot_2, opt_code, hyper, alpha):
             params[i] -= (lr * g) / np.sqrt(vel + eps)
 
 
-@njit(cache=True)
 def dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes, drop_cols,
                       drop_rates, keep, loss_code, epsilon, opt_code, hyper, step_scalars,
                       slot_1, slot_2, logits_out, values_out):
+    return _dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes,
+                              drop_cols, drop_rates, keep, loss_code, loss_selector(loss_code),
+                              epsilon, opt_code, hyper, step_scalars, slot_1, slot_2,
+                              logits_out, values_out)
+
+
+@njit(cache=True)
+def _dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes, drop_cols,
+                       drop_rates, keep, loss_code, loss_sel, epsilon, opt_code, hyper,
+                       step_scalars, slot_1, slot_2, logits_out, values_out):
     n = order.shape[0]
     n_layers = layout.shape[0]
     dt = params.dtype.type
@@ -232,7 +266,7 @@ def dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes
         last = n_layers - 1
         from_logits = loss_code <= 2
         out = zs[last][:rows] if from_logits else acts[last][:rows]
-        values, dout = _loss(yb[:rows], lb[:rows], out, loss_code, epsilon)
+        values, dout = _loss(loss_sel, yb[:rows], lb[:rows], out, epsilon)
         _copy_into(zs[last][:rows], logits_out[start:stop])
         _copy_vector_into(values, values_out[start:stop])
         dz = dzs[last][:rows]
@@ -264,9 +298,15 @@ def dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes
     return step
 
 
-@njit(cache=True)
 def dense_stack_forward(x, y, labels, batch_size, params, layout, act_codes, loss_code, epsilon,
                         logits_out, values_out):
+    return _dense_stack_forward(x, y, labels, batch_size, params, layout, act_codes, loss_code,
+                                loss_selector(loss_code), epsilon, logits_out, values_out)
+
+
+@njit(cache=True)
+def _dense_stack_forward(x, y, labels, batch_size, params, layout, act_codes, loss_code,
+                         loss_sel, epsilon, logits_out, values_out):
     # fresh arrays per batch: on small layers that is faster than the epoch's reused buffers
     # (a fresh array needs no aliasing checks in the loops)
     n = x.shape[0]
@@ -285,7 +325,7 @@ def dense_stack_forward(x, y, labels, batch_size, params, layout, act_codes, los
         _copy_into(z, logits_out[start:stop])
         if loss_code >= 0:
             out = z if loss_code <= 2 else h
-            values, _ = _loss(y[start:stop], labels[start:stop], out, loss_code, epsilon)
+            values, _ = _loss(loss_sel, y[start:stop], labels[start:stop], out, epsilon)
             _copy_vector_into(values, values_out[start:stop])
         steps += 1
     return steps

@@ -25,7 +25,7 @@ from .dense import (
     projection_backward_core,
     projection_forward_core,
 )
-from .fused import _activate, _activation_backward, _loss
+from .fused import _activate, _activation_backward, _loss, loss_selector
 from .optimizers import adam_update, rmsprop_update, sgd_update
 from .rnn_fused import _lstm_backward_fused, _lstm_forward_fused
 from .rnn_gemm import lstm_backward_gemm_core, lstm_forward_gemm_core
@@ -38,8 +38,8 @@ def lstm_dense_epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_
     n, u = x.shape[0], int(lstm_layout[4])
     work = [b * 4 * u * u for b in {min(batch_size, n), n % batch_size or min(batch_size, n)}]
     args = (x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout, act_codes,
-            loss_code, epsilon, opt_code, hyper, step_scalars, slot_1, slot_2, logits_out,
-            values_out)
+            loss_code, loss_selector(loss_code), epsilon, opt_code, hyper, step_scalars, slot_1,
+            slot_2, logits_out, values_out)
     if all(w < fused_max_work for w in work):
         return _epoch_small_lstm(*args)
     if all(w >= fused_max_work for w in work):
@@ -74,8 +74,8 @@ def _lstm_weights(params, lstm_layout):
 
 
 @njit(cache=True)
-def _dense_head(h0, yb, lb, params, grads, layout, act_codes, loss_code, epsilon, logits_out,
-                values_out, start):
+def _dense_head(h0, yb, lb, params, grads, layout, act_codes, loss_code, loss_sel, epsilon,
+                logits_out, values_out, start):
     """The Dense layers and the loss on the LSTM's last output h0: writes their gradients into
     grads and the batch's logits and loss values; returns dLoss/dh0."""
     n_layers = layout.shape[0]
@@ -95,7 +95,7 @@ def _dense_head(h0, yb, lb, params, grads, layout, act_codes, loss_code, epsilon
         hs.append(a)
     from_logits = loss_code <= 2
     out = zs[n_layers] if from_logits else acts[n_layers]
-    values, dout = _loss(yb, lb, out, loss_code, epsilon)
+    values, dout = _loss(loss_sel, yb, lb, out, epsilon)
     logits_out[start:start + batch] = zs[n_layers]
     values_out[start:start + batch] = values
     dz = dout * (dt(1) / dt(batch))  # Keras's sum_over_batch_size: d(loss)/d(values) = 1/n
@@ -136,8 +136,8 @@ def _lstm_grads_and_update(params, grads, lstm_layout, dkernel, drecurrent_kerne
 # ---- the two epochs ---------------------------------------------------------------------------
 @njit(cache=True)
 def _epoch_small_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
-                      act_codes, loss_code, epsilon, opt_code, hyper, step_scalars, slot_1,
-                      slot_2, logits_out, values_out):
+                      act_codes, loss_code, loss_sel, epsilon, opt_code, hyper, step_scalars,
+                      slot_1, slot_2, logits_out, values_out):
     """rnn_fused.py's time loops; the projection by dense_forward/backward."""
     n, steps, _ = x.shape
     activation, recurrent_activation = lstm_codes[0], lstm_codes[1]
@@ -158,7 +158,8 @@ def _epoch_small_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm
             xz, recurrent_kernel, zeros, zeros, mask, recurrent_mask, activation,
             recurrent_activation, zero_output_for_mask)
         dh = _dense_head(np.ascontiguousarray(outputs[:, steps - 1, :]), yb, lb, params, grads,
-                         layout, act_codes, loss_code, epsilon, logits_out, values_out, start)
+                         layout, act_codes, loss_code, loss_sel, epsilon, logits_out, values_out,
+                         start)
         doutputs = np.zeros((batch, steps, u), dtype=params.dtype)
         doutputs[:, steps - 1, :] = dh
         dxz, drecurrent_kernel, _, _ = _lstm_backward_fused(
@@ -173,8 +174,8 @@ def _epoch_small_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm
 
 @njit(cache=True)
 def _epoch_large_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
-                      act_codes, loss_code, epsilon, opt_code, hyper, step_scalars, slot_1,
-                      slot_2, logits_out, values_out, threads, limit):
+                      act_codes, loss_code, loss_sel, epsilon, opt_code, hyper, step_scalars,
+                      slot_1, slot_2, logits_out, values_out, threads, limit):
     """rnn_gemm.py's loops (tanh/sigmoid; caches time-major) and the threaded projection
     kernels, its backward in time-major rows, as cell_utils runs it."""
     n, steps, features = x.shape
@@ -194,7 +195,7 @@ def _epoch_large_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm
             np.zeros((batch, u), dtype=params.dtype), np.zeros((batch, u), dtype=params.dtype),
             mask, zero_output_for_mask, threads, limit)
         dh = _dense_head(outputs[steps - 1].copy(), yb, lb, params, grads, layout, act_codes,
-                         loss_code, epsilon, logits_out, values_out, start)
+                         loss_code, loss_sel, epsilon, logits_out, values_out, start)
         doutputs = np.zeros((batch, steps, u), dtype=params.dtype)
         doutputs[:, steps - 1, :] = dh
         dxz, drecurrent_kernel = lstm_backward_gemm_core(
