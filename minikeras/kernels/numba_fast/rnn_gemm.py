@@ -44,20 +44,20 @@ def gemm_applies(activation, recurrent_activation, recurrent_mask):
 # ---- tanh, vectorizable -----------------------------------------------------------
 def _tanh(a):
     """tanh(a) in a's precision. float32: at most 3 ulp from the correctly rounded value and
-    equal to it for 92.6% of the 3.2 million values measured (NumPy's float32 tanh: 1 ulp,
+    equal to it for 92.7% of the 3.2 million values measured (NumPy's float32 tanh: 1 ulp,
     70%); float64 calls libm."""
     return np.tanh(a)
 
 
 @njit(error_model="numpy", fastmath={"contract"})
 def _tanh_float32(a):
-    # tanh |a| = m / (m + 2) with m = e^y - 1, y = 2|a| (|a| clamped to 9: float32 tanh is 1
-    # there). m = 2^k (1 + p) - 1 where y = k ln 2 + r, |r| <= ln(2) / 2 (ln 2 split in a
+    # tanh |a| = m / (m + 2) with m = e^y - 1, y = 2|a| (|a| clamped to 9.1: past it float32
+    # tanh is 1). m = 2^k (1 + p) - 1 where y = k ln 2 + r, |r| <= ln(2) / 2 (ln 2 split in a
     # short head and a tail, so k ln 2 is exact enough) and p = e^r - 1 by its Taylor series to
     # r^7. 2^k is an integer shift (k <= 26). All float32, no calls, no branches but selects,
     # so LLVM vectorizes a loop of these 8 lanes wide: ~0.7 ns each here (libm: ~15 ns).
     f = np.float32
-    x = min(abs(a), f(9.0))
+    x = min(abs(a), f(9.1))
     y = x + x
     k = np.int32(y * f(1.4426950408889634) + f(0.5))  # round(y / ln 2); y >= 0
     kf = f(k)
