@@ -327,3 +327,23 @@ def test_input_projection_kernels_in_slabs_and_blocks_are_the_one_gemm(dtype, ma
                             NUMPY["projection_backward"](dz, x, kernel), strict=True)]:
         assert a.dtype == np.dtype(dtype), name
         assert_close(a, b, tol, name)
+
+
+@pytest.mark.parametrize("strategy", [None, "gemm"])
+def test_recurrent_layers_take_an_empty_batch(strategy):
+    """A batch of 0 sequences gives 0 outputs (and zero weight gradients) on every path,
+    including the threaded projection kernels and, forced, the LSTM's GEMM loop."""
+    from minikeras.kernels.numba_fast import rnn as fast
+    from minikeras.layers import GRU, SimpleRNN
+
+    old, fast.STRATEGY = fast.STRATEGY, strategy
+    try:
+        for layer_class in (LSTM, GRU, SimpleRNN) if strategy is None else (LSTM,):
+            layer = layer_class(4)
+            out = layer(np.zeros((0, 5, 3), "float32"))
+            assert out.shape == (0, 4), layer_class.__name__
+            dx = layer.backward(np.zeros((0, 4), "float32"))
+            assert dx.shape == (0, 5, 3)
+            assert not np.any(layer.kernel.grad), layer_class.__name__
+    finally:
+        fast.STRATEGY = old

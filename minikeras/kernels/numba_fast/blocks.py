@@ -13,6 +13,7 @@ one slab per numba thread (`prange`), each slab's GEMMs in blocks.
 import threading
 
 import numba
+import numpy as np
 from numba import njit
 
 SINGLE_THREAD_MACS = 4 * 65536
@@ -37,4 +38,18 @@ def slab_size(rows, macs_per_row, threads, limit):
     """Rows per thread: the rows split evenly over the threads, unless a thread would get less
     than one block's worth of work (then fewer threads)."""
     used = max(1, min(threads, rows * macs_per_row // limit))
-    return (rows + used - 1) // used
+    return max(1, (rows + used - 1) // used)  # at least 1, for an empty batch too
+
+
+@njit(cache=True)
+def slab_count(rows, slab):
+    """How many slabs of `slab` rows cover `rows` (at least one, possibly empty)."""
+    return max(1, (rows + slab - 1) // slab)
+
+
+@njit(cache=True, error_model="numpy")
+def gemm_rows(a, b, out, r0, r1, block):
+    """out[r0:r1] = a[r0:r1] @ b, one BLAS call per block of rows."""
+    for s in range(r0, r1, block):
+        e = min(r1, s + block)
+        np.dot(a[s:e], b, out[s:e])

@@ -36,14 +36,13 @@ def dense_backward(dz, x, kernel):
 @njit(cache=True, parallel=True)
 def _projection_forward_loop(x, kernel, bias, z, slab, block):
     n, units = z.shape
-    for p in prange((n + slab - 1) // slab):
-        for s in range(p * slab, min(n, (p + 1) * slab), block):
-            e = min(n, (p + 1) * slab, s + block)
-            np.dot(x[s:e], kernel, z[s:e])
-            if bias is not None:
-                for i in range(s, e):
-                    for j in range(units):
-                        z[i, j] += bias[j]
+    for p in prange(blocks.slab_count(n, slab)):
+        r0, r1 = p * slab, min(n, (p + 1) * slab)
+        blocks.gemm_rows(x, kernel, z, r0, r1, block)
+        if bias is not None:
+            for i in range(r0, r1):
+                for j in range(units):
+                    z[i, j] += bias[j]
 
 
 @njit(cache=True)
@@ -86,7 +85,7 @@ def projection_backward_core(dz, x, kernel, threads, limit):
     n, units = dz.shape
     macs = kernel.size
     slab = blocks.slab_size(n, macs, threads, limit)
-    parts = (n + slab - 1) // slab
+    parts = blocks.slab_count(n, slab)
     dx = np.empty((n, kernel.shape[0]), dz.dtype)
     dkernel_parts = np.zeros((parts, kernel.shape[0], units), dz.dtype)
     dbias_parts = np.zeros((parts, units), dz.dtype)

@@ -93,21 +93,13 @@ def _time_major(a):
     return np.ascontiguousarray(a.transpose(1, 0, 2))
 
 
-@njit(cache=True, error_model="numpy")
-def _gemm_rows(a, b, out, r0, r1, block):
-    """out[r0:r1] = a[r0:r1] @ b, one BLAS call per block of rows."""
-    for s in range(r0, r1, block):
-        e = min(r1, s + block)
-        np.dot(a[s:e], b, out[s:e])
-
-
 # ---- forward --------------------------------------------------------------------------------
 @njit(cache=True, parallel=True, error_model="numpy")
 def _lstm_forward_loop(xz, kernel, h, c, out, mask, gates, hprev, cprev, cnew, outputs,
                        zero_output_for_mask, slab, block, scale, shift):
     steps, batch, four_u = gates.shape
     u = four_u // 4
-    for p in prange((batch + slab - 1) // slab):
+    for p in prange(blocks.slab_count(batch, slab)):
         r0 = p * slab
         r1 = min(batch, r0 + slab)
         for t in range(steps):
@@ -115,7 +107,7 @@ def _lstm_forward_loop(xz, kernel, h, c, out, mask, gates, hprev, cprev, cnew, o
             for b in range(r0, r1):
                 for j in range(u):
                     hprev[t, b, j] = h[b, j]
-            _gemm_rows(h, kernel, z, r0, r1, block)
+            blocks.gemm_rows(h, kernel, z, r0, r1, block)
             for b in range(r0, r1):
                 used = mask[b, t] != 0
                 for j in range(four_u):  # i f o = tanh(z / 2) / 2 + 1/2, g = tanh(z)
@@ -172,7 +164,7 @@ def _lstm_backward_loop(dout, dh, dc, kernel_t, mask, gates, hprev, cprev, cnew,
                         drecurrent_parts, zero_output_for_mask, slab, block):
     steps, batch, four_u = gates.shape
     u = four_u // 4
-    for p in prange((batch + slab - 1) // slab):
+    for p in prange(drecurrent_parts.shape[0]):
         r0 = p * slab
         r1 = min(batch, r0 + slab)
         dh_recurrent = np.zeros((r1 - r0, u), dh.dtype)  # dz_{t+1} @ U.T for this slab
@@ -228,7 +220,7 @@ def lstm_backward_gemm_core(doutputs, dh, dc, recurrent_kernel, mask, hprev, cpr
     steps, batch, four_u = gates.shape
     u = four_u // 4
     slab = blocks.slab_size(batch, four_u * u, threads, limit)
-    parts = np.zeros(((batch + slab - 1) // slab, u, four_u), gates.dtype)
+    parts = np.zeros((blocks.slab_count(batch, slab), u, four_u), gates.dtype)
     dxz = np.empty((steps, batch, four_u), gates.dtype)
     _lstm_backward_loop(doutputs, dh, dc, np.ascontiguousarray(recurrent_kernel.T), mask, gates,
                         hprev, cprev, cnew, dxz, parts, zero_output_for_mask, slab,

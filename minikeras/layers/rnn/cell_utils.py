@@ -99,7 +99,8 @@ def input_projection(x, kernel, bias, input_masks):
     n = input_masks.shape[0]
     if n == 1:  # the usual case: one kernel call, no copy of xz
         xm = (x * input_masks[0][:, None, :]).reshape(batch * steps, features)
-        return kernels.projection_forward(xm, kernel, bias).reshape(batch, steps, -1)
+        xz = kernels.projection_forward(xm, kernel, bias)
+        return xz.reshape(batch, steps, kernel.shape[1])
     width = kernel.shape[1] // n
     xz = np.empty((batch * steps, kernel.shape[1]), kernel.dtype)
     for g in range(n):
