@@ -6,8 +6,9 @@ airline tutorial's `LSTM(4) -> Dense(1)` spends ~190 us a training step in Pytho
 ~10 us of arithmetic (and W6's LSTM(64), batch 64, ~0.5 ms around ~2 ms). Each epoch goes
 to `kernels.lstm_dense_epoch` (its steps: `kernels/numpy_ref/rnn_epoch.py`); the
 bookkeeping around it (flat buffers, optimizer slots and scalars, loss tracker, metrics) is
-fused.py's. The results are the general path's to rounding (float64: <= 1e-12; float32:
-<= 1e-6; tests/models/test_fused_recurrent.py).
+fused.py's. The results are the general path's, bit for bit in the tested cases
+(tests/models/test_fused_recurrent.py: the kernels are the same, in the same order); where a
+small LSTM's input projection is large enough for the layer to thread it, to rounding.
 
 Used only when ALL of these hold, else `fit` takes the general path, unchanged:
   - everything `plan_fused` asks of the kernels switch (numba), train_step, callbacks,

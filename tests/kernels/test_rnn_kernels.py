@@ -263,3 +263,20 @@ def test_gemm_loop_float32_tanh_is_within_3_ulp():
     out64 = np.empty_like(x64)
     apply(x64, out64)
     np.testing.assert_allclose(out64, np.tanh(x64), rtol=1e-15, atol=0)
+
+
+def test_lstm_gemm_backward_casts_gradients_to_the_forward_dtype():
+    """float64 gradients into a float32 forward's caches (the NumPy reference takes them):
+    cast to float32, not a numba typing error; Fortran-ordered states work too."""
+    case = _case(np.random.default_rng(3), 5, 4, 3, 4, np.float32, False, True, False)
+    xz, kernel, (h0, c0), mask, rmask, dout, (dh, dc) = case
+    with strategy("gemm"):
+        _, _, _, *cache = fast.lstm_forward(xz, kernel, np.asfortranarray(h0), c0, mask, rmask,
+                                            1, 2, False)
+        mine = fast.lstm_backward(dout.astype(np.float64), np.asfortranarray(dh), dc, kernel,
+                                  mask, rmask, *cache, 1, 2, False)
+    _, _, _, *ref_cache = ref.lstm_forward(xz, kernel, h0, c0, mask, rmask, 1, 2, False)
+    theirs = ref.lstm_backward(dout, dh, dc, kernel, mask, rmask, *ref_cache, 1, 2, False)
+    for name, a, b in zip(["dxz", "drecurrent_kernel", "dh0", "dc0"], mine, theirs, strict=True):
+        assert a.dtype == np.float32, name
+        assert_close(a, b, 2e-4, name)

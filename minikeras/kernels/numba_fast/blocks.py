@@ -8,6 +8,13 @@ without blocks, 1.85 s with them, on an idle machine). So the kernels that loop 
 (the LSTM time loop, the recurrent layers' input projection) cut every GEMM into row blocks
 under that size, and use the cores with their own threads instead: the rows are split into
 one slab per numba thread (`prange`), each slab's GEMMs in blocks.
+
+Sums over rows (dkernel, dbias, drecurrent_kernel) are taken slab by slab and then added, so
+at the rounding level they depend on the number of threads (`numba.get_num_threads()`): the
+same run on a machine with another core count can differ in the last bits.
+Note: numba's on-disk cache watches each file alone; after editing this file, clear
+`__pycache__` so the cached kernels that call it (dense.py, rnn_gemm.py, rnn_epoch.py) are
+recompiled.
 """
 
 import threading

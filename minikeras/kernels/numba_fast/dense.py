@@ -55,8 +55,17 @@ def projection_forward_core(x, kernel, bias, threads, limit):
     return z
 
 
+def _one_block(rows, kernel):
+    """True when the whole projection is one single-thread GEMM: then dense_forward/backward
+    compute it as the slab loops would, without a thread launch (~10 us, the whole step of a
+    small recurrent layer's projection)."""
+    return rows * kernel.size <= blocks.SINGLE_THREAD_MACS
+
+
 def projection_forward(x, kernel, bias):
     """dense_forward for many rows (blocks.py: why slabs and blocks)."""
+    if _one_block(x.shape[0], kernel):
+        return dense_forward(x, kernel, bias)
     with blocks.LAUNCH:
         return projection_forward_core(np.ascontiguousarray(x), np.ascontiguousarray(kernel),
                                        bias, *blocks.plan())
@@ -99,6 +108,8 @@ def projection_backward_core(dz, x, kernel, threads, limit):
 
 def projection_backward(dz, x, kernel):
     """dense_backward for many rows: dx by rows; dkernel and dbias summed over the slabs."""
+    if _one_block(dz.shape[0], kernel):
+        return dense_backward(dz, x, kernel)
     with blocks.LAUNCH:
         return projection_backward_core(np.ascontiguousarray(dz), np.ascontiguousarray(x),
                                         np.ascontiguousarray(kernel), *blocks.plan())

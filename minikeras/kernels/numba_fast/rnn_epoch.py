@@ -1,13 +1,15 @@
 """numba twin of `numpy_ref/rnn_epoch.py`: one epoch of LSTM -> Dense ... in ONE compiled call.
 
 The equations, codes and shapes are in the reference module's docstring. This loop calls the
-very numba kernels the layer-by-layer path calls, in the same order, on the same dtypes, so
-it computes the same numbers: for each batch, the time loops the layer would pick
-(`numba_fast/rnn.py`: rnn_fused.py's for a small LSTM, with dense_forward/backward for the
-input projection; rnn_gemm.py's for a large one, with the threaded projection kernels and the
-projection's backward in time-major rows, as `layers/rnn/cell_utils.py` runs it), then
-fused.py's Dense, loss and optimizer pieces. What it saves is the Python between them (~190 us
-a step on the airline tutorial's LSTM(4), batch 1; ~0.5 ms on W6's LSTM(64), batch 64).
+numba kernels the layer-by-layer path calls, in the same order, on the same dtypes: for each
+batch, the time loops the layer would pick (`numba_fast/rnn.py`: rnn_fused.py's for a small
+LSTM, rnn_gemm.py's for a large one), the input projection as `layers/rnn/cell_utils.py` runs
+it (its backward in time-major rows; dense_forward/backward where the projection is one
+single-thread GEMM, the threaded projection kernels otherwise), then fused.py's Dense, loss
+and optimizer pieces. So it computes the layer path's numbers (tests/models/
+test_fused_recurrent.py compares them to 1e-6 in float32, 1e-12 in float64). What it saves is
+the Python between them (~190 us a step on the airline tutorial's LSTM(4), batch 1; ~0.5 ms on
+W6's LSTM(64), batch 64).
 `models/fused_recurrent.py` plans it only where the layer would run one of those loops, the
 same kind for every batch. The two kinds are two compiled epochs (`_epoch_small_lstm`,
 `_epoch_large_lstm`) around shared pieces, so a small LSTM's first fit does not compile the
@@ -62,6 +64,18 @@ def _batch(x, y, labels, order, start, stop):
         yb[r, :] = y[order[start + r]]
         lb[r] = labels[order[start + r]]
     return xb, yb, lb
+
+
+@njit(cache=True)
+def _time_major_rows(rows, batch, steps):
+    """(batch * T, k) rows in batch-major order -> the same rows time-major, (T * batch, k):
+    the order the layer's projection backward sums them in (layers/rnn/cell_utils.py)."""
+    out = np.empty_like(rows)
+    for r in range(batch):
+        for s in range(steps):
+            for j in range(rows.shape[1]):
+                out[s * batch + r, j] = rows[r * steps + s, j]
+    return out
 
 
 @njit(cache=True)
@@ -138,7 +152,9 @@ def _lstm_grads_and_update(params, grads, lstm_layout, dkernel, drecurrent_kerne
 def _epoch_small_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
                       act_codes, loss_code, loss_sel, epsilon, opt_code, hyper, step_scalars,
                       slot_1, slot_2, logits_out, values_out):
-    """rnn_fused.py's time loops; the projection by dense_forward/backward."""
+    """rnn_fused.py's time loops; the projection by dense_forward/backward (what the layer's
+    projection kernels run when it is one single-thread GEMM), its backward in time-major
+    rows as cell_utils orders them."""
     n, steps, _ = x.shape
     activation, recurrent_activation = lstm_codes[0], lstm_codes[1]
     zero_output_for_mask = lstm_codes[2] != 0
@@ -165,7 +181,9 @@ def _epoch_small_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm
         dxz, drecurrent_kernel, _, _ = _lstm_backward_fused(
             doutputs, zeros, zeros, recurrent_kernel, mask, recurrent_mask, hprev, cprev, gates,
             cnew, activation, recurrent_activation, zero_output_for_mask)
-        _, dkernel, dbias = dense_backward(dxz.reshape(batch * steps, 4 * u), xb, kernel)
+        _, dkernel, dbias = dense_backward(
+            _time_major_rows(dxz.reshape(batch * steps, 4 * u), batch, steps),
+            _time_major_rows(xb, batch, steps), kernel)
         _lstm_grads_and_update(params, grads, lstm_layout, dkernel, drecurrent_kernel, dbias,
                                slot_1, slot_2, opt_code, hyper, step_scalars[step])
         step += 1
@@ -178,7 +196,7 @@ def _epoch_large_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm
                       slot_1, slot_2, logits_out, values_out, threads, limit):
     """rnn_gemm.py's loops (tanh/sigmoid; caches time-major) and the threaded projection
     kernels, its backward in time-major rows, as cell_utils runs it."""
-    n, steps, features = x.shape
+    n, steps, _ = x.shape
     zero_output_for_mask = lstm_codes[2] != 0
     u = lstm_layout[4]
     grads = np.zeros_like(params)
@@ -202,12 +220,8 @@ def _epoch_large_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm
             doutputs, np.zeros((batch, u), dtype=params.dtype),
             np.zeros((batch, u), dtype=params.dtype), recurrent_kernel, mask, hprev, cprev,
             gates, cnew, zero_output_for_mask, threads, limit)
-        x_tm = np.empty((steps, batch, features), dtype=x.dtype)
-        for r in range(batch):
-            for s in range(steps):
-                x_tm[s, r, :] = xb[r * steps + s]
         _, dkernel, dbias = projection_backward_core(
-            dxz.reshape(steps * batch, 4 * u), x_tm.reshape(steps * batch, features), kernel,
+            dxz.reshape(steps * batch, 4 * u), _time_major_rows(xb, batch, steps), kernel,
             threads, limit)
         _lstm_grads_and_update(params, grads, lstm_layout, dkernel, drecurrent_kernel, dbias,
                                slot_1, slot_2, opt_code, hyper, step_scalars[step])

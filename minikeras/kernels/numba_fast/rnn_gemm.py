@@ -43,9 +43,12 @@ def gemm_applies(activation, recurrent_activation, recurrent_mask):
 
 # ---- tanh, vectorizable -----------------------------------------------------------
 def _tanh(a):
-    """tanh(a) in a's precision. float32: at most 3 ulp from the correctly rounded value and
-    equal to it for 92.7% of the 3.2 million values measured (NumPy's float32 tanh: 1 ulp,
-    70%); float64 calls libm."""
+    """tanh(a) in a's precision. float32: at most 3 ulp from the correctly rounded value
+    (NumPy's float32 tanh: 1 ulp). How often it is exactly that value depends on the inputs:
+    92.7% on a grid over [-12, 12], normals and log-spaced tiny values (NumPy: 70%), 74.8% on
+    evenly spaced float32 bit patterns in [1e-6, 9.2] (NumPy: 84.1%). float64 calls libm.
+    Note: numba's cache watches each file alone; after editing this or blocks.py, clear
+    `__pycache__` so the cached loops that call them are recompiled."""
     return np.tanh(a)
 
 
@@ -148,7 +151,7 @@ def lstm_forward_gemm_core(xz, recurrent_kernel, h, c, mask, zero_output_for_mas
 def _lstm_forward_gemm(xz, recurrent_kernel, h0, c0, mask, recurrent_mask, activation,
                        recurrent_activation, zero_output_for_mask):
     dtype = xz.dtype
-    h, c = h0.astype(dtype, copy=True), c0.astype(dtype, copy=True)
+    h, c = (s.astype(dtype, order="C", copy=True) for s in (h0, c0))  # updated in place
     with blocks.LAUNCH:
         outputs, hprev, cprev, gates, cnew = lstm_forward_gemm_core(
             np.ascontiguousarray(xz), np.ascontiguousarray(recurrent_kernel, dtype), h, c,
@@ -233,11 +236,12 @@ def lstm_backward_gemm_core(doutputs, dh, dc, recurrent_kernel, mask, hprev, cpr
 def _lstm_backward_gemm(doutputs, dh_last, dc_last, recurrent_kernel, mask, recurrent_mask,
                         hprev, cprev, gates, cnew, activation, recurrent_activation,
                         zero_output_for_mask):
-    dtype = doutputs.dtype
-    dh, dc = dh_last.astype(dtype, copy=True), dc_last.astype(dtype, copy=True)
+    dtype = gates.dtype  # the forward's; gradients of another dtype are cast to it
+    dh, dc = (s.astype(dtype, order="C", copy=True) for s in (dh_last, dc_last))
     with blocks.LAUNCH:
         dxz, drecurrent_kernel = lstm_backward_gemm_core(
-            np.ascontiguousarray(doutputs), dh, dc, np.ascontiguousarray(recurrent_kernel, dtype),
+            np.ascontiguousarray(doutputs, dtype), dh, dc,
+            np.ascontiguousarray(recurrent_kernel, dtype),
             np.ascontiguousarray(mask, dtype),
             *(_time_major(a) for a in (hprev, cprev, gates, cnew)),
             bool(zero_output_for_mask), *blocks.plan())
