@@ -86,12 +86,15 @@ def fused_optimizers():
             optimizers.RMSprop(learning_rate=0.005)]
 
 
-def assert_same_fit(general, fused, dtype):
+def assert_same_fit(general, fused, dtype, exact_weights=False):
     """Two fits' (history, weights, ...) agree to FUSED_TOL[dtype]: every logged value, every
-    weight."""
+    weight; with exact_weights, every weight bit for bit (the same kernels, in the same order)."""
     (h1, w1, *_), (h2, w2, *_) = general, fused
     assert h1.keys() == h2.keys()
     for key in h1:
         assert_close(h2[key], h1[key], FUSED_TOL[dtype], f"history {key}")
     for i, (mine, theirs) in enumerate(zip(w2, w1, strict=True)):
-        assert_close(mine, theirs, FUSED_TOL[dtype], f"weight {i}")
+        if exact_weights:
+            np.testing.assert_array_equal(mine, theirs, err_msg=f"weight {i}")
+        else:
+            assert_close(mine, theirs, FUSED_TOL[dtype], f"weight {i}")
