@@ -29,10 +29,9 @@ import numpy as np
 from numba import njit, prange, types
 from numba.extending import overload
 
+from ..codes import SIGMOID, TANH
 from . import blocks
 from .rnn_fused import _output_grad
-
-TANH, SIGMOID = 1, 2  # the activation codes this loop implements
 
 
 def gemm_applies(activation, recurrent_activation, recurrent_mask):

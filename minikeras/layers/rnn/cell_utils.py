@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 
 from ... import constraints, initializers, kernels, regularizers
+from ...kernels import codes
 
 WEIGHTS = ("kernel", "recurrent", "bias")  # option prefixes: kernel_initializer, ...
 OPTION_KINDS = {"initializer": initializers, "regularizer": regularizers,
@@ -42,18 +43,10 @@ def check_use_cudnn(use_cudnn):
         raise ValueError("Invalid valid received for argument `use_cudnn`. Expected one of "
                          f"{{'auto', True, False}}. Received: use_cudnn={use_cudnn!r}")
 
-# Activations the fused time loops know, by the codes kernels/numpy_ref/rnn.py documents.
-ACTIVATION_CODES = {"linear": 0, "tanh": 1, "sigmoid": 2, "relu": 3, "hard_sigmoid": 4}
-
-
 def activation_code(fn, argname):
-    """The kernel code for an activation function; ValueError for one the loops lack."""
-    name = getattr(fn, "__name__", None)
-    if name not in ACTIVATION_CODES:
-        raise ValueError(f"`{argname}` must be one of {sorted(ACTIVATION_CODES)} in minikeras's "
-                         f"recurrent layers (their time loops are compiled); received "
-                         f"{argname}={name or fn!r}.")
-    return ACTIVATION_CODES[name]
+    """The kernel code for an activation function (kernels/codes.py); ValueError for one the
+    time loops lack."""
+    return codes.activation_code(fn, argname)
 
 
 def check_units(units):

@@ -1,0 +1,58 @@
+"""The one table of integer codes the compiled kernels take instead of Python objects.
+
+numba cannot take a Python function or class as a cheap argument, so the kernels that run a
+whole time loop or a whole epoch receive small integers for "which activation", "which loss"
+and "which optimizer". Every compiled kernel, its NumPy twin and every caller use the codes
+below and nothing else; `activation_code(fn)` and friends turn the library's objects into
+them (with a clear error where a kernel lacks one).
+
+Activations (the recurrent time loops and the fused Dense epochs; each derivative can be
+written with the output y alone, which is what the loops cache):
+    LINEAR 0, TANH 1, SIGMOID 2, RELU 3, HARD_SIGMOID 4
+Losses of the fused epochs (Keras's defaults: mean over the batch, axis -1, no smoothing):
+    NO_LOSS -1 (inference), BINARY_CROSSENTROPY_LOGITS 0, CATEGORICAL_CROSSENTROPY_LOGITS 1,
+    SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS 2 (those three from the last layer's logits, as
+    Keras on TensorFlow computes them after a sigmoid/softmax), MEAN_SQUARED_ERROR 3,
+    MEAN_ABSOLUTE_ERROR 4
+Optimizers of the fused epochs:
+    SGD 0 (hyper = lr, momentum, nesterov), ADAM 1 (hyper = beta_1, beta_2, epsilon; the step
+    size alpha of each step comes separately), RMSPROP 2 (hyper = lr, rho, epsilon)
+"""
+
+LINEAR, TANH, SIGMOID, RELU, HARD_SIGMOID = 0, 1, 2, 3, 4
+ACTIVATIONS = {"linear": LINEAR, "tanh": TANH, "sigmoid": SIGMOID, "relu": RELU,
+               "hard_sigmoid": HARD_SIGMOID}
+
+NO_LOSS = -1
+BINARY_CROSSENTROPY_LOGITS = 0
+CATEGORICAL_CROSSENTROPY_LOGITS = 1
+SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS = 2
+MEAN_SQUARED_ERROR = 3
+MEAN_ABSOLUTE_ERROR = 4
+LOGITS_LOSSES = (BINARY_CROSSENTROPY_LOGITS, CATEGORICAL_CROSSENTROPY_LOGITS,
+                 SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS)
+
+SGD, ADAM, RMSPROP = 0, 1, 2
+
+
+def activation_code(fn, argname="activation", allowed=None):
+    """The code of activation function `fn` (looked up by its name).
+
+    ValueError naming `argname` when it has none, or is not in `allowed` (a collection of
+    names) where the caller's kernels implement fewer.
+    """
+    names = sorted(ACTIVATIONS if allowed is None else allowed)
+    name = getattr(fn, "__name__", None)
+    if name not in names:
+        raise ValueError(f"`{argname}` must be one of {names} in minikeras's compiled loops; "
+                         f"received {argname}={name or fn!r}.")
+    return ACTIVATIONS[name]
+
+
+def activation_code_or_none(fn, allowed=None):
+    """The code of `fn`, or None where the kernels have none (the caller then runs the
+    general path instead of raising)."""
+    name = getattr(fn, "__name__", None)
+    if name not in ACTIVATIONS or (allowed is not None and name not in allowed):
+        return None
+    return ACTIVATIONS[name]
