@@ -112,136 +112,136 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     x = _as_float(x)
     name, args = _kernel_call(relu, x, negative_slope=negative_slope, max_value=max_value,
                               threshold=threshold)
-    return _apply(getattr(kernels, name + "_forward"), x, *args)
+    return _apply(getattr(kernels.activations, name + "_forward"), x, *args)
 
 
 def leaky_relu(x, negative_slope=0.2):
     """x where x > 0, else negative_slope * x."""
     x = _as_float(x)
-    return _apply(kernels.leaky_relu_forward, x, _backend_slope(x, negative_slope))
+    return _apply(kernels.activations.leaky_relu_forward, x, _backend_slope(x, negative_slope))
 
 
 def relu6(x):
     """ReLU capped at 6: min(max(x, 0), 6)."""
-    return _apply(kernels.relu6_forward, _as_float(x))
+    return _apply(kernels.activations.relu6_forward, _as_float(x))
 
 
 def elu(x, alpha=1.0):
     """Exponential linear unit: x where x > 0, else alpha * (exp(x) - 1)."""
     x = _as_float(x)
-    return _apply(kernels.elu_forward, x, *_scalars(x, alpha=alpha))
+    return _apply(kernels.activations.elu_forward, x, *_scalars(x, alpha=alpha))
 
 
 def selu(x):
     """Scaled ELU: 1.0507 * x where x > 0, else 1.0507 * 1.6733 * (exp(x) - 1)."""
-    return _apply(kernels.selu_forward, _as_float(x))
+    return _apply(kernels.activations.selu_forward, _as_float(x))
 
 
 def celu(x, alpha=1.0):
     """Continuously differentiable ELU: max(x, 0) + alpha * expm1(min(x, 0) / alpha)."""
     x = _as_float(x)
-    return _apply(kernels.celu_forward, x, *_scalars(x, alpha=alpha))
+    return _apply(kernels.activations.celu_forward, x, *_scalars(x, alpha=alpha))
 
 
 def sigmoid(x):
     """Logistic sigmoid: 1 / (1 + exp(-x))."""
-    return _apply(kernels.sigmoid_forward, _as_float(x))
+    return _apply(kernels.activations.sigmoid_forward, _as_float(x))
 
 
 def tanh(x):
     """Hyperbolic tangent."""
-    return _apply(kernels.tanh_forward, _as_float(x))
+    return _apply(kernels.activations.tanh_forward, _as_float(x))
 
 
 def softplus(x):
     """Smooth ReLU: log(exp(x) + 1), in TensorFlow's overflow-free form."""
-    return _apply(kernels.softplus_forward, _as_float(x))
+    return _apply(kernels.activations.softplus_forward, _as_float(x))
 
 
 def softsign(x):
     """x / (|x| + 1)."""
-    return _apply(kernels.softsign_forward, _as_float(x))
+    return _apply(kernels.activations.softsign_forward, _as_float(x))
 
 
 def silu(x):
     """Swish (SiLU): x * sigmoid(x)."""
-    return _apply(kernels.silu_forward, _as_float(x))
+    return _apply(kernels.activations.silu_forward, _as_float(x))
 
 
 def gelu(x, approximate=False):
     """Gaussian error linear unit: x * P(N(0, 1) <= x); approximate=True uses the tanh form."""
     x = _as_float(x)
-    return _apply(kernels.gelu_forward, x, bool(approximate), *_gelu_constants(x))
+    return _apply(kernels.activations.gelu_forward, x, bool(approximate), *_gelu_constants(x))
 
 
 def mish(x):
     """x * tanh(softplus(x))."""
-    return _apply(kernels.mish_forward, _as_float(x))
+    return _apply(kernels.activations.mish_forward, _as_float(x))
 
 
 def exponential(x):
     """exp(x)."""
-    return _apply(kernels.exponential_forward, _as_float(x))
+    return _apply(kernels.activations.exponential_forward, _as_float(x))
 
 
 def hard_sigmoid(x):
     """Keras 3's hard sigmoid: relu6(x + 3) / 6 (0 below -3, 1 above 3, linear between)."""
-    return _apply(kernels.hard_sigmoid_forward, _as_float(x))
+    return _apply(kernels.activations.hard_sigmoid_forward, _as_float(x))
 
 
 def hard_silu(x):
     """Hard swish: x * hard_sigmoid(x)."""
-    return _apply(kernels.hard_silu_forward, _as_float(x))
+    return _apply(kernels.activations.hard_silu_forward, _as_float(x))
 
 
 def hard_tanh(x):
     """clip(x, -1, 1)."""
-    return _apply(kernels.hard_tanh_forward, _as_float(x))
+    return _apply(kernels.activations.hard_tanh_forward, _as_float(x))
 
 
 def hard_shrink(x, threshold=0.5):
     """x where |x| > threshold, else 0."""
     x = _as_float(x)
-    return _apply(kernels.hard_shrink_forward, x, *_scalars(x, threshold=threshold))
+    return _apply(kernels.activations.hard_shrink_forward, x, *_scalars(x, threshold=threshold))
 
 
 def soft_shrink(x, threshold=0.5):
     """x moved threshold toward 0, and 0 where |x| <= threshold."""
     x = _as_float(x)
-    return _apply(kernels.soft_shrink_forward, x, *_scalars(x, threshold=threshold))
+    return _apply(kernels.activations.soft_shrink_forward, x, *_scalars(x, threshold=threshold))
 
 
 def tanh_shrink(x):
     """x - tanh(x)."""
-    return _apply(kernels.tanh_shrink_forward, _as_float(x))
+    return _apply(kernels.activations.tanh_shrink_forward, _as_float(x))
 
 
 def threshold(x, threshold, default_value):
     """x where x > threshold, else default_value."""
     x = _as_float(x)
-    return _apply(kernels.threshold_forward, x, *_scalars(x, threshold=threshold,
+    return _apply(kernels.activations.threshold_forward, x, *_scalars(x, threshold=threshold,
                                                   default_value=default_value))
 
 
 def sparse_plus(x):
     """0 for x <= -1, (x + 1)^2 / 4 for -1 < x < 1, x for x >= 1."""
-    return _apply(kernels.sparse_plus_forward, _as_float(x))
+    return _apply(kernels.activations.sparse_plus_forward, _as_float(x))
 
 
 def sparse_sigmoid(x):
     """0 for x <= -1, (x + 1) / 2 for -1 < x < 1, 1 for x >= 1."""
-    return _apply(kernels.sparse_sigmoid_forward, _as_float(x))
+    return _apply(kernels.activations.sparse_sigmoid_forward, _as_float(x))
 
 
 def squareplus(x, b=4):
     """Smooth ReLU: (x + sqrt(x^2 + b)) / 2."""
     x = _as_float(x)
-    return _apply(kernels.squareplus_forward, x, *_scalars(x, b=b))
+    return _apply(kernels.activations.squareplus_forward, x, *_scalars(x, b=b))
 
 
 def log_sigmoid(x):
     """log(sigmoid(x)) = -softplus(-x)."""
-    return _apply(kernels.log_sigmoid_forward, _as_float(x))
+    return _apply(kernels.activations.log_sigmoid_forward, _as_float(x))
 
 
 def linear(x):
@@ -257,12 +257,12 @@ def softmax(x, axis=-1):
                       "This axis has size 1. The softmax operation will always return the value "
                       "1, which is likely not what you intended. Did you mean to use a sigmoid "
                       "instead?", stacklevel=2)
-    return _rowwise(kernels.softmax_forward, axis, x)
+    return _rowwise(kernels.activations.softmax_forward, axis, x)
 
 
 def log_softmax(x, axis=-1):
     """log(softmax(x)) along `axis`, computed as x - max - log(sum(exp(x - max)))."""
-    return _rowwise(kernels.log_softmax_forward, axis, _as_float(x))
+    return _rowwise(kernels.activations.log_softmax_forward, axis, _as_float(x))
 
 
 def glu(x, axis=-1):
@@ -274,7 +274,7 @@ def glu(x, axis=-1):
     if x.shape[axis] % 2 != 0:
         raise ValueError("axis size must be divisible by 2. "
                          f"Received: x.shape={x.shape} with axis={axis}")
-    return _rowwise(kernels.glu_forward, axis, x)
+    return _rowwise(kernels.activations.glu_forward, axis, x)
 
 
 swish = silu
@@ -311,7 +311,7 @@ def _elementwise_derivative(fn):
         x = _as_float(x)
         dy, y = np.asarray(dy, x.dtype).reshape(-1), np.asarray(y, x.dtype).reshape(-1)
         name, args = _kernel_call(fn, x, **values)  # looked up per call: tests swap paths
-        dx = getattr(kernels, name + "_backward")(dy, x.reshape(-1), y, *args)
+        dx = getattr(kernels.activations, name + "_backward")(dy, x.reshape(-1), y, *args)
         return dx.reshape(x.shape)
 
     return derivative
@@ -321,7 +321,7 @@ def _rowwise_derivative(kernel):
     def derivative(dy, x, y, axis=-1):
         x = _as_float(x)
         dy, y = np.asarray(dy, x.dtype), np.asarray(y, x.dtype)
-        return _rowwise(getattr(kernels, kernel), axis, dy, x, y)
+        return _rowwise(getattr(kernels.activations, kernel), axis, dy, x, y)
 
     return derivative
 

@@ -6,6 +6,7 @@ where the derivative must be the one TF picks), large |x| (15..90) and tiny |x| 
 """
 
 import contextlib
+import importlib
 import math
 import warnings
 
@@ -233,15 +234,13 @@ def test_twins_share_their_constants():
 @contextlib.contextmanager
 def kernel_path(path):
     """Point `minikeras.kernels` at one path's activation kernels for a while."""
-    saved = {n: getattr(kernels, n) for n in KERNEL_NAMES}
-    functions = load_path(path)
-    for n in KERNEL_NAMES:
-        setattr(kernels, n, functions[n])
+    saved = kernels.activations
+    kernels.activations = importlib.import_module(
+        f"minikeras.kernels.{kernels.PATHS[path]}.activations")
     try:
         yield
     finally:
-        for n, fn in saved.items():
-            setattr(kernels, n, fn)
+        kernels.activations = saved
 
 
 def fit_shape(kwargs, shape):

@@ -189,7 +189,8 @@ def test_probability_exactly_on_a_clip_bound_gets_the_backends_share(numerics, t
     np.testing.assert_allclose(grad[0, :3], inside[0, :3] * [tie, tie, 1.0], rtol=1e-6)
     assert grad[0, 3] == 0  # outside the range: no gradient on either backend
     for tie_share in (1.0, 0.5):  # the numba and NumPy kernels agree, ties included
-        mine = kernels.binary_crossentropy_value_and_grad(y_true, y_pred, 1e-7, False, tie_share)
+        mine = kernels.losses.binary_crossentropy_value_and_grad(y_true, y_pred, 1e-7, False,
+                                                                 tie_share)
         ref = ref_losses.binary_crossentropy_value_and_grad(y_true, y_pred, 1e-7, False,
                                                             tie_share)
         np.testing.assert_array_equal(mine[1], ref[1])
@@ -381,7 +382,7 @@ def test_categorical_crossentropies_on_jax_numerics_are_what_jax_computes(loss_c
     np.testing.assert_allclose(mine_value, float(value), rtol=1e-6)
     # and the kernels' twins agree with the tie share
     for tie_share in (1.0, 0.5):
-        fast = kernels.categorical_crossentropy_value_and_grad(onehot, y_pred, eps, False,
+        fast = kernels.losses.categorical_crossentropy_value_and_grad(onehot, y_pred, eps, False,
                                                                tie_share)
         ref = ref_losses.categorical_crossentropy_value_and_grad(onehot, y_pred, eps, False,
                                                                  tie_share)
@@ -393,7 +394,7 @@ def test_categorical_tie_share_twins_and_ignore_class_on_jax_numerics():
     y_pred = np.array([[f(1e-7), f(1 - 1e-7), f(0.0)], [f(0.2), f(0.5), f(0.3)]], np.float32)
     onehot = np.eye(3, dtype=np.float32)[[0, 1]]
     for tie_share in (1.0, 0.5):  # numba and NumPy agree, ties included
-        fast = kernels.categorical_crossentropy_value_and_grad(onehot, y_pred, 1e-7, False,
+        fast = kernels.losses.categorical_crossentropy_value_and_grad(onehot, y_pred, 1e-7, False,
                                                                tie_share)
         ref = ref_losses.categorical_crossentropy_value_and_grad(onehot, y_pred, 1e-7, False,
                                                                  tie_share)

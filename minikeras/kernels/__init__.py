@@ -1,11 +1,13 @@
 """The kernel switch: every hot function exists twice, with the same name and signature.
 
 - `kernels/numpy_ref/<topic>.py`: NumPy code that reads like the equations (the reference).
-- `kernels/numba_fast/<topic>.py`: the same functions compiled with `@njit(cache=True)`.
+- `kernels/numba_fast/<topic>.py`: the same functions compiled with numba.
 
-`MINIKERAS_KERNELS=numpy|numba` (default numba) picks one path at import time; the rest of
-the library calls `kernels.dense_forward(...)` and never names a path. Each topic module
-lists its functions in `__all__`; a test holds every pair equal.
+`MINIKERAS_KERNELS=numpy|numba` (default numba) picks one path at import time. The rest of the
+library calls a kernel through its topic module, `kernels.dense.dense_forward(...)`: the
+imports below say which file that is, so grep and an IDE can follow it. A test holds every
+pair equal (tests/kernels/test_twin_registry.py lists them with `load_path`).
+Integer codes the compiled kernels take (activations, losses, optimizers): `codes.py`.
 """
 
 import os
@@ -30,15 +32,21 @@ if KERNELS == "numba" and find_spec("scipy") is None:
                   "use the compiled kernels.", RuntimeWarning, stacklevel=2)
     KERNELS = "numpy"
 
+if KERNELS == "numba":
+    from .numba_fast import activations, dense, fused, gru, losses, metrics, optimizers, rnn
+else:
+    from .numpy_ref import activations, dense, fused, gru, losses, metrics, optimizers, rnn
+
+__all__ = ["KERNELS", "activations", "dense", "fused", "gru", "losses", "metrics",
+           "optimizers", "rnn", "load_path"]
+
 
 def load_path(path):
-    """Return {name: function} for one path ("numpy" or "numba"), all topics together."""
+    """{name: function} of every kernel on one path ("numpy" or "numba"), all topics together:
+    for the twin tests, which call both paths side by side."""
     functions = {}
     for topic in TOPICS:
         module = import_module(f"{__name__}.{PATHS[path]}.{topic}")
         for name in module.__all__:
             functions[name] = getattr(module, name)
     return functions
-
-
-globals().update(load_path(KERNELS))

@@ -8,7 +8,7 @@ Backward, given dy = dLoss/dy:
     dkernel = x.T @ dz
     dbias   = sum over the batch of dz
     dx      = dz @ kernel.T
-The math lives in `kernels.dense_forward/dense_backward` and `activations.backward`; this
+The math lives in `kernels.dense.dense_forward/dense_backward` and `activations.backward`; this
 class creates the weights and keeps what backward needs.
 """
 
@@ -68,7 +68,7 @@ class Dense(Layer):
         lead_shape = x.shape[:-1]
         x2 = x.reshape(-1, x.shape[-1])  # (batch * ..., input_dim)
         bias = self.bias.value if self.use_bias else None
-        z = kernels.dense_forward(x2, self.kernel.value, bias)
+        z = kernels.dense.dense_forward(x2, self.kernel.value, bias)
         y = self.activation(z)
         self._cache = (x2, z, y, lead_shape)
         return y.reshape(*lead_shape, self.units)
@@ -88,7 +88,7 @@ class Dense(Layer):
         """Backward from dLoss/dz, skipping the activation (crossentropy-from-logits path)."""
         x2, z, y, lead_shape = self._cache
         dz = dz.reshape(-1, self.units)
-        dx, dkernel, dbias = kernels.dense_backward(dz, x2, self.kernel.value)
+        dx, dkernel, dbias = kernels.dense.dense_backward(dz, x2, self.kernel.value)
         self.kernel.grad = dkernel
         if self.use_bias:
             self.bias.grad = dbias

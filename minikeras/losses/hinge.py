@@ -20,18 +20,18 @@ def convert_binary_labels_to_hinge(y_true):
 
 def _hinge(y_true, y_pred):
     y_true, y_pred = paired(y_true, y_pred, match_ranks=False)
-    return broadcast_loss(kernels.hinge_value_and_grad,
+    return broadcast_loss(kernels.losses.hinge_value_and_grad,
                           convert_binary_labels_to_hinge(y_true), y_pred, match_ranks=False)
 
 
 def _squared_hinge(y_true, y_pred):
     y_true, y_pred = paired(y_true, y_pred, match_ranks=False)
-    return broadcast_loss(kernels.squared_hinge_value_and_grad,
+    return broadcast_loss(kernels.losses.squared_hinge_value_and_grad,
                           convert_binary_labels_to_hinge(y_true), y_pred, match_ranks=False)
 
 
 def _categorical_hinge(y_true, y_pred):
-    return broadcast_loss(kernels.categorical_hinge_value_and_grad, y_true, y_pred,
+    return broadcast_loss(kernels.losses.categorical_hinge_value_and_grad, y_true, y_pred,
                           match_ranks=False)
 
 

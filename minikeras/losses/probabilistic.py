@@ -63,7 +63,7 @@ def _binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0,
     y_true, y_pred = paired(y_true, y_pred, match_ranks=False)
     y_true = _smoothed_labels(y_true, label_smoothing, binary=True)
     check_same_shape(y_true, y_pred)
-    return (*along_axis(kernels.binary_crossentropy_value_and_grad, y_true, y_pred, axis,
+    return (*along_axis(kernels.losses.binary_crossentropy_value_and_grad, y_true, y_pred, axis,
                         epsilon(), bool(from_logits), clip_tie_gradient()), None)
 
 
@@ -72,8 +72,8 @@ def _categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing
     _warn_single_class("categorical_crossentropy", y_pred)
     y_true = _smoothed_labels(y_true, label_smoothing, binary=False)
     check_same_shape(y_true, y_pred)
-    return (*along_axis(kernels.categorical_crossentropy_value_and_grad, y_true, y_pred, axis,
-                        epsilon(), bool(from_logits), clip_tie_gradient()), None)
+    return (*along_axis(kernels.losses.categorical_crossentropy_value_and_grad, y_true, y_pred,
+                        axis, epsilon(), bool(from_logits), clip_tie_gradient()), None)
 
 
 def _sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None,
@@ -99,14 +99,14 @@ def _sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_c
         raise ValueError(f"Received a label value of {bad} which is outside the valid range of "
                          f"[0, {k}) for sparse_categorical_crossentropy (y_pred has {k} classes).")
     if from_logits or numerics() == "tensorflow":
-        values, grad = kernels.sparse_categorical_crossentropy_value_and_grad(
+        values, grad = kernels.losses.sparse_categorical_crossentropy_value_and_grad(
             labels.reshape(-1), y_pred.reshape(-1, k), epsilon(), bool(from_logits))
     else:  # Keras on JAX: renormalize, clip, -log q_label: categorical on one-hot labels
         onehot = np.eye(k, dtype=y_pred.dtype)[labels.reshape(-1)]
         rows = y_pred.reshape(-1, k)
         if mask is not None:  # ignored rows (zeroed above) would divide 0 by 0; dropped below
             rows = np.where(mask.reshape(-1, 1), rows, y_pred.dtype.type(1))
-        values, grad = kernels.categorical_crossentropy_value_and_grad(
+        values, grad = kernels.losses.categorical_crossentropy_value_and_grad(
             onehot, rows, epsilon(), False, clip_tie_gradient())
     values, grad = values.reshape(labels.shape), grad.reshape(y_pred.shape)
     if mask is not None:
@@ -135,8 +135,8 @@ def _binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alph
     y_true, y_pred = paired(y_true, y_pred, match_ranks=False)
     y_true = _smoothed_labels(y_true, label_smoothing, binary=True)
     check_same_shape(y_true, y_pred)
-    return (*along_axis(kernels.binary_focal_crossentropy_value_and_grad, y_true, y_pred, axis,
-                        bool(apply_class_balancing), float(alpha), float(gamma), epsilon(),
+    return (*along_axis(kernels.losses.binary_focal_crossentropy_value_and_grad, y_true, y_pred,
+                        axis, bool(apply_class_balancing), float(alpha), float(gamma), epsilon(),
                         bool(from_logits)), None)
 
 
@@ -156,18 +156,18 @@ def _categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_
     # Keras multiplies alpha along the LAST axis, whatever `axis` is: broadcast it there first.
     alpha_full = np.moveaxis(np.broadcast_to(alpha_values, y_pred.shape), axis, -1)
     return (*along_axis(
-        lambda t, p: kernels.categorical_focal_crossentropy_value_and_grad(
+        lambda t, p: kernels.losses.categorical_focal_crossentropy_value_and_grad(
             t, p, np.ascontiguousarray(alpha_full).reshape(p.shape), float(gamma), epsilon(),
             bool(from_logits)), y_true, y_pred, axis), None)
 
 
 def _kl_divergence(y_true, y_pred):
-    return broadcast_loss(kernels.kl_divergence_value_and_grad, y_true, y_pred, epsilon(),
+    return broadcast_loss(kernels.losses.kl_divergence_value_and_grad, y_true, y_pred, epsilon(),
                           match_ranks=False)
 
 
 def _poisson(y_true, y_pred):
-    return broadcast_loss(kernels.poisson_value_and_grad, y_true, y_pred, epsilon(),
+    return broadcast_loss(kernels.losses.poisson_value_and_grad, y_true, y_pred, epsilon(),
                           match_ranks=False)
 
 

@@ -14,41 +14,42 @@ from .common import as_float, broadcast_loss, check_number
 
 
 def _mean_squared_error(y_true, y_pred):
-    return broadcast_loss(kernels.mean_squared_error_value_and_grad, y_true, y_pred)
+    return broadcast_loss(kernels.losses.mean_squared_error_value_and_grad, y_true, y_pred)
 
 
 def _mean_absolute_error(y_true, y_pred):
-    return broadcast_loss(kernels.mean_absolute_error_value_and_grad, y_true, y_pred)
+    return broadcast_loss(kernels.losses.mean_absolute_error_value_and_grad, y_true, y_pred)
 
 
 def _mean_absolute_percentage_error(y_true, y_pred):
-    return broadcast_loss(kernels.mean_absolute_percentage_error_value_and_grad, y_true, y_pred,
-                          epsilon())
+    return broadcast_loss(kernels.losses.mean_absolute_percentage_error_value_and_grad, y_true,
+                          y_pred, epsilon())
 
 
 def _mean_squared_logarithmic_error(y_true, y_pred):
     # Keras converts epsilon to a float32 tensor here even when floatx is float64 (on TF; on
     # JAX with x64 a float64, so exact: config.backend_float(epsilon, "float64")).
-    return broadcast_loss(kernels.mean_squared_logarithmic_error_value_and_grad, y_true, y_pred,
-                          float(backend_float(epsilon(), "float64")))
+    return broadcast_loss(kernels.losses.mean_squared_logarithmic_error_value_and_grad, y_true,
+                          y_pred, float(backend_float(epsilon(), "float64")))
 
 
 def _cosine_similarity(y_true, y_pred, axis=-1):
-    return broadcast_loss(kernels.cosine_similarity_value_and_grad, y_true, y_pred, epsilon(),
-                          axis=axis)
+    return broadcast_loss(kernels.losses.cosine_similarity_value_and_grad, y_true, y_pred,
+                          epsilon(), axis=axis)
 
 
 def _huber(y_true, y_pred, delta=1.0):
     check_number("huber", "delta", delta, low=0)
     y_pred = as_float(y_pred)
-    return broadcast_loss(kernels.huber_value_and_grad, y_true, y_pred, y_pred.dtype.type(delta))
+    return broadcast_loss(kernels.losses.huber_value_and_grad, y_true, y_pred,
+                          y_pred.dtype.type(delta))
 
 
 def _log_cosh(y_true, y_pred):
     # Keras's log(2): ops.log(2.0), a float32 on TF even in float64 (exact on JAX with x64)
     y_pred = as_float(y_pred)
     log2 = float(backend_float(math.log(2.0), y_pred.dtype))
-    return broadcast_loss(kernels.log_cosh_value_and_grad, y_true, y_pred, log2)
+    return broadcast_loss(kernels.losses.log_cosh_value_and_grad, y_true, y_pred, log2)
 
 
 def mean_squared_error(y_true, y_pred):

@@ -30,7 +30,8 @@ def _as_float(y_pred):
 def _argmax_matches(labels, y_pred):
     labels = np.broadcast_to(labels.astype(y_pred.dtype), y_pred.shape[:-1])
     k = y_pred.shape[-1]
-    return kernels.argmax_matches(labels.reshape(-1), y_pred.reshape(-1, k)).reshape(labels.shape)
+    matches = kernels.metrics.argmax_matches(labels.reshape(-1), y_pred.reshape(-1, k))
+    return matches.reshape(labels.shape)
 
 
 def _check_k(k):
@@ -50,7 +51,7 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     y_pred = _as_float(y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(np.asarray(y_true).astype(y_pred.dtype), y_pred)
     t, p = np.broadcast_arrays(y_true, y_pred)
-    matches = kernels.binary_accuracy_matches(t.ravel(), p.ravel(), float(threshold))
+    matches = kernels.metrics.binary_accuracy_matches(t.ravel(), p.ravel(), float(threshold))
     return matches.reshape(t.shape).astype(floatx())
 
 
@@ -80,7 +81,7 @@ def _in_top_k(labels, y_pred, k):
     """labels: any shape of ids; y_pred: (..., classes) -> matches with labels' shape."""
     classes = y_pred.shape[-1]
     flat = labels.reshape(-1).astype(np.int64)
-    matches = kernels.top_k_matches(flat, y_pred.reshape(-1, classes), int(k))
+    matches = kernels.metrics.top_k_matches(flat, y_pred.reshape(-1, classes), int(k))
     return matches.reshape(labels.shape).astype(floatx())
 
 

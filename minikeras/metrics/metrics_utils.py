@@ -91,9 +91,9 @@ def confusion_counts(y_true, y_pred, thresholds, dtype, evenly=False, top_k=None
         t, p, w = (a.reshape(-1, 1) for a in (y_true, y_pred, weights))
     t, p, w = (np.ascontiguousarray(a) for a in (t, p, w))
     if evenly:
-        counts = kernels.confusion_counts_bucketed(t, p, w, len(thresholds), clamp_low)
+        counts = kernels.metrics.confusion_counts_bucketed(t, p, w, len(thresholds), clamp_low)
     else:
-        counts = kernels.confusion_counts(t, p, w, thresholds)
+        counts = kernels.metrics.confusion_counts(t, p, w, thresholds)
     return tuple(c if multi_label else c[:, 0] for c in counts)
 
 

@@ -3,7 +3,7 @@
 On the tutorials' small MLPs a training step is ~20 us of arithmetic and ~200 us of Python
 (layer calls, loss wrappers, optimizer bookkeeping, metric updates). When a model and its
 `fit` call need nothing a batch-level Python hook could change, `fit` hands each epoch to
-`kernels.dense_stack_epoch` (see `kernels/numpy_ref/fused.py` for its steps) and only does the
+`kernels.fused.dense_stack_epoch` (see `kernels/numpy_ref/fused.py` for its steps) and only does the
 epoch-level bookkeeping here: copy the weights and optimizer slots into flat buffers, run the
 epoch, copy them back, then feed the loss tracker and the metrics the per-batch numbers the
 layer-by-layer path would have given them. The results are the general path's to rounding
@@ -31,7 +31,7 @@ path, unchanged:
     overridden
 
 `evaluate`, `predict` and the validation run inside `fit` take the same shortcut for inference
-(`plan_fused_forward`, `kernels.dense_stack_forward`: every batch's forward pass in one call,
+(`plan_fused_forward`, `kernels.fused.dense_stack_forward`: every batch's forward pass in one call,
 then the loss tracker and metrics fed as the test steps would); it needs less (see there).
 """
 
@@ -332,7 +332,7 @@ class FusedEpochs:
         from ..config import epsilon
 
         keep = self._draw_dropout_masks(order.shape[0], batch_size)
-        kernels.dense_stack_epoch(self.x, self.y2d, self.labels, order, batch_size, params,
+        kernels.fused.dense_stack_epoch(self.x, self.y2d, self.labels, order, batch_size, params,
                                   self.layout, self.act_codes, self.drop_cols, self.drop_rates,
                                   keep, self.loss_code, epsilon(), self.opt_code, hyper,
                                   step_scalars, slot_1, slot_2, logits, values)
@@ -384,7 +384,7 @@ class FusedEpochs:
 
 
 class FusedForward:
-    """Inference of a Dense stack in one kernel call (`kernels.dense_stack_forward`)."""
+    """Inference of a Dense stack in one kernel call (`kernels.fused.dense_stack_forward`)."""
 
     def __init__(self, model, dense, x, act_codes, loss_code=-1, y2d=None, labels=None):
         self.model, self.dense, self.x = model, dense, np.ascontiguousarray(x)
@@ -408,7 +408,7 @@ class FusedForward:
         n = self.x.shape[0]
         logits = np.empty((n, self.layout[-1, 3]), dtype=self.x.dtype)
         values = np.empty(n if self.loss_code >= 0 else 0, dtype=self.x.dtype)
-        kernels.dense_stack_forward(self.x, self.y2d, self.labels, batch_size, self.params,
+        kernels.fused.dense_stack_forward(self.x, self.y2d, self.labels, batch_size, self.params,
                                     self.layout, self.act_codes, self.loss_code, epsilon(),
                                     logits, values)
         return logits, values

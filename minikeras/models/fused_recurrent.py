@@ -4,7 +4,7 @@
 result with `run_epoch(order, batch_size, y)`), for models `fused.py` does not take: the
 airline tutorial's `LSTM(4) -> Dense(1)` spends ~190 us a training step in Python around
 ~10 us of arithmetic (and W6's LSTM(64), batch 64, ~0.5 ms around ~2 ms). Each epoch goes
-to `kernels.lstm_dense_epoch` (its steps: `kernels/numpy_ref/rnn_epoch.py`); the
+to `kernels.rnn.lstm_dense_epoch` (its steps: `kernels/numpy_ref/rnn_epoch.py`); the
 bookkeeping around it (flat buffers, optimizer slots and scalars, loss tracker, metrics) is
 fused.py's. The results are the general path's, bit for bit in the tested cases
 (tests/models/test_fused_recurrent.py: the kernels are the same, in the same order); where a
@@ -142,7 +142,7 @@ class FusedRecurrentEpochs(FusedEpochs):
         from ..kernels.numba_fast.blocks import LAUNCH
 
         with LAUNCH:  # the GEMM loops launch numba's threads
-            kernels.lstm_dense_epoch(self.x, self.y2d, self.labels, order, batch_size, params,
+            kernels.rnn.lstm_dense_epoch(self.x, self.y2d, self.labels, order, batch_size, params,
                                      self.lstm_layout, self.lstm_codes, self.layout,
                                      self.act_codes, self.loss_code, epsilon(), self.opt_code,
                                      hyper, step_scalars, slot_1, slot_2, logits, values,

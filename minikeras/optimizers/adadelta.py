@@ -46,7 +46,7 @@ class Adadelta(Optimizer):
         """One Adadelta step on `variable.value`, in place (formula in the class docstring)."""
         var = variable.value
         i = self._get_variable_index(variable)
-        kernels.adadelta_update(var, np.asarray(gradient, dtype=var.dtype),
+        kernels.optimizers.adadelta_update(var, np.asarray(gradient, dtype=var.dtype),
                                 self._accumulated_grads[i].value,
                                 self._accumulated_delta_vars[i].value,
                                 float(keras_cast(learning_rate, var.dtype)), float(self.rho),

@@ -43,7 +43,7 @@ class Adagrad(Optimizer):
     def update_step(self, gradient, variable, learning_rate):
         """One Adagrad step on `variable.value`, in place (formula in the class docstring)."""
         var = variable.value
-        kernels.adagrad_update(var, np.asarray(gradient, dtype=var.dtype),
+        kernels.optimizers.adagrad_update(var, np.asarray(gradient, dtype=var.dtype),
                                self._accumulators[self._get_variable_index(variable)].value,
                                float(keras_cast(learning_rate, var.dtype)), float(self.epsilon))
 

@@ -57,9 +57,10 @@ class Adam(Optimizer):
             1 - beta_1_power)
         i = self._get_variable_index(variable)
         v_hat = self._velocity_hats[i].value if self.amsgrad else None
-        kernels.adam_update(var, np.asarray(gradient, dtype=var.dtype), self._momentums[i].value,
-                            self._velocities[i].value, v_hat, float(alpha), float(self.beta_1),
-                            float(self.beta_2), float(self.epsilon))
+        update = kernels.optimizers.adam_update
+        update(var, np.asarray(gradient, dtype=var.dtype), self._momentums[i].value,
+               self._velocities[i].value, v_hat, float(alpha), float(self.beta_1),
+               float(self.beta_2), float(self.epsilon))
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

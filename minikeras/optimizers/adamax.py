@@ -46,10 +46,11 @@ class Adamax(Optimizer):
         local_step = var.dtype.type(int(self.iterations) + 1)
         beta_1_power = keras_cast(self.beta_1, var.dtype) ** local_step
         i = self._get_variable_index(variable)
-        kernels.adamax_update(var, np.asarray(gradient, dtype=var.dtype), self._m[i].value,
-                              self._u[i].value, float(keras_cast(learning_rate, var.dtype)),
-                              float(beta_1_power), float(self.beta_1), float(self.beta_2),
-                              float(self.epsilon))
+        update = kernels.optimizers.adamax_update
+        update(var, np.asarray(gradient, dtype=var.dtype), self._m[i].value,
+               self._u[i].value, float(keras_cast(learning_rate, var.dtype)),
+               float(beta_1_power), float(self.beta_1), float(self.beta_2),
+               float(self.epsilon))
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

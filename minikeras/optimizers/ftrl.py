@@ -68,7 +68,7 @@ class Ftrl(Optimizer):
         """One FTRL step on `variable.value`, in place (formula in the class docstring)."""
         var = variable.value
         i = self._get_variable_index(variable)
-        kernels.ftrl_update(var, np.asarray(gradient, dtype=var.dtype),
+        kernels.optimizers.ftrl_update(var, np.asarray(gradient, dtype=var.dtype),
                             self._accumulators[i].value, self._linears[i].value,
                             float(keras_cast(learning_rate, var.dtype)),
                             float(self.learning_rate_power),

@@ -42,7 +42,7 @@ class Lion(Optimizer):
     def update_step(self, gradient, variable, learning_rate):
         """One Lion step on `variable.value`, in place (formula in the class docstring)."""
         var = variable.value
-        kernels.lion_update(var, np.asarray(gradient, dtype=var.dtype),
+        kernels.optimizers.lion_update(var, np.asarray(gradient, dtype=var.dtype),
                             self._momentums[self._get_variable_index(variable)].value,
                             *(float(keras_cast(x, var.dtype))
                               for x in (learning_rate, self.beta_1, self.beta_2)))

@@ -73,13 +73,14 @@ class Nadam(Optimizer):
         beta_1, beta_2 = keras_cast(self.beta_1, dtype), keras_cast(self.beta_2, dtype)
         decay = keras_cast(0.96, dtype)
         i = self._get_variable_index(variable)
-        kernels.nadam_update(var, np.asarray(gradient, dtype=dtype), self._momentums[i].value,
-                             self._velocities[i].value, float(keras_cast(learning_rate, dtype)),
-                             float(beta_1), float(beta_2),
-                             float(momentum_cache(beta_1, step, decay)),
-                             float(momentum_cache(beta_1, step + 1, decay)),
-                             float(self._u_product.value.astype(dtype)),
-                             float(beta_2 ** dtype.type(step)), float(self.epsilon))
+        update = kernels.optimizers.nadam_update
+        update(var, np.asarray(gradient, dtype=dtype), self._momentums[i].value,
+               self._velocities[i].value, float(keras_cast(learning_rate, dtype)),
+               float(beta_1), float(beta_2),
+               float(momentum_cache(beta_1, step, decay)),
+               float(momentum_cache(beta_1, step + 1, decay)),
+               float(self._u_product.value.astype(dtype)),
+               float(beta_2 ** dtype.type(step)), float(self.epsilon))
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

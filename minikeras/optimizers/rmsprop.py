@@ -55,7 +55,7 @@ class RMSprop(Optimizer):
         i = self._get_variable_index(variable)
         momentum_buf = self._momentums[i].value if self.momentum > 0 else None
         average_grad = self._average_gradients[i].value if self.centered else None
-        kernels.rmsprop_update(var, np.asarray(gradient, dtype=var.dtype),
+        kernels.optimizers.rmsprop_update(var, np.asarray(gradient, dtype=var.dtype),
                                self._velocities[i].value, average_grad, momentum_buf,
                                float(keras_cast(learning_rate, var.dtype)), float(self.rho),
                                float(self.momentum), float(self.epsilon))

@@ -45,8 +45,9 @@ class SGD(Optimizer):
         velocity = self.momentums[self._get_variable_index(variable)].value if (
             self.momentum != 0) else None
         lr, momentum = (float(keras_cast(x, var.dtype)) for x in (learning_rate, self.momentum))
-        kernels.sgd_update(var, np.asarray(gradient, dtype=var.dtype), velocity, lr, momentum,
-                           bool(self.nesterov))
+        update = kernels.optimizers.sgd_update
+        update(var, np.asarray(gradient, dtype=var.dtype), velocity, lr, momentum,
+               bool(self.nesterov))
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

@@ -30,7 +30,7 @@ def test_same_signature(name):
 
 @pytest.mark.parametrize("path", ["numpy", "numba"])
 def test_switch_selects_path(path):
-    code = ("import minikeras.kernels as k; f = k.dense_forward; "
+    code = ("import minikeras.kernels as k; f = k.dense.dense_forward; "
             "print(k.KERNELS, hasattr(f, 'py_func'))")
     env = dict(os.environ, MINIKERAS_KERNELS=path)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
@@ -80,7 +80,7 @@ def test_without_scipy_the_numba_path_falls_back_to_numpy_with_a_warning():
             "with warnings.catch_warnings(record=True) as w:\n"
             "    warnings.simplefilter('always')\n"
             "    from minikeras import kernels\n"
-            "print(kernels.KERNELS, kernels.dense_forward.__module__)\n"
+            "print(kernels.KERNELS, kernels.dense.dense_forward.__module__)\n"
             "print(any('scipy is not installed' in str(x.message) for x in w))\n")
     env = {**os.environ, "MINIKERAS_KERNELS": "numba"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,

@@ -92,7 +92,7 @@ def input_projection(x, kernel, bias, input_masks):
     n = input_masks.shape[0]
     if n == 1:  # the usual case: one kernel call, no copy of xz
         xm = (x * input_masks[0][:, None, :]).reshape(batch * steps, features)
-        xz = kernels.projection_forward(xm, kernel, bias)
+        xz = kernels.dense.projection_forward(xm, kernel, bias)
         return xz.reshape(batch, steps, kernel.shape[1])
     width = kernel.shape[1] // n
     xz = np.empty((batch * steps, kernel.shape[1]), kernel.dtype)
@@ -101,7 +101,7 @@ def input_projection(x, kernel, bias, input_masks):
         cols = slice(g * width, (g + 1) * width)
         kernel_g, bias_g = np.ascontiguousarray(kernel[:, cols]), None if bias is None \
             else bias[cols]
-        xz[:, cols] = kernels.projection_forward(xm, kernel_g, bias_g)
+        xz[:, cols] = kernels.dense.projection_forward(xm, kernel_g, bias_g)
     return xz.reshape(batch, steps, kernel.shape[1])
 
 
@@ -126,7 +126,7 @@ def input_projection_backward(dxz, x, kernel, input_masks):
         xm = (x.transpose(1, 0, 2) * mask).reshape(steps * batch, features)
         cols = slice(g * width, (g + 1) * width)
         dz = np.ascontiguousarray(dxz[:, :, cols]).reshape(steps * batch, width)
-        dxm, dkernel[:, cols], dbias[cols] = kernels.projection_backward(
+        dxm, dkernel[:, cols], dbias[cols] = kernels.dense.projection_backward(
             dz, xm, np.ascontiguousarray(kernel[:, cols]))
         dx += dxm.reshape(steps, batch, features) * mask
     return np.ascontiguousarray(dx.transpose(1, 0, 2)), dkernel, dbias

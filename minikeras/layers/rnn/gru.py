@@ -22,7 +22,7 @@ steps; primes are slopes written with the activations' outputs):
     dh_{t-1} = dh * z + dz_ @ U_z.T + dr_ @ U_r.T + (the candidate's path to h_{t-1})
 and after the loop dkernel = x.T @ dxz, dinput_bias = sum of dxz (dxz = [dz_, dr_, da]),
 dx = dxz @ kernel.T. The loops, with dropout masks and masking written in, are
-`kernels.gru_forward / gru_backward` (kernels/numpy_ref/gru.py reads like the equations).
+`kernels.gru.gru_forward / gru_backward` (kernels/numpy_ref/gru.py reads like the equations).
 
 Dropout (Keras 3 semantics): without recurrent_dropout, one input mask (batch, features) for
 all three gates; with recurrent_dropout > 0 (Keras switches to implementation 1), three input
@@ -118,7 +118,7 @@ class GRU(RNN):
     def run_sequence(self, x, states, mask, input_masks, recurrent_masks):
         input_bias, recurrent_bias = self._biases()
         xz = input_projection(x, self.kernel.value, input_bias, input_masks)
-        outputs, h, *cache = kernels.gru_forward(
+        outputs, h, *cache = kernels.gru.gru_forward(
             xz, recurrent_kernel(self), recurrent_bias, states[0], mask, recurrent_masks,
             *self._codes, self.reset_after, self.zero_output_for_mask)
         self._cache = (x, mask, input_masks, recurrent_masks, *cache)
@@ -126,7 +126,7 @@ class GRU(RNN):
 
     def backprop_sequence(self, doutputs, dfinal_states):
         x, mask, input_masks, recurrent_masks, *cache = self._cache
-        dxz, drecurrent_kernel, drecurrent_bias, dh0 = kernels.gru_backward(
+        dxz, drecurrent_kernel, drecurrent_bias, dh0 = kernels.gru.gru_backward(
             doutputs, dfinal_states[0], recurrent_kernel(self), mask, recurrent_masks, *cache,
             *self._codes, self.reset_after, self.zero_output_for_mask)
         dx, dkernel, dbias = input_projection_backward(dxz, x, self.kernel.value, input_masks)

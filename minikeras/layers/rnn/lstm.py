@@ -16,7 +16,7 @@ Backward at step t, from the last step down (dh_t, dc_t: dLoss/d of the states; 
     drecurrent_kernel += h_{t-1}.T @ dz      dh_{t-1} = dz @ recurrent_kernel.T
     dc_{t-1} = dc * f
 and after the loop dkernel = x.T @ dxz, dbias = sum of dxz, dx = dxz @ kernel.T.
-The loops are `kernels.lstm_forward / lstm_backward` (kernels/numpy_ref/rnn.py reads like
+The loops are `kernels.rnn.lstm_forward / lstm_backward` (kernels/numpy_ref/rnn.py reads like
 these equations); masking, dropout and states are the RNN base's (rnn.py).
 
 Dropout (Keras 3 semantics): without recurrent_dropout, one input mask (batch, features)
@@ -107,7 +107,7 @@ class LSTM(RNN):
     def run_sequence(self, x, states, mask, input_masks, recurrent_masks):
         bias = self.bias.value if self.use_bias else None
         xz = input_projection(x, self.kernel.value, bias, input_masks)
-        outputs, h, c, *cache = kernels.lstm_forward(
+        outputs, h, c, *cache = kernels.rnn.lstm_forward(
             xz, recurrent_kernel(self), states[0], states[1], mask, recurrent_masks,
             *self._codes, self.zero_output_for_mask)
         self._cache = (x, mask, input_masks, recurrent_masks, *cache)
@@ -115,7 +115,7 @@ class LSTM(RNN):
 
     def backprop_sequence(self, doutputs, dfinal_states):
         x, mask, input_masks, recurrent_masks, *cache = self._cache
-        dxz, drecurrent_kernel, dh0, dc0 = kernels.lstm_backward(
+        dxz, drecurrent_kernel, dh0, dc0 = kernels.rnn.lstm_backward(
             doutputs, dfinal_states[0], dfinal_states[1], recurrent_kernel(self), mask,
             recurrent_masks, *cache, *self._codes, self.zero_output_for_mask)
         dx, dkernel, dbias = input_projection_backward(dxz, x, self.kernel.value, input_masks)

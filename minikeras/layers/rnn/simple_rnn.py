@@ -7,7 +7,7 @@ Backward at step t, from the last step down (dh_t = dLoss/dh_t from later steps)
     dz = (dy_t + dh_t) * activation'(h_t)
     drecurrent_kernel += h_{t-1}.T @ dz        dh_{t-1} = dz @ recurrent_kernel.T
 and after the loop dkernel = x.T @ dxz, dbias = sum of dxz, dx = dxz @ kernel.T.
-The loops are `kernels.simple_rnn_forward / simple_rnn_backward`; masking, dropout (one
+The loops are `kernels.rnn.simple_rnn_forward / simple_rnn_backward`; masking, dropout (one
 input mask (batch, features) and one recurrent mask (batch, u) per call, as Keras) and
 states are the RNN base's (rnn.py).
 
@@ -79,7 +79,7 @@ class SimpleRNN(RNN):
     def run_sequence(self, x, states, mask, input_masks, recurrent_masks):
         bias = self.bias.value if self.use_bias else None
         xz = input_projection(x, self.kernel.value, bias, input_masks)
-        outputs, h, *cache = kernels.simple_rnn_forward(
+        outputs, h, *cache = kernels.rnn.simple_rnn_forward(
             xz, recurrent_kernel(self), states[0], mask, recurrent_masks, self._code,
             self.zero_output_for_mask)
         self._cache = (x, mask, input_masks, recurrent_masks, *cache)
@@ -87,7 +87,7 @@ class SimpleRNN(RNN):
 
     def backprop_sequence(self, doutputs, dfinal_states):
         x, mask, input_masks, recurrent_masks, *cache = self._cache
-        dxz, drecurrent_kernel, dh0 = kernels.simple_rnn_backward(
+        dxz, drecurrent_kernel, dh0 = kernels.rnn.simple_rnn_backward(
             doutputs, dfinal_states[0], recurrent_kernel(self), mask, recurrent_masks,
             *cache, self._code, self.zero_output_for_mask)
         dx, dkernel, dbias = input_projection_backward(dxz, x, self.kernel.value, input_masks)
