@@ -8,7 +8,7 @@ called on their own draw their own bar. Every value is shown as given (no averag
 the loop already passes running means).
 """
 
-from ..utils.progbar import Progbar, print_msg
+from ..utils.progbar import Progbar, is_dynamic_display, print_msg
 from .callback import Callback
 
 
@@ -23,6 +23,17 @@ class ProgbarLogger(Callback):
         self.verbose = 1
         self.epochs = 1
         self._called_in_fit = False
+
+    @property
+    def called_in_fit(self):
+        """True inside fit: the validation runs then print nothing (Keras's `_called_in_fit`)."""
+        return self._called_in_fit
+
+    @property
+    def live(self):
+        """Whether the bar redraws batch by batch: verbose=1 on a terminal (or in a notebook).
+        Into a pipe or file it writes one line when all steps are done."""
+        return self.verbose == 1 and is_dynamic_display()
 
     def set_params(self, params):
         missing = [key for key in ("verbose", "epochs", "steps") if key not in params]

@@ -212,3 +212,15 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def call_layer(layer, x, training, mask):
+    """One layer's forward pass; the mask goes to layers that take one, as Keras passes it.
+
+    Returns (output, the output's mask).
+    """
+    if mask is not None and layer.accepts_mask:
+        y = layer.forward(x, training=training, mask=mask)
+    else:
+        y = layer.forward(x, training=training)
+    return y, layer.compute_mask(x, mask)

@@ -131,6 +131,12 @@ class NoiseLayer(Layer):
     def active(self):
         return True
 
+    @property
+    def rng(self):
+        """The generator this layer draws its noise from (np.random's global one for
+        seed=None, else its own): layers sharing one draw in turn from the same stream."""
+        return self._rng
+
     def noise_shape_for(self, x):
         return x.shape
 

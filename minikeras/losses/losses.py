@@ -5,6 +5,8 @@ reduces the per-sample values. `VALUES_AND_GRADS` maps every built-in per-sample
 its private twin returning (values, dvalues/dy_pred, mask or None); metrics use it too.
 """
 
+import copy
+
 import numpy as np
 
 from ..utils.lookup import lookup
@@ -86,6 +88,17 @@ class LossFunctionWrapper(Loss):
         self._fn_kwargs = kwargs
         for key in self._config_keys or ():
             setattr(self, key, kwargs[key])
+
+    @property
+    def fn_kwargs(self):
+        """The keyword arguments `fn` is called with (a copy)."""
+        return dict(self._fn_kwargs)
+
+    def with_fn_kwargs(self, **changes):
+        """A copy of this loss whose `fn` gets these keyword arguments changed."""
+        twin = copy.copy(self)
+        twin._fn_kwargs = {**self._fn_kwargs, **changes}
+        return twin
 
     @property
     def sparse_labels(self):

@@ -53,6 +53,17 @@ class Mean(Metric):
         else:
             self.count += self.count.dtype.type(values.shape[0] if values.ndim else 1)
 
+    def update_state_batches(self, means, sizes):
+        """update_state(mean_b, sample_weight=size_b) for each batch b, in one pass: total +=
+        mean_b * size_b and count += size_b, each rounded to the metric's dtype in order
+        (np.cumsum adds in order, in that dtype), so the sums are the loop's to the bit.
+        means (steps,), sizes (steps,)."""
+        dt = self.total.dtype
+        products = np.asarray(means).astype(dt) * np.asarray(sizes, dtype=dt)
+        total = np.cumsum(np.concatenate([[self.total], products]).astype(dt))[-1]
+        count = np.cumsum(np.concatenate([[self.count], sizes]).astype(dt))[-1]
+        self.total, self.count = np.array(total, dtype=dt), np.array(count, dtype=dt)
+
     def reset_state(self):
         self.total = self._zeros()
         self.count = self._zeros()
@@ -78,6 +89,11 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
         if _is_loss_function(fn):
             self._direction = "down"
+
+    @property
+    def fn(self):
+        """The per-sample function whose mean this metric keeps."""
+        return self._fn
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         if self._fn in losses.VALUES_AND_GRADS:  # a loss: it may mask entries (ignore_class)

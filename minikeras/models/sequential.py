@@ -8,7 +8,7 @@ into dLoss/d(input) and filling its weights' grads. Training, evaluation and pre
 import numpy as np
 
 from .. import layers as layers_module
-from ..layers.base import Layer, dtype_policy_config, to_numeric_array
+from ..layers.base import Layer, call_layer, dtype_policy_config, to_numeric_array
 from ..layers.input_layer import InputLayer, KerasTensor
 from ..utils.naming import auto_name
 from .saving import SavingMixin
@@ -138,6 +138,11 @@ class Sequential(SavingMixin, Trainer):
             x, mask = call_layer(layer, x, training, mask)
         return x
 
+    def runs_default_steps(self, mode):
+        """Trainer's question, and for evaluate / predict also: is `forward` Sequential's?"""
+        return super().runs_default_steps(mode) and (
+            mode == "train" or type(self).forward is Sequential.forward)
+
     def backward(self, dy):
         for layer in reversed(self._layers):
             dy = layer.backward(dy)
@@ -241,18 +246,6 @@ class Sequential(SavingMixin, Trainer):
 
     def __repr__(self):
         return f"<Sequential name={self.name}, built={self.built}>"
-
-
-def call_layer(layer, x, training, mask):
-    """One layer's forward pass; the mask goes to layers that take one, as Keras passes it.
-
-    Returns (output, the output's mask).
-    """
-    if mask is not None and layer.accepts_mask:
-        y = layer.forward(x, training=training, mask=mask)
-    else:
-        y = layer.forward(x, training=training)
-    return y, layer.compute_mask(x, mask)
 
 
 def serialize_layer(layer, build=True):

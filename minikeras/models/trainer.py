@@ -8,22 +8,20 @@ One training step (`train_step`):
     optimizer.apply_gradients(zip(grads, weights))
     update the loss tracker and the metrics with y_pred
 `fit` = epochs -> batches -> train_step -> callbacks; the progress bar is a callback.
-A plain Dense stack whose fit needs no batch-level hook runs each epoch in one fused kernel
-call instead, with the same numbers (`fused.py` lists when); its evaluate / predict run
-every batch's forward pass in one call too.
+The one hook: where the model and the fit call allow it (a Dense or LSTM -> Dense stack, no
+batch-level callback; fastpath/eligibility.py lists when), `fastpath.epoch_runner` returns a
+runner and each epoch is one compiled call, `runner.run_epoch(batch_size)`, with the same
+numbers as the batch loop; evaluate / predict ask `fastpath.inference_runner` the same way.
 """
-
-import copy
 
 import numpy as np
 
-from .. import activations, config, legacy, losses, optimizers
+from .. import activations, config, fastpath, legacy, losses, optimizers
 from .. import callbacks as callbacks_module
 from .. import metrics as metrics_module
 from ..callbacks.callback_list import pythonify_logs
+from ..layers.base import call_layer
 from ..utils import data
-from .fused import plan_fused, plan_fused_forward
-from .fused_recurrent import plan_fused_recurrent
 
 
 class Trainer:
@@ -71,6 +69,26 @@ class Trainer:
             self._metric_names = metrics_module.log_names(self._metrics, self._weighted)
 
     @property
+    def loss_tracker(self):
+        """The Mean that averages the loss over an epoch's steps (logged as "loss")."""
+        return self._loss_tracker
+
+    @property
+    def compiled_metrics(self):
+        """The metrics given to compile(), resolved for the model's output ([] before)."""
+        return list(self._metrics or [])
+
+    def runs_default_steps(self, mode):
+        """True when the model's `mode` step ("train", "test" or "predict") is minikeras's
+        own. A subclass that overrides one must see every batch, so no epoch runner takes
+        over its fit / evaluate / predict."""
+        if mode == "train":
+            return type(self).train_step is Trainer.train_step
+        if mode == "test":
+            return type(self).test_step is Trainer.test_step
+        return True
+
+    @property
     def metrics(self):
         if not self.compiled:
             return []
@@ -109,7 +127,7 @@ class Trainer:
 
     def test_step(self, x, y, sample_weight=None):
         y_pred, penalty, _ = self._forward_with_penalties(x, training=False)
-        logits_loss = self._logits_loss()
+        logits_loss = self.logits_loss()
         if logits_loss is None:
             loss = self.loss(y, y_pred, sample_weight)
         else:
@@ -118,8 +136,6 @@ class Trainer:
 
     def _forward_with_penalties(self, x, training):
         """Forward pass plus the regularization penalties Keras adds to the loss."""
-        from .sequential import call_layer
-
         penalty, outputs, mask = 0.0, [], None
         for layer in self.layers:
             x, mask = call_layer(layer, x, training, mask)
@@ -140,7 +156,7 @@ class Trainer:
         layers not reached get None in dinputs.
         """
         y_pred, penalty, outputs = self._forward_with_penalties(x, training=True)
-        logits_loss = self._logits_loss()
+        logits_loss = self.logits_loss()
         last = self.layers[-1]
         if logits_loss is None:
             loss, dy = self.loss.value_and_grad(y, y_pred, sample_weight)
@@ -167,7 +183,7 @@ class Trainer:
             dinputs.append(dy)
         return loss, penalty, y_pred, dinputs[::-1]
 
-    def _logits_loss(self):
+    def logits_loss(self):
         """The from_logits twin of the loss when Keras on TensorFlow would use it, else None.
 
         Keras's TensorFlow backend computes binary (categorical) crossentropy from the logits
@@ -179,7 +195,8 @@ class Trainer:
         p < 1e-7 or p > 1 - 1e-7.
         """
         last = self.layers[-1]
-        fn, kwargs = getattr(self.loss, "fn", None), getattr(self.loss, "_fn_kwargs", {})
+        fn = getattr(self.loss, "fn", None)
+        kwargs = self.loss.fn_kwargs if hasattr(self.loss, "fn_kwargs") else {}
         head = {losses.binary_crossentropy: activations.sigmoid,
                 losses.categorical_crossentropy: activations.softmax,
                 losses.sparse_categorical_crossentropy: activations.softmax}.get(fn)
@@ -188,9 +205,7 @@ class Trainer:
                 or getattr(last, "activation", None) is not head
                 or not hasattr(last, "backward_from_logits")):
             return None
-        twin = copy.copy(self.loss)
-        twin._fn_kwargs = {**kwargs, "from_logits": True}
-        return twin
+        return self.loss.with_fn_kwargs(from_logits=True)
 
     def _update_metrics(self, loss, batch_size, y, y_pred, sample_weight):
         self._loss_tracker.update_state(loss, sample_weight=batch_size)
@@ -224,23 +239,21 @@ class Trainer:
         cbs.on_train_begin()
         initial_epoch = self._initial_epoch or initial_epoch  # as Keras's trainer does
         logs = {}
-        fused = (plan_fused(self, x, y, sample_weight, shuffle, cbs)  # None: per-batch loop
-                 or plan_fused_recurrent(self, x, y, sample_weight, shuffle, cbs))
+        runner = fastpath.epoch_runner(self, x, y, sample_weight, shuffle, cbs)  # or None
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
-            if fused is not None:  # the same numbers, one kernel call per epoch (fused.py)
-                order = np.random.permutation(x.shape[0]) if shuffle else np.arange(x.shape[0])
-                fused.run_epoch(order, batch_size, y)
+            if runner is not None:  # the hook: the whole epoch in one compiled call
+                runner.run_epoch(batch_size)
                 cbs.on_train_batch_end(steps - 1, self._logs())  # progress: all steps done
-            for step, idx in enumerate(() if fused is not None else
-                                       data.batch_indices(x.shape[0], batch_size, shuffle)):
-                cbs.on_train_batch_begin(step)
-                weights = None if sample_weight is None else sample_weight[idx]
-                self.train_step(x[idx], y[idx], weights)
-                cbs.on_train_batch_end(step, self._logs())
-                if self.stop_training:
-                    break
+            else:
+                for step, idx in enumerate(data.batch_indices(x.shape[0], batch_size, shuffle)):
+                    cbs.on_train_batch_begin(step)
+                    weights = None if sample_weight is None else sample_weight[idx]
+                    self.train_step(x[idx], y[idx], weights)
+                    cbs.on_train_batch_end(step, self._logs())
+                    if self.stop_training:
+                        break
             logs = self._logs()
             if val is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._run_test(*val, validation_batch_size or batch_size, cbs)
@@ -269,15 +282,16 @@ class Trainer:
     def _run_test(self, x, y, sample_weight, batch_size, cbs):
         self.reset_metrics()
         cbs.on_test_begin()
-        fused = plan_fused_forward(self, x, cbs, y, sample_weight)  # None: per-batch loop
-        if fused is not None:  # the same numbers, one kernel call (fused.py)
-            fused.evaluate(batch_size, y)
+        runner = fastpath.inference_runner(self, x, cbs, y, sample_weight)  # or None
+        if runner is not None:  # every batch's forward pass in one compiled call
+            runner.evaluate(batch_size, y)
             cbs.on_test_batch_end(-(-x.shape[0] // batch_size) - 1, self._logs())
-        for step, idx in enumerate(() if fused is not None else
-                                   data.batch_indices(x.shape[0], batch_size, shuffle=False)):
-            cbs.on_test_batch_begin(step)
-            self.test_step(x[idx], y[idx], None if sample_weight is None else sample_weight[idx])
-            cbs.on_test_batch_end(step, self._logs())
+        else:
+            for step, idx in enumerate(data.batch_indices(x.shape[0], batch_size, shuffle=False)):
+                cbs.on_test_batch_begin(step)
+                weights = None if sample_weight is None else sample_weight[idx]
+                self.test_step(x[idx], y[idx], weights)
+                cbs.on_test_batch_end(step, self._logs())
         logs = self._logs()
         cbs.on_test_end(logs)
         return logs
@@ -290,17 +304,16 @@ class Trainer:
                                             model=self, verbose=_verbose(verbose), epochs=1,
                                             steps=steps)
         cbs.on_predict_begin()
-        fused = plan_fused_forward(self, x, cbs)  # None: per-batch loop
-        if fused is not None:  # the same numbers, one kernel call (fused.py)
-            outputs = [fused.predict(batch_size)]
+        runner = fastpath.inference_runner(self, x, cbs)  # or None
+        if runner is not None:  # every batch's forward pass in one compiled call
+            outputs = [runner.predict(batch_size)]
             cbs.on_predict_batch_end(steps - 1, {"outputs": outputs[0]})
         else:
             outputs = []
-        for step, idx in enumerate(() if fused is not None else
-                                   data.batch_indices(x.shape[0], batch_size, shuffle=False)):
-            cbs.on_predict_batch_begin(step)
-            outputs.append(self.forward(x[idx], training=False))
-            cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
+            for step, idx in enumerate(data.batch_indices(x.shape[0], batch_size, shuffle=False)):
+                cbs.on_predict_batch_begin(step)
+                outputs.append(self.forward(x[idx], training=False))
+                cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
         cbs.on_predict_end()
         return np.concatenate(outputs, axis=0)
 

@@ -47,14 +47,23 @@ class Adam(Optimizer):
         if self.amsgrad:
             self._velocity_hats = self.add_optimizer_variables(var_list, "velocity_hat")
 
+    def slot_variables(self, variables):
+        """[momentums, velocities] (Adam without amsgrad)."""
+        index = [self._get_variable_index(v) for v in variables]
+        return [[self._momentums[i] for i in index], [self._velocities[i] for i in index]]
+
+    def step_size(self, learning_rate, iterations, dtype):
+        """alpha = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t) of step t = iterations + 1, in
+        `dtype` as Keras computes it (the fused epochs ask it for each of their steps)."""
+        local_step = dtype.type(int(iterations) + 1)
+        beta_1_power = keras_cast(self.beta_1, dtype) ** local_step
+        beta_2_power = keras_cast(self.beta_2, dtype) ** local_step
+        return keras_cast(learning_rate, dtype) * np.sqrt(1 - beta_2_power) / (1 - beta_1_power)
+
     def update_step(self, gradient, variable, learning_rate):
         """One Adam step on `variable.value`, in place (formula in the class docstring)."""
         var = variable.value
-        local_step = var.dtype.type(int(self.iterations) + 1)
-        beta_1_power = keras_cast(self.beta_1, var.dtype) ** local_step
-        beta_2_power = keras_cast(self.beta_2, var.dtype) ** local_step
-        alpha = keras_cast(learning_rate, var.dtype) * np.sqrt(1 - beta_2_power) / (
-            1 - beta_1_power)
+        alpha = self.step_size(learning_rate, self.iterations, var.dtype)
         i = self._get_variable_index(variable)
         v_hat = self._velocity_hats[i].value if self.amsgrad else None
         update = kernels.optimizers.adam_update

@@ -157,6 +157,21 @@ class Optimizer:
     def _get_variable_index(self, variable):
         return self._indices[id(variable)]
 
+    def tracks(self, variables):
+        """True when every one of `variables` has this optimizer's slots (built on them)."""
+        return all(id(v) in self._indices for v in variables)
+
+    def slot_variables(self, variables):
+        """The slots an update of `variables` reads and writes, one list per kind of slot
+        (each list in the order of `variables`), in the order the compiled fused updates take
+        them (kernels/numpy_ref/fused.py). The optimizers that have a fused update define it."""
+        raise NotImplementedError(f"{type(self).__name__} has no fused update.")
+
+    @property
+    def has_constant_learning_rate(self):
+        """False when the learning rate is a schedule (it changes from step to step)."""
+        return isinstance(self._learning_rate, Variable)
+
     def update_step(self, gradient, variable, learning_rate):
         raise NotImplementedError(f"{type(self).__name__} must implement `update_step`.")
 

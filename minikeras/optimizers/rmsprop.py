@@ -37,6 +37,10 @@ class RMSprop(Optimizer):
         check_arg("epsilon", epsilon, "a float >= 0", lambda x: x >= 0)
         self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
 
+    def slot_variables(self, variables):
+        """[velocities] (RMSprop without momentum or centering)."""
+        return [[self._velocities[self._get_variable_index(v)] for v in variables]]
+
     def build(self, var_list):
         if self.built:
             return

@@ -39,6 +39,12 @@ class SGD(Optimizer):
         if self.momentum != 0:
             self.momentums = self.add_optimizer_variables(variables, "momentum")
 
+    def slot_variables(self, variables):
+        """[momentums] with momentum, else no slots."""
+        if self.momentum == 0:
+            return []
+        return [[self.momentums[self._get_variable_index(v)] for v in variables]]
+
     def update_step(self, gradient, variable, learning_rate):
         """One SGD step on `variable.value`, in place (formula in the class docstring)."""
         var = variable.value

@@ -85,8 +85,14 @@ def batch_indices(n, batch_size, shuffle):
         starts = np.arange(0, n, batch_size)
         order = np.random.permutation(len(starts))
         return [np.arange(starts[i], min(starts[i] + batch_size, n)) for i in order]
-    order = np.random.permutation(n) if shuffle else np.arange(n)
+    order = epoch_order(n, shuffle)
     return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def epoch_order(n, shuffle):
+    """The rows of one epoch in the order they are trained: np.random.permutation(n) with
+    shuffle=True (one draw from NumPy's global RNG), else 0 .. n-1."""
+    return np.random.permutation(n) if shuffle else np.arange(n)
 
 
 def class_weight_to_sample_weight(y, class_weight):

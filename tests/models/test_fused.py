@@ -1,5 +1,5 @@
-"""The fused epoch path (models/fused.py) gives the general per-batch path's histories and
-weights, for every supported combination; anything else falls back to the general path."""
+"""The fused epoch path (minikeras/fastpath/dense_epoch.py) gives the general per-batch
+path's histories and weights, for every supported combination; anything else falls back to the general path."""
 
 import re
 
@@ -7,14 +7,15 @@ import numpy as np
 import pytest
 from helpers import FUSED_TOL, assert_close, assert_same_fit, fused_optimizers, use_dtype
 
-from minikeras import callbacks, kernels, optimizers
+from minikeras import callbacks, fastpath, kernels, optimizers
+from minikeras.callbacks import progbar_logger
 from minikeras.layers.dense import Dense
 from minikeras.layers.dropout import Dropout
 from minikeras.models import Sequential
-from minikeras.models import fused as fused_module
-from minikeras.models import trainer as trainer_module
 
 NUMBA = kernels.KERNELS == "numba"
+# the real runners (the tests patch fastpath's names to record or switch them off)
+EPOCH_RUNNER, INFERENCE_RUNNER = fastpath.epoch_runner, fastpath.inference_runner
 needs_numba = pytest.mark.skipif(not NUMBA, reason="the fused path runs on the numba path only")
 
 # (loss, last activation, units, metrics)
@@ -57,18 +58,18 @@ def _model(last, units, hidden="relu", optimizer=None, loss="mse", metrics=(), e
 def _fit(make, x, y, fused, monkeypatch, **kwargs):
     """Fit a fresh model; fused=False forces the general path. Returns (history, weights)."""
     calls = []
-    real = fused_module.plan_fused
+    real = EPOCH_RUNNER
 
     def plan(*args):
         result = real(*args) if fused else None
         calls.append(result)
         return result
 
-    monkeypatch.setattr(trainer_module, "plan_fused", plan)
+    monkeypatch.setattr(fastpath, "epoch_runner", plan)
     if not fused:  # validation runs the per-batch evaluate path too
-        monkeypatch.setattr(trainer_module, "plan_fused_forward", lambda *a, **k: None)
+        monkeypatch.setattr(fastpath, "inference_runner", lambda *a, **k: None)
     else:
-        monkeypatch.setattr(trainer_module, "plan_fused_forward", fused_module.plan_fused_forward)
+        monkeypatch.setattr(fastpath, "inference_runner", INFERENCE_RUNNER)
     model = make()
     np.random.seed(11)
     history = model.fit(x, y, batch_size=kwargs.pop("batch_size", 8), verbose=0, **kwargs)
@@ -154,8 +155,8 @@ def test_verbose_2_prints_the_same_epoch_lines(monkeypatch, capsys):
     x, y = _data("mse", 2)
     lines = []
     for fused in (False, True):
-        monkeypatch.setattr(trainer_module, "plan_fused",
-                            fused_module.plan_fused if fused else (lambda *a: None))
+        monkeypatch.setattr(fastpath, "epoch_runner",
+                            EPOCH_RUNNER if fused else (lambda *a: None))
         _model("linear", 2).fit(x, y, epochs=2, batch_size=8, verbose=2)
         lines.append([line.split(" - ")[0] for line in capsys.readouterr().out.splitlines()])
     assert lines[0] == lines[1] and len(lines[0]) == 4
@@ -197,7 +198,7 @@ def test_unsupported_models_fall_back(case, monkeypatch):
     model = make()
     model.fit(x, y, epochs=1, verbose=0)
     cbs = callbacks.CallbackList([], add_history=True, model=model, verbose=0, epochs=1, steps=1)
-    assert fused_module.plan_fused(model, x, y.astype(x.dtype), None, True, cbs) is None
+    assert EPOCH_RUNNER(model, x, y.astype(x.dtype), None, True, cbs) is None
 
 
 @pytest.mark.parametrize("fit_kwargs", [
@@ -207,9 +208,9 @@ def test_unsupported_models_fall_back(case, monkeypatch):
 def test_unsupported_fit_calls_fall_back(fit_kwargs, monkeypatch, capsys):
     x, y = _data("mse", 2)
     seen = []
-    real = fused_module.plan_fused
-    monkeypatch.setattr(trainer_module, "plan_fused", lambda *a: seen.append(real(*a)))
-    monkeypatch.setattr(fused_module, "is_dynamic_display", lambda: True)  # a live bar
+    real = EPOCH_RUNNER
+    monkeypatch.setattr(fastpath, "epoch_runner", lambda *a: seen.append(real(*a)))
+    monkeypatch.setattr(progbar_logger, "is_dynamic_display", lambda: True)  # a live bar
     _model("linear", 2).fit(x, y, epochs=1, **{"verbose": 0, **fit_kwargs})
     assert seen == [None]
 
@@ -223,13 +224,13 @@ def test_verbose_1_into_a_pipe_runs_fused_and_prints_the_same(monkeypatch, capsy
     """Into a pipe the bar writes one line when all steps are done: the fused paths feed it
     the same logs, so the printed text is the general path's (timings aside)."""
     x, y = _data("binary_crossentropy", 1)
-    monkeypatch.setattr(fused_module, "is_dynamic_display", lambda: False)
+    monkeypatch.setattr(progbar_logger, "is_dynamic_display", lambda: False)
     plans = []
 
     def run(plan_fused, plan_fused_forward):
-        monkeypatch.setattr(trainer_module, "plan_fused",
+        monkeypatch.setattr(fastpath, "epoch_runner",
                             lambda *a: plans.append(plan_fused(*a)) or plans[-1])
-        monkeypatch.setattr(trainer_module, "plan_fused_forward",
+        monkeypatch.setattr(fastpath, "inference_runner",
                             lambda *a: plans.append(plan_fused_forward(*a)) or plans[-1])
         model = _model("sigmoid", 1, loss="binary_crossentropy", metrics=["accuracy"])
         model.fit(x, y, epochs=2, batch_size=8, verbose=1)
@@ -237,7 +238,7 @@ def test_verbose_1_into_a_pipe_runs_fused_and_prints_the_same(monkeypatch, capsy
         model.predict(x, verbose=1)
         return _without_timings(capsys.readouterr().out)
 
-    fused = run(fused_module.plan_fused, fused_module.plan_fused_forward)
+    fused = run(EPOCH_RUNNER, INFERENCE_RUNNER)
     assert len(plans) == 3 and all(plan is not None for plan in plans)  # fit, evaluate, predict
     general = run(lambda *a: None, lambda *a: None)
     assert fused == general
@@ -252,10 +253,10 @@ def test_probability_form_crossentropy_falls_back(monkeypatch):
     x, y = _data("binary_crossentropy", 1)
     model = _model("sigmoid", 1, loss="binary_crossentropy")
     cbs = callbacks.CallbackList([], add_history=True, model=model, verbose=0, epochs=1, steps=1)
-    assert fused_module.plan_fused(model, x.astype("float32"), y.astype("float32"), None, True,
+    assert EPOCH_RUNNER(model, x.astype("float32"), y.astype("float32"), None, True,
                                    cbs) is None
     config.set_logits_crossentropy(True)
-    assert (fused_module.plan_fused(model, x.astype("float32"), y.astype("float32"), None, True,
+    assert (EPOCH_RUNNER(model, x.astype("float32"), y.astype("float32"), None, True,
                                     cbs) is not None) == NUMBA
 
 
@@ -264,7 +265,7 @@ def test_numpy_reference_path_never_fuses(monkeypatch):
     x, y = _data("mse", 2)
     model = _model("linear", 2)
     cbs = callbacks.CallbackList([], add_history=True, model=model, verbose=0, epochs=1, steps=1)
-    assert fused_module.plan_fused(model, x.astype("float32"), y.astype("float32"), None, True,
+    assert EPOCH_RUNNER(model, x.astype("float32"), y.astype("float32"), None, True,
                                    cbs) is None
 
 
@@ -272,14 +273,14 @@ def test_numpy_reference_path_never_fuses(monkeypatch):
 def _forward_plans(monkeypatch):
     """Record what plan_fused_forward returns; the general path runs when `off` is set."""
     seen, state = [], {"off": False}
-    real = fused_module.plan_fused_forward
+    real = INFERENCE_RUNNER
 
     def plan(*args, **kwargs):
         result = None if state["off"] else real(*args, **kwargs)
         seen.append(result)
         return result
 
-    monkeypatch.setattr(trainer_module, "plan_fused_forward", plan)
+    monkeypatch.setattr(fastpath, "inference_runner", plan)
     return seen, state
 
 
@@ -357,7 +358,7 @@ def test_unsupported_evaluate_and_predict_fall_back(case, monkeypatch, capsys):
     x, y = _data("mse", 2)
     model = _model("linear", 2, **model_kwargs)
     seen, _ = _forward_plans(monkeypatch)
-    monkeypatch.setattr(fused_module, "is_dynamic_display", lambda: True)  # a live bar
+    monkeypatch.setattr(progbar_logger, "is_dynamic_display", lambda: True)  # a live bar
     kwargs = {"verbose": 0, **call_kwargs}
     model.evaluate(x, y, **kwargs)
     model.predict(x, **kwargs)

@@ -1,19 +1,19 @@
-"""The fused LSTM -> Dense epoch (models/fused_recurrent.py) gives the general per-batch path's
-histories and weights; anything it does not cover falls back to the general path."""
+"""The fused LSTM -> Dense epoch (minikeras/fastpath/lstm_epoch.py) gives the general
+per-batch path's histories and weights; anything it does not cover falls back to the general path."""
 
 import numpy as np
 import pytest
 from helpers import assert_same_fit, fused_optimizers, use_dtype
 
-from minikeras import callbacks, kernels, optimizers
+from minikeras import callbacks, fastpath, kernels, optimizers
 from minikeras.callbacks.callback_list import CallbackList
 from minikeras.layers import Dense, Input, Masking
 from minikeras.layers.rnn import LSTM
 from minikeras.models import Sequential
-from minikeras.models import fused_recurrent as fused_module
-from minikeras.models import trainer as trainer_module
 
 NUMBA = kernels.KERNELS == "numba"
+# the real runners (the tests patch fastpath's names to record or switch them off)
+EPOCH_RUNNER, INFERENCE_RUNNER = fastpath.epoch_runner, fastpath.inference_runner
 needs_numba = pytest.mark.skipif(not NUMBA, reason="the fused path runs on the numba path only")
 
 # (loss, last activation, units, metrics)
@@ -49,14 +49,14 @@ def _fit(make, x, y, fused, monkeypatch, **kwargs):
     """Fit a fresh model; fused=False forces the general path. Returns (history, weights,
     model, the plan fit got)."""
     plans = []
-    real = fused_module.plan_fused_recurrent
+    real = EPOCH_RUNNER
 
     def plan(*args):
         result = real(*args) if fused else None
         plans.append(result)
         return result
 
-    monkeypatch.setattr(trainer_module, "plan_fused_recurrent", plan)
+    monkeypatch.setattr(fastpath, "epoch_runner", plan)
     model = make()
     np.random.seed(11)
     history = model.fit(x, y, batch_size=kwargs.pop("batch_size", 4), verbose=0, **kwargs)
@@ -138,8 +138,7 @@ def test_a_large_lstm_takes_the_gemm_loops_in_the_fused_epoch(dtype, batch_size,
 
     general = _fit(make, x, y, False, monkeypatch, epochs=2, batch_size=batch_size)
     fused = _fit(make, x, y, True, monkeypatch, epochs=2, batch_size=batch_size)
-    assert fused[3] is not None and fused[3].applies(batch_size)
-    assert fused_module._lstm_loop(batch_size, fused[2].layers[0]) == "gemm"
+    assert fused[3] is not None and fused[3].epoch_loop(batch_size) is not None
     assert_same_fit(general, fused, dtype, exact_weights=True)
 
 
@@ -156,7 +155,7 @@ def test_a_large_lstm_on_other_loops_runs_batch_by_batch(activation, batch_size,
 
     general = _fit(make, x, y, False, monkeypatch, epochs=2, batch_size=batch_size)
     fused = _fit(make, x, y, True, monkeypatch, epochs=2, batch_size=batch_size)
-    assert fused[3] is not None and not fused[3].applies(batch_size)
+    assert fused[3] is not None and fused[3].epoch_loop(batch_size) is None
     assert_same_fit(general, fused, "float64")
 
 
@@ -187,7 +186,7 @@ def test_unsupported_models_take_the_general_path(case, monkeypatch):
     else:
         model = _model(first=first, optimizer=optimizer, loss=loss, **case)
     cbs = CallbackList(hook, model=model)
-    assert fused_module.plan_fused_recurrent(model, x, y, weights, True, cbs) is None
+    assert EPOCH_RUNNER(model, x, y, weights, True, cbs) is None
 
 
 @needs_numba
@@ -196,6 +195,6 @@ def test_the_plan_needs_the_numba_path(monkeypatch):
     x, y = _data("mse", 1)
     model = _model()
     cbs = CallbackList([], model=model)
-    assert fused_module.plan_fused_recurrent(model, x, y, None, True, cbs) is not None
+    assert EPOCH_RUNNER(model, x, y, None, True, cbs) is not None
     monkeypatch.setattr(kernels, "KERNELS", "numpy")
-    assert fused_module.plan_fused_recurrent(model, x, y, None, True, cbs) is None
+    assert EPOCH_RUNNER(model, x, y, None, True, cbs) is None

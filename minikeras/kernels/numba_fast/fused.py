@@ -21,6 +21,17 @@ import numpy as np
 from numba import njit
 from numba.extending import overload
 
+from ..codes import (
+    ADAM,
+    BINARY_CROSSENTROPY_LOGITS,
+    CATEGORICAL_CROSSENTROPY_LOGITS,
+    MEAN_ABSOLUTE_ERROR,
+    MEAN_SQUARED_ERROR,
+    RELU,
+    SGD,
+    SIGMOID,
+    SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS,
+)
 from .activations import relu_backward, relu_forward, sigmoid_backward, sigmoid_forward
 from .dense import dense_forward
 from .losses import (
@@ -36,21 +47,21 @@ __all__ = ["dense_stack_epoch", "dense_stack_forward"]
 
 @njit(cache=True)
 def _activate(z, code):
-    if code == 1:
+    if code == RELU:
         zero = z.dtype.type(0)
         return relu_forward(z.ravel(), zero, z.dtype.type(np.inf), zero).reshape(z.shape)
-    if code == 2:
+    if code == SIGMOID:
         return sigmoid_forward(z.ravel()).reshape(z.shape)
     return z
 
 
 @njit(cache=True)
 def _activation_backward(dy, z, y, code):
-    if code == 1:
+    if code == RELU:
         zero = z.dtype.type(0)
         return relu_backward(dy.ravel(), z.ravel(), y.ravel(), zero, z.dtype.type(np.inf),
                              zero).reshape(z.shape)
-    if code == 2:
+    if code == SIGMOID:
         return sigmoid_backward(dy.ravel(), z.ravel(), y.ravel()).reshape(z.shape)
     return dy
 
@@ -73,19 +84,19 @@ def _loss(loss_sel, y_true, labels, out, epsilon):
 @overload(_loss)
 def _loss_by_selector(loss_sel, y_true, labels, out, epsilon):
     code = loss_sel.count - 2
-    if code == 0:
+    if code == BINARY_CROSSENTROPY_LOGITS:
         return lambda loss_sel, y_true, labels, out, epsilon: \
             binary_crossentropy_value_and_grad(y_true, out, epsilon, True)
-    if code == 1:
+    if code == CATEGORICAL_CROSSENTROPY_LOGITS:
         return lambda loss_sel, y_true, labels, out, epsilon: \
             categorical_crossentropy_value_and_grad(y_true, out, epsilon, True)
-    if code == 2:
+    if code == SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS:
         return lambda loss_sel, y_true, labels, out, epsilon: \
             sparse_categorical_crossentropy_value_and_grad(labels, out, epsilon, True)
-    if code == 3:
+    if code == MEAN_SQUARED_ERROR:
         return lambda loss_sel, y_true, labels, out, epsilon: \
             mean_squared_error_value_and_grad(y_true, out)
-    if code == 4:
+    if code == MEAN_ABSOLUTE_ERROR:
         return lambda loss_sel, y_true, labels, out, epsilon: \
             mean_absolute_error_value_and_grad(y_true, out)
     # no loss (predict): never called, typed so the kernel compiles
@@ -117,11 +128,11 @@ def _copy_vector_into(src, out):
 @njit(cache=True, error_model="numpy")
 def _activate_into(z, out, code):
     """out = act(z), as relu_forward / sigmoid_forward compute it (code 0: out = z)."""
-    if code == 1:
+    if code == RELU:
         z1, o1 = z.ravel(), out.ravel()
         for i in range(z1.size):
             o1[i] = max(z1[i], 0)
-    elif code == 2:
+    elif code == SIGMOID:
         _copy_into(sigmoid_forward(z.ravel()).reshape(z.shape), out)
     else:
         _copy_into(z, out)
@@ -130,11 +141,11 @@ def _activate_into(z, out, code):
 @njit(cache=True, error_model="numpy")
 def _activation_backward_into(dy, z, y, out, code):
     """out = act'(z) * dy, as relu_backward / sigmoid_backward compute it."""
-    if code == 1:
+    if code == RELU:
         d1, z1, o1 = dy.ravel(), z.ravel(), out.ravel()
         for i in range(d1.size):
             o1[i] = d1[i] if z1[i] > 0 else 0
-    elif code == 2:
+    elif code == SIGMOID:
         _copy_into(sigmoid_backward(dy.ravel(), z.ravel(), y.ravel()).reshape(dy.shape), out)
     else:
         _copy_into(dy, out)
@@ -176,7 +187,7 @@ def _update(params, grads, slot_1, slot_2, opt_code, hyper, alpha):
     in place. (Loops run over range(size) of the slices: LLVM vectorizes those, not a
     range(a, b) over the whole buffers.)"""
     t = params.dtype.type
-    if opt_code == 0:
+    if opt_code == SGD:
         lr, mu, nesterov = t(hyper[0]), t(hyper[1]), hyper[2] != 0.0
         for i in range(params.size):
             step = grads[i] * lr
@@ -189,7 +200,7 @@ def _update(params, grads, slot_1, slot_2, opt_code, hyper, alpha):
                     params[i] += vel * mu - step
                 else:
                     params[i] += vel
-    elif opt_code == 1:
+    elif opt_code == ADAM:
         one_minus_beta_1, one_minus_beta_2 = t(1.0 - hyper[0]), t(1.0 - hyper[1])
         alpha_, eps = t(alpha), t(hyper[2])
         for i in range(params.size):
@@ -264,7 +275,7 @@ def _dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_code
                 _dropout_into(a, keep, start, drop_cols[layer], drop_rates[layer],
                               hs[layer + 1][:rows])
         last = n_layers - 1
-        from_logits = loss_code <= 2
+        from_logits = loss_code <= SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS
         out = zs[last][:rows] if from_logits else acts[last][:rows]
         values, dout = _loss(loss_sel, yb[:rows], lb[:rows], out, epsilon)
         _copy_into(zs[last][:rows], logits_out[start:stop])
@@ -286,7 +297,7 @@ def _dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_code
             _column_sums_into(dz, grads[b_off:b_off + units])
             end = b_off + units  # kernel_l and bias_l: params[k_off:end]
             _update(params[k_off:end], grads[k_off:end], slot_1[k_off:end], slot_2[k_off:end],
-                    opt_code, hyper, step_scalars[step] if opt_code == 1 else 0.0)
+                    opt_code, hyper, step_scalars[step] if opt_code == ADAM else 0.0)
             if layer > 0:
                 dx = dxs[layer][:rows]
                 below = layer - 1
@@ -324,7 +335,7 @@ def _dense_stack_forward(x, y, labels, batch_size, params, layout, act_codes, lo
             _activate_into(z, h, act_codes[layer])  # the epoch's, so compiled only once
         _copy_into(z, logits_out[start:stop])
         if loss_code >= 0:
-            out = z if loss_code <= 2 else h
+            out = z if loss_code <= SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS else h
             values, _ = _loss(loss_sel, y[start:stop], labels[start:stop], out, epsilon)
             _copy_vector_into(values, values_out[start:stop])
         steps += 1

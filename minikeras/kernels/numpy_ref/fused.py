@@ -16,12 +16,11 @@ below; it computes the numbers the layer-by-layer `train_step` computes, batch a
         params = optimizer update(params, grads)                         one flat update
         logits_out[start:stop] = z_{L-1};  values_out[start:stop] = values
 
-Codes. act_codes: 0 linear, 1 relu (Keras's defaults), 2 sigmoid. loss_code: 0 binary
-crossentropy from logits, 1 categorical crossentropy from logits, 2 sparse categorical
-crossentropy from logits, 3 mean squared error, 4 mean absolute error. opt_code: 0 SGD
-(hyper = lr, momentum, nesterov), 1 Adam (hyper = beta_1, beta_2, epsilon; step_scalars[s] =
-alpha of step s, computed by the optimizer's own formula), 2 RMSprop without momentum or
-centering (hyper = lr, rho, epsilon).
+Codes (kernels/codes.py): act_codes LINEAR, RELU or SIGMOID per layer; loss_code one of the
+fused losses (the three crossentropies from the logits, mean squared / absolute error);
+opt_code SGD (hyper = lr, momentum, nesterov), ADAM (hyper = beta_1, beta_2, epsilon;
+step_scalars[s] = alpha of step s, from the optimizer's own `step_size`) or RMSPROP without
+momentum or centering (hyper = lr, rho, epsilon).
 
 Shapes: x (n, d); y (n, units) float targets (unused by code 2); labels (n,) int64 class ids
 (used by code 2 only); order (n,) int64 row order; params, slot_1, slot_2 (P,) one flat buffer
@@ -34,6 +33,16 @@ logits_out (n, units_L); values_out (n,). Returns the number of steps taken.
 
 import numpy as np
 
+from ..codes import (
+    ADAM,
+    BINARY_CROSSENTROPY_LOGITS,
+    CATEGORICAL_CROSSENTROPY_LOGITS,
+    MEAN_SQUARED_ERROR,
+    RELU,
+    SGD,
+    SIGMOID,
+    SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS,
+)
 from .activations import relu_backward, relu_forward, sigmoid_backward, sigmoid_forward
 from .dense import dense_backward, dense_forward
 from .losses import (
@@ -51,9 +60,9 @@ __all__ = ["dense_stack_epoch", "dense_stack_forward"]
 def _activate(z, code):
     """act(z) for act code 0 (linear), 1 (relu) or 2 (sigmoid); z (rows, units)."""
     t = z.dtype.type
-    if code == 1:
+    if code == RELU:
         return relu_forward(z.ravel(), t(0), t(np.inf), t(0)).reshape(z.shape)
-    if code == 2:
+    if code == SIGMOID:
         return sigmoid_forward(z.ravel()).reshape(z.shape)
     return z
 
@@ -61,10 +70,10 @@ def _activate(z, code):
 def _activation_backward(dy, z, y, code):
     """dLoss/dz = act'(z) * dy for act code 0, 1 or 2; all (rows, units)."""
     t = z.dtype.type
-    if code == 1:
+    if code == RELU:
         return relu_backward(dy.ravel(), z.ravel(), y.ravel(), t(0), t(np.inf),
                              t(0)).reshape(z.shape)
-    if code == 2:
+    if code == SIGMOID:
         return sigmoid_backward(dy.ravel(), z.ravel(), y.ravel()).reshape(z.shape)
     return dy
 
@@ -80,13 +89,13 @@ def _dropout(a, keep, start, col, rate):
 
 def _loss(y_true, labels, out, code, epsilon):
     """(values (rows,), d(values)/d(out) (rows, units)) of loss code 0-4."""
-    if code == 0:
+    if code == BINARY_CROSSENTROPY_LOGITS:
         return binary_crossentropy_value_and_grad(y_true, out, epsilon, True)
-    if code == 1:
+    if code == CATEGORICAL_CROSSENTROPY_LOGITS:
         return categorical_crossentropy_value_and_grad(y_true, out, epsilon, True)
-    if code == 2:
+    if code == SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS:
         return sparse_categorical_crossentropy_value_and_grad(labels, out, epsilon, True)
-    if code == 3:
+    if code == MEAN_SQUARED_ERROR:
         return mean_squared_error_value_and_grad(y_true, out)
     return mean_absolute_error_value_and_grad(y_true, out)
 
@@ -101,10 +110,10 @@ def _optimizer_update(params, grads, slot_1, slot_2, opt_code, hyper, alpha):
     """One update of every parameter, by the per-layer path's optimizer kernels: 0 SGD
     (hyper: lr, momentum, nesterov), 1 Adam (beta_1, beta_2, epsilon; alpha: this step's
     lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)), 2 RMSprop (lr, rho, epsilon)."""
-    if opt_code == 0:
+    if opt_code == SGD:
         velocity = slot_1 if hyper[1] != 0.0 else None
         sgd_update(params, grads, velocity, hyper[0], hyper[1], hyper[2] != 0.0)
-    elif opt_code == 1:
+    elif opt_code == ADAM:
         adam_update(params, grads, slot_1, slot_2, None, alpha, hyper[0], hyper[1], hyper[2])
     else:
         rmsprop_update(params, grads, slot_1, None, None, hyper[0], hyper[1], 0.0, hyper[2])
@@ -126,7 +135,7 @@ def dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes
             zs.append(dense_forward(hs[-1], kernel, bias))
             acts.append(_activate(zs[-1], act_codes[layer]))
             hs.append(_dropout(acts[-1], keep, start, drop_cols[layer], drop_rates[layer]))
-        from_logits = loss_code <= 2
+        from_logits = loss_code <= SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS
         values, dout = _loss(y[rows], labels[rows], zs[-1] if from_logits else hs[-1],
                              loss_code, epsilon)
         logits_out[start:start + len(rows)] = zs[-1]
@@ -176,8 +185,8 @@ def dense_stack_forward(x, y, labels, batch_size, params, layout, act_codes, los
             h = _activate(z, act_codes[layer])
         logits_out[start:stop] = z
         if loss_code >= 0:
-            values, _ = _loss(y[start:stop], labels[start:stop], z if loss_code <= 2 else h,
-                              loss_code, epsilon)
+            out = z if loss_code <= SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS else h
+            values, _ = _loss(y[start:stop], labels[start:stop], out, loss_code, epsilon)
             values_out[start:stop] = values
         steps += 1
     return steps

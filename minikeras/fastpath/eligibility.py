@@ -1,0 +1,177 @@
+"""When an epoch runner may take over: what a model, its loss, optimizer, callbacks and data
+must be for a whole epoch (or a whole evaluate/predict) to run in one compiled call.
+
+Each question is asked of public state only, and answers either "yes" (with the codes the
+kernels take, kernels/codes.py) or None: then `fit` runs its plain loop, unchanged.
+"""
+
+import numpy as np
+
+from .. import activations, kernels, losses
+from ..callbacks.callback import Callback
+from ..callbacks.progbar_logger import ProgbarLogger
+from ..kernels import codes
+from ..layers.dense import Dense
+from ..layers.dropout import Dropout
+from ..layers.rnn.lstm import LSTM
+from ..optimizers.adam import Adam
+from ..optimizers.rmsprop import RMSprop
+from ..optimizers.sgd import SGD
+
+# the activations the fused Dense kernels compute with the per-layer kernels' expressions
+DENSE_ACTIVATIONS = ("linear", "relu", "sigmoid")
+LOGITS_LOSSES = {
+    losses.binary_crossentropy: (activations.sigmoid, codes.BINARY_CROSSENTROPY_LOGITS),
+    losses.categorical_crossentropy: (activations.softmax, codes.CATEGORICAL_CROSSENTROPY_LOGITS),
+    losses.sparse_categorical_crossentropy: (activations.softmax,
+                                             codes.SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS),
+}
+PLAIN_LOSSES = {losses.mean_squared_error: codes.MEAN_SQUARED_ERROR,
+                losses.mean_absolute_error: codes.MEAN_ABSOLUTE_ERROR}
+
+
+def compiled_kernels():
+    """The runners are compiled code: on the NumPy reference path (MINIKERAS_KERNELS=numpy)
+    the plain loop runs, so a reader can step through it (the runners' NumPy twins exist for
+    the twin tests and for reading)."""
+    return kernels.KERNELS == "numba"
+
+
+# ---- callbacks ----------------------------------------------------------------------------------
+def callbacks_skip_batches(callbacks, mode):
+    """True when no callback needs to see single batches of `mode` ("train", "test" or
+    "predict"). A ProgbarLogger is fine unless it draws a live bar (verbose=1 on a terminal),
+    and in "test" mode inside fit (it prints nothing there)."""
+    names = ("batch_begin", "batch_end")
+    hooks = [f"on_{mode}_{n}" for n in names] + ([f"on_{n}" for n in names]
+                                                 if mode == "train" else [])
+    for cb in callbacks.callbacks:
+        if isinstance(cb, ProgbarLogger) and (not cb.live or (mode == "test" and
+                                                              cb.called_in_fit)):
+            continue
+        if any(getattr(type(cb), hook, None) is not getattr(Callback, hook, None)
+               for hook in hooks):
+            return False
+    return True
+
+
+# ---- layers --------------------------------------------------------------------------------
+def penalty_free(layer):
+    return (layer.kernel_regularizer is None and layer.bias_regularizer is None
+            and layer.activity_regularizer is None)
+
+
+def plain_dense(layer):
+    """A trainable Dense with a bias and no regularizer or constraint."""
+    return (type(layer) is Dense and layer.trainable and layer.use_bias and penalty_free(layer)
+            and layer.kernel_constraint is None and layer.bias_constraint is None)
+
+
+def plain_lstm(layer):
+    """A built, trainable LSTM returning its last output only, with a bias and no dropout,
+    state, regularizer or constraint."""
+    return (type(layer) is LSTM and layer.built and layer.trainable and layer.use_bias
+            and not (layer.return_sequences or layer.return_state or layer.go_backwards
+                     or layer.stateful)
+            and layer.dropout == 0 and layer.recurrent_dropout == 0
+            and layer.injected_masks is None
+            and all(getattr(layer, f"{w}_{kind}") is None
+                    for w in ("kernel", "recurrent", "bias")
+                    for kind in ("regularizer", "constraint"))
+            and layer.activity_regularizer is None)
+
+
+def dense_and_dropouts(layers):
+    """(the Dense layers, {index of a Dense: the Dropout right after it}), or (None, None).
+
+    A Dropout (0 < rate < 1, no noise_shape) may follow any Dense but the last."""
+    dense, dropouts = [], {}
+    for i, layer in enumerate(layers):
+        if plain_dense(layer):
+            dense.append(layer)
+        elif (type(layer) is Dropout and 0 < layer.rate < 1 and layer.noise_shape is None
+              and i + 1 < len(layers) and dense and len(dense) - 1 not in dropouts):
+            dropouts[len(dense) - 1] = layer
+        else:
+            return None, None
+    return (dense or None), dropouts
+
+
+# ---- loss, activations, optimizer ---------------------------------------------------------------
+def loss_and_activation_codes(model, dense, dtype):
+    """(act_codes (L,) int64, loss_code) for the Dense layers `dense` under the model's loss,
+    or None. The crossentropies run from the logits only where the plain loop does too
+    (`model.logits_loss()`: Keras on TensorFlow's form)."""
+    loss = model.loss
+    if (not isinstance(loss, losses.LossFunctionWrapper) or loss.reduction != "sum_over_batch_size"
+            or np.dtype(loss.dtype) != dtype):
+        return None
+    kwargs = loss.fn_kwargs
+    if kwargs.pop("from_logits", False) or kwargs.pop("label_smoothing", 0.0) \
+            or kwargs.pop("axis", -1) != -1 or kwargs.pop("ignore_class", None) is not None \
+            or kwargs:
+        return None
+    hidden = [codes.activation_code_or_none(layer.activation, DENSE_ACTIVATIONS)
+              for layer in dense[:-1]]
+    if None in hidden:
+        return None
+    last = dense[-1].activation
+    if loss.fn in LOGITS_LOSSES:
+        head, loss_code = LOGITS_LOSSES[loss.fn]
+        if last is not head or model.logits_loss() is None:
+            return None
+        return np.array(hidden + [codes.LINEAR], dtype=np.int64), loss_code
+    last_code = codes.activation_code_or_none(last, DENSE_ACTIVATIONS)
+    if loss.fn in PLAIN_LOSSES and last_code is not None:
+        return np.array(hidden + [last_code], dtype=np.int64), PLAIN_LOSSES[loss.fn]
+    return None
+
+
+def optimizer_code(opt):
+    """The code of an optimizer the fused updates compute (constant learning rate; no
+    clipping, weight decay, EMA, loss scaling or accumulation), or None."""
+    if (opt.clipnorm or opt.clipvalue or opt.global_clipnorm or opt.weight_decay
+            or opt.use_ema or opt.loss_scale_factor is not None
+            or opt.gradient_accumulation_steps or not opt.has_constant_learning_rate):
+        return None
+    if type(opt) is SGD:
+        return codes.SGD
+    if type(opt) is Adam and not opt.amsgrad:
+        return codes.ADAM
+    if type(opt) is RMSprop and not opt.centered and not opt.momentum:
+        return codes.RMSPROP
+    return None
+
+
+def targets(y, loss_code, units, dtype):
+    """(y2d (n, units) float, labels (n,) int64) as the loss sees them, or None (then the
+    plain loop runs, and raises the error a bad target deserves)."""
+    n = y.shape[0]
+    if loss_code == codes.SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS:
+        flat = y.reshape(n, -1)
+        if flat.shape[1] != 1 or (y.ndim > 1 and y.shape[-1] != 1):
+            return None
+        labels = flat[:, 0].astype(np.int64)
+        if labels.size and (labels.min() < 0 or labels.max() >= units
+                            or np.any(labels != flat[:, 0])):
+            return None
+        return np.zeros((n, 1), dtype=dtype), labels
+    if y.dtype != dtype or not (y.shape == (n, units) or (units == 1 and y.shape == (n,))):
+        return None
+    return np.ascontiguousarray(y.reshape(n, units)), np.zeros(n, dtype=np.int64)
+
+
+def fit_allows_runner(model, x, sample_weight, shuffle, callbacks):
+    """What every epoch runner needs of the fit call: compiled kernels, minikeras's own
+    train_step, no sample weights, shuffle True or False, one dtype, a trainable model whose
+    optimizer (if built) knows its weights, and no batch-level callback."""
+    if not compiled_kernels() or not model.runs_default_steps("train"):
+        return False
+    if sample_weight is not None or shuffle not in (True, False) or not model.trainable:
+        return False
+    if any(v.value.dtype != x.dtype for v in model.trainable_weights):
+        return False
+    if model.optimizer.built and not model.optimizer.tracks(model.trainable_weights):
+        return False
+    return optimizer_code(model.optimizer) is not None and \
+        callbacks_skip_batches(callbacks, "train")
