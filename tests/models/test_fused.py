@@ -1,5 +1,6 @@
 """The fused epoch path (minikeras/fastpath/dense_epoch.py) gives the general per-batch
-path's histories and weights, for every supported combination; anything else falls back to the general path."""
+path's histories and weights, for every supported combination; anything else falls back to
+the general path."""
 
 import re
 

@@ -1,5 +1,6 @@
 """The fused LSTM -> Dense epoch (minikeras/fastpath/lstm_epoch.py) gives the general
-per-batch path's histories and weights; anything it does not cover falls back to the general path."""
+per-batch path's histories and weights; anything it does not cover falls back to the general
+path."""
 
 import numpy as np
 import pytest
