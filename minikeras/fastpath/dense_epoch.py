@@ -89,7 +89,8 @@ class DenseEpochRunner:
         kernels.fused.dense_stack_epoch(
             self.x, self.y2d, self.labels, order, batch_size, params, self.layout,
             self.act_codes, self.drop_cols, self.drop_rates, keep, self.loss_code,
-            config.epsilon(), self.opt_code, hyper, step_scalars, slot_1, slot_2, logits, values)
+            config.epsilon(), self.opt_code, hyper, step_scalars, slot_1, slot_2, logits, values,
+            True)
 
     # ---- dropout masks ------------------------------------------------------------------------
     def draw_dropout_masks(self, n, batch_size):
@@ -178,26 +179,35 @@ class DenseInference:
             return None
         return cls(model, dense, x, *found, *y2d_labels)
 
-    def __init__(self, model, dense, x, act_codes, loss_code=codes.NO_LOSS, y2d=None,
-                 labels=None):
+    def __init__(self, model, dense, x, act_codes, loss_code=None, y2d=None, labels=None):
         self.model, self.dense, self.x = model, dense, np.ascontiguousarray(x)
+        n, dtype, units = x.shape[0], x.dtype, dense[-1].units
+        # predict reads the logits only: any loss compiled for the model serves (so predict
+        # after fit reuses fit's compiled kernel); mean squared error on zeros otherwise
+        if loss_code is None:  # (act_codes end in LINEAR: predict activates the logits)
+            found = eligibility.loss_and_activation_codes(model, dense, dtype) \
+                if model.compiled else None
+            loss_code = codes.MEAN_SQUARED_ERROR if found is None else found[1]
         self.act_codes, self.loss_code = act_codes, loss_code
-        n, dtype = x.shape[0], x.dtype
-        self.y2d = np.zeros((n, 1), dtype=dtype) if y2d is None else y2d
+        self.y2d = np.zeros((n, units), dtype=dtype) if y2d is None else y2d
         self.labels = np.zeros(n, dtype=np.int64) if labels is None else labels
         variables = [v for layer in dense for v in (layer.kernel, layer.bias)]
         self.flat = FlatParameters(variables, dtype)
         self.layout = self.flat.dense_layout(dense, first=0)
-        self.params = self.flat.gather()
 
     def logits(self, batch_size):
-        """(logits (n, units), per-sample loss values (n,)), batch_size rows at a time."""
-        n = self.x.shape[0]
-        logits = np.empty((n, self.layout[-1, 3]), dtype=self.x.dtype)
-        values = np.empty(n if self.loss_code != codes.NO_LOSS else 0, dtype=self.x.dtype)
-        kernels.fused.dense_stack_forward(self.x, self.y2d, self.labels, batch_size,
-                                          self.params, self.layout, self.act_codes,
-                                          self.loss_code, config.epsilon(), logits, values)
+        """(logits (n, units), per-sample loss values (n,)), batch_size rows at a time: the
+        epoch kernel with train=False (no dropout, no backward pass, no update)."""
+        n, dtype = self.x.shape[0], self.x.dtype
+        logits = np.empty((n, self.layout[-1, 3]), dtype=dtype)
+        values = np.empty(n, dtype=dtype)
+        none = np.full(len(self.dense), -1, dtype=np.int64)
+        unused = np.zeros(0, dtype=dtype)
+        kernels.fused.dense_stack_epoch(
+            self.x, self.y2d, self.labels, np.arange(n, dtype=np.int64), batch_size,
+            self.flat.gather(), self.layout, self.act_codes, none, np.zeros(len(self.dense)),
+            np.zeros((n, 0), dtype=np.uint8), self.loss_code, config.epsilon(), codes.SGD,
+            np.zeros(3), np.zeros(1), unused, unused, logits, values, False)
         return logits, values
 
     def predict(self, batch_size):

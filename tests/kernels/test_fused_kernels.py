@@ -7,10 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from minikeras import kernels
+from minikeras.kernels.codes import LINEAR, RELU, SIGMOID
 
 NUMPY = kernels.load_path("numpy")["dense_stack_epoch"]
 NUMBA = kernels.load_path("numba")["dense_stack_epoch"]
 TOL = {np.float32: 2e-5, np.float64: 1e-12}
+ACTS = (LINEAR, RELU, SIGMOID)  # the activations the fused Dense kernels compute
 
 
 def _problem(dtype, n, sizes, loss_code, opt_code, acts, seed=0, contiguous=True,
@@ -48,7 +50,8 @@ def _problem(dtype, n, sizes, loss_code, opt_code, acts, seed=0, contiguous=True
                 drop_rates=np.full(len(layout), 0.3), keep=keep, loss_code=loss_code, epsilon=1e-7,
                 opt_code=opt_code, hyper=np.array(hyper), step_scalars=alphas,
                 slot_1=np.zeros(offset, dtype), slot_2=np.zeros(offset, dtype),
-                logits_out=np.zeros((n, units), dtype), values_out=np.zeros(n, dtype))
+                logits_out=np.zeros((n, units), dtype), values_out=np.zeros(n, dtype),
+                train=True)
 
 
 def _run(kernel, problem):
@@ -71,7 +74,7 @@ def _check_twins(problem, dtype, expect_change=True):
 @pytest.mark.parametrize("loss_code", [0, 1, 2, 3, 4])
 @pytest.mark.parametrize("opt_code", [0, 1, 2])
 def test_twins_agree(dtype, loss_code, opt_code):
-    acts = [1, 2, 0] if loss_code <= 2 else [1, 0, 2]
+    acts = [RELU, SIGMOID, LINEAR] if loss_code <= 2 else [RELU, LINEAR, SIGMOID]
     problem = _problem(dtype, 13, [3, 5, 4, 3], loss_code, opt_code, acts,
                        contiguous=loss_code % 2 == 0, dropout=opt_code == 1)
     _check_twins(problem, dtype)
@@ -79,7 +82,7 @@ def test_twins_agree(dtype, loss_code, opt_code):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_twins_agree_batch_of_one_sample(dtype):
-    problem = _problem(dtype, 1, [2, 1], 3, 1, [0], dropout=True)
+    problem = _problem(dtype, 1, [2, 1], 3, 1, [LINEAR], dropout=True)
     _check_twins(problem, dtype)
 
 
@@ -88,54 +91,51 @@ def test_twins_agree_batch_of_one_sample(dtype):
        loss_code=st.integers(0, 4), opt_code=st.integers(0, 2), seed=st.integers(0, 99))
 def test_twins_agree_over_shapes(n, hidden, loss_code, opt_code, seed):
     units = 3 if loss_code in (1, 2) else 2
-    acts = [(seed + i) % 3 for i in range(len(hidden))] + [0 if loss_code <= 2 else seed % 3]
+    acts = [ACTS[(seed + i) % 3] for i in range(len(hidden))]
+    acts += [LINEAR if loss_code <= 2 else ACTS[seed % 3]]
     problem = _problem(np.float64, n, [4, *hidden, units], loss_code, opt_code, acts, seed,
                        dropout=seed % 2 == 0)
     _check_twins(problem, np.float64, expect_change=False)
 
 
-FORWARD_NUMPY = kernels.load_path("numpy")["dense_stack_forward"]
-FORWARD_NUMBA = kernels.load_path("numba")["dense_stack_forward"]
-
-
-def _forward_args(problem, batch_size, with_loss):
+def _inference(problem, batch_size):
+    """The problem's arguments for an inference call (train=False, no dropout)."""
     n, units = problem["logits_out"].shape
-    return dict(x=problem["x"], y=problem["y"], labels=problem["labels"], batch_size=batch_size,
-                params=problem["params"], layout=problem["layout"],
-                act_codes=problem["act_codes"],
-                loss_code=problem["loss_code"] if with_loss else -1, epsilon=1e-7,
-                logits_out=np.zeros((n, units), problem["x"].dtype),
-                values_out=np.zeros(n if with_loss else 0, problem["x"].dtype))
+    args = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in problem.items()}
+    args.update(order=np.arange(n, dtype=np.int64), batch_size=batch_size,
+                drop_cols=np.full(len(problem["layout"]), -1, dtype=np.int64), train=False)
+    return args
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("loss_code", [-1, 0, 1, 2, 3, 4])
+@pytest.mark.parametrize("loss_code", [0, 1, 2, 3, 4])
 @pytest.mark.parametrize("batch_size", [1, 4, 50])
-def test_forward_twins_agree(dtype, loss_code, batch_size):
-    acts = [1, 2, 0] if loss_code <= 2 else [1, 0, 2]
-    problem = _problem(dtype, 13, [3, 5, 4, 3], max(loss_code, 0), 1, acts,
+def test_inference_twins_agree_and_change_nothing(dtype, loss_code, batch_size):
+    acts = [RELU, SIGMOID, LINEAR] if loss_code <= 2 else [RELU, LINEAR, SIGMOID]
+    problem = _problem(dtype, 13, [3, 5, 4, 3], loss_code, 1, acts,
                        contiguous=batch_size != 4)
-    ref, fast = (_forward_args(problem, batch_size, loss_code >= 0) for _ in range(2))
+    ref, fast = _inference(problem, batch_size), _inference(problem, batch_size)
     steps = -(-13 // batch_size)
-    assert FORWARD_NUMPY(**ref) == FORWARD_NUMBA(**fast) == steps
+    assert NUMPY(**ref) == NUMBA(**fast) == steps
     for name in ("logits_out", "values_out"):
         assert_close(fast[name], ref[name], TOL[dtype], name)
-    assert np.any(ref["logits_out"] != 0)
-    if loss_code >= 0:
-        assert np.all(ref["values_out"] != 0)
+    assert np.any(ref["logits_out"] != 0) and np.all(ref["values_out"] != 0)
+    for name in ("params", "slot_1", "slot_2"):  # inference updates nothing
+        assert np.array_equal(fast[name], problem[name]), name
+        assert np.array_equal(ref[name], problem[name]), name
 
 
-def test_forward_is_the_epochs_forward_pass():
-    """Logits of the forward kernel = the training kernel's logits before its first update."""
-    problem = _problem(np.float64, 9, [3, 5, 2], 3, 0, [1, 0], dropout=False)
-    problem["hyper"] = np.zeros(3)  # SGD with learning rate 0: the weights stay put
+def test_inference_is_the_epochs_forward_pass():
+    """Logits of an inference call = the training call's logits before its first update."""
+    problem = _problem(np.float64, 9, [3, 5, 2], 3, 0, [RELU, LINEAR], dropout=False)
     problem["order"] = np.arange(9, dtype=np.int64)
     problem["batch_size"] = 9
     _, trained = _run(NUMBA, problem)
-    args = _forward_args(problem, 9, True)
-    FORWARD_NUMBA(**args)
-    assert_close(args["logits_out"], trained["logits_out"], 1e-15, "logits")
-    assert_close(args["values_out"], trained["values_out"], 1e-15, "values")
+    args = _inference(problem, 9)
+    NUMBA(**args)
+    assert_close(args["logits_out"], trained["logits_out"], 0, "logits")
+    assert_close(args["values_out"], trained["values_out"], 0, "values")
+
 
 
 def test_the_loss_is_chosen_by_type_and_the_kernel_stays_cached(tmp_path):

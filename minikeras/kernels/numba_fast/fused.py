@@ -1,5 +1,5 @@
-"""numba twins of `numpy_ref/fused.py`: one epoch of a Dense stack (dense_stack_epoch), or its
-inference over a whole array (dense_stack_forward), in ONE compiled call.
+"""numba twin of `numpy_ref/fused.py`: one epoch of a Dense stack (dense_stack_epoch), or its
+inference over a whole array (train=False), in ONE compiled call.
 
 The equations, codes and shapes are in the reference module's docstring. The numbers are the
 layer-by-layer path's, bit for bit: the same BLAS calls (np.dot with the same operands and
@@ -32,8 +32,7 @@ from ..codes import (
     SIGMOID,
     SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS,
 )
-from .activations import relu_backward, relu_forward, sigmoid_backward, sigmoid_forward
-from .dense import dense_forward
+from .activations import _sigmoid
 from .losses import (
     binary_crossentropy_value_and_grad,
     categorical_crossentropy_value_and_grad,
@@ -42,28 +41,23 @@ from .losses import (
     sparse_categorical_crossentropy_value_and_grad,
 )
 
-__all__ = ["dense_stack_epoch", "dense_stack_forward"]
+__all__ = ["dense_stack_epoch"]
 
 
 @njit(cache=True)
 def _activate(z, code):
-    if code == RELU:
-        zero = z.dtype.type(0)
-        return relu_forward(z.ravel(), zero, z.dtype.type(np.inf), zero).reshape(z.shape)
-    if code == SIGMOID:
-        return sigmoid_forward(z.ravel()).reshape(z.shape)
-    return z
+    """act(z) as a new array (the LSTM epoch's Dense head); see _activate_into."""
+    out = np.empty_like(z)
+    _activate_into(z, out, code)
+    return out
 
 
 @njit(cache=True)
 def _activation_backward(dy, z, y, code):
-    if code == RELU:
-        zero = z.dtype.type(0)
-        return relu_backward(dy.ravel(), z.ravel(), y.ravel(), zero, z.dtype.type(np.inf),
-                             zero).reshape(z.shape)
-    if code == SIGMOID:
-        return sigmoid_backward(dy.ravel(), z.ravel(), y.ravel()).reshape(z.shape)
-    return dy
+    """act'(z) * dy as a new array; see _activation_backward_into."""
+    out = np.empty_like(dy)
+    _activation_backward_into(dy, z, y, out, code)
+    return out
 
 
 # The loss is chosen when a kernel compiles, not when it runs: the kernels take the loss code
@@ -99,7 +93,7 @@ def _loss_by_selector(loss_sel, y_true, labels, out, epsilon):
     if code == MEAN_ABSOLUTE_ERROR:
         return lambda loss_sel, y_true, labels, out, epsilon: \
             mean_absolute_error_value_and_grad(y_true, out)
-    # no loss (predict): never called, typed so the kernel compiles
+    # no loss: never called, typed so a kernel compiles (the caller always passes a loss)
     return lambda loss_sel, y_true, labels, out, epsilon: (out[:, 0].copy(), out.copy())
 
 
@@ -127,28 +121,34 @@ def _copy_vector_into(src, out):
 # same. Each loop writes the expressions of the kernel it replaces, element by element.
 @njit(cache=True, error_model="numpy")
 def _activate_into(z, out, code):
-    """out = act(z), as relu_forward / sigmoid_forward compute it (code 0: out = z)."""
+    """out = act(z), element by element with the expressions of relu_forward /
+    sigmoid_forward (so the same bits); z, out C-contiguous of one shape (code LINEAR: a copy)."""
+    z1, o1 = z.ravel(), out.ravel()
     if code == RELU:
-        z1, o1 = z.ravel(), out.ravel()
         for i in range(z1.size):
             o1[i] = max(z1[i], 0)
     elif code == SIGMOID:
-        _copy_into(sigmoid_forward(z.ravel()).reshape(z.shape), out)
+        for i in range(z1.size):
+            o1[i] = _sigmoid(z1[i])
     else:
-        _copy_into(z, out)
+        for i in range(z1.size):
+            o1[i] = z1[i]
 
 
 @njit(cache=True, error_model="numpy")
 def _activation_backward_into(dy, z, y, out, code):
-    """out = act'(z) * dy, as relu_backward / sigmoid_backward compute it."""
+    """out = act'(z) * dy, with the expressions of relu_backward / sigmoid_backward; out may
+    be dy itself."""
+    d1, z1, y1, o1 = dy.ravel(), z.ravel(), y.ravel(), out.ravel()
     if code == RELU:
-        d1, z1, o1 = dy.ravel(), z.ravel(), out.ravel()
         for i in range(d1.size):
             o1[i] = d1[i] if z1[i] > 0 else 0
     elif code == SIGMOID:
-        _copy_into(sigmoid_backward(dy.ravel(), z.ravel(), y.ravel()).reshape(dy.shape), out)
+        for i in range(d1.size):
+            o1[i] = d1[i] * y1[i] * (1 - y1[i])
     else:
-        _copy_into(dy, out)
+        for i in range(d1.size):
+            o1[i] = d1[i]
 
 
 @njit(cache=True, error_model="numpy")
@@ -221,17 +221,17 @@ def _update(params, grads, slot_1, slot_2, opt_code, hyper, alpha):
 
 def dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes, drop_cols,
                       drop_rates, keep, loss_code, epsilon, opt_code, hyper, step_scalars,
-                      slot_1, slot_2, logits_out, values_out):
+                      slot_1, slot_2, logits_out, values_out, train):
     return _dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes,
                               drop_cols, drop_rates, keep, loss_code, loss_selector(loss_code),
                               epsilon, opt_code, hyper, step_scalars, slot_1, slot_2,
-                              logits_out, values_out)
+                              logits_out, values_out, bool(train))
 
 
 @njit(cache=True)
 def _dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes, drop_cols,
                        drop_rates, keep, loss_code, loss_sel, epsilon, opt_code, hyper,
-                       step_scalars, slot_1, slot_2, logits_out, values_out):
+                       step_scalars, slot_1, slot_2, logits_out, values_out, train):
     n = order.shape[0]
     n_layers = layout.shape[0]
     dt = params.dtype.type
@@ -280,6 +280,9 @@ def _dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_code
         values, dout = _loss(loss_sel, yb[:rows], lb[:rows], out, epsilon)
         _copy_into(zs[last][:rows], logits_out[start:stop])
         _copy_vector_into(values, values_out[start:stop])
+        if not train:  # inference: the forward pass and the loss values only
+            step += 1
+            continue
         dz = dzs[last][:rows]
         _copy_into(dout * (dt(1) / dt(rows)), dz)  # Keras's sum_over_batch_size: 1/n per value
         if not from_logits:
@@ -307,36 +310,3 @@ def _dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_code
                                           dzs[below][:rows], act_codes[below])
         step += 1
     return step
-
-
-def dense_stack_forward(x, y, labels, batch_size, params, layout, act_codes, loss_code, epsilon,
-                        logits_out, values_out):
-    return _dense_stack_forward(x, y, labels, batch_size, params, layout, act_codes, loss_code,
-                                loss_selector(loss_code), epsilon, logits_out, values_out)
-
-
-@njit(cache=True)
-def _dense_stack_forward(x, y, labels, batch_size, params, layout, act_codes, loss_code,
-                         loss_sel, epsilon, logits_out, values_out):
-    # fresh arrays per batch: on small layers that is faster than the epoch's reused buffers
-    # (a fresh array needs no aliasing checks in the loops)
-    n = x.shape[0]
-    n_layers = layout.shape[0]
-    steps = 0
-    for start in range(0, n, batch_size):
-        stop = min(start + batch_size, n)
-        h = x[start:stop]
-        z = h
-        for layer in range(n_layers):
-            k_off, b_off, fan_in, units = layout[layer]
-            kernel = params[k_off:k_off + fan_in * units].reshape(fan_in, units)
-            z = dense_forward(h, kernel, params[b_off:b_off + units])
-            h = np.empty_like(z)
-            _activate_into(z, h, act_codes[layer])  # the epoch's, so compiled only once
-        _copy_into(z, logits_out[start:stop])
-        if loss_code >= 0:
-            out = z if loss_code <= SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS else h
-            values, _ = _loss(loss_sel, y[start:stop], labels[start:stop], out, epsilon)
-            _copy_vector_into(values, values_out[start:stop])
-        steps += 1
-    return steps

@@ -29,6 +29,11 @@ bias offset, fan_in, units); act_codes (L,); drop_cols (L,) int64 (the column of
 layer l's dropout mask starts, -1 for none); drop_rates (L,) float64; keep (n, K) uint8 (row i:
 the mask of the i-th row of this epoch's order); hyper (3,) float64; step_scalars (steps,) float64;
 logits_out (n, units_L); values_out (n,). Returns the number of steps taken.
+
+train=False runs inference instead (evaluate / predict, and fit's validation): the forward
+pass and the loss values of every batch, no backward pass and no update; the caller passes
+drop_cols all -1 (Dropout is the identity in inference) and any loss code (predict reads only
+logits_out).
 """
 
 import numpy as np
@@ -54,7 +59,7 @@ from .losses import (
 )
 from .optimizers import adam_update, rmsprop_update, sgd_update
 
-__all__ = ["dense_stack_epoch", "dense_stack_forward"]
+__all__ = ["dense_stack_epoch"]
 
 
 def _activate(z, code):
@@ -121,7 +126,7 @@ def _optimizer_update(params, grads, slot_1, slot_2, opt_code, hyper, alpha):
 
 def dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes, drop_cols,
                       drop_rates, keep, loss_code, epsilon, opt_code, hyper, step_scalars,
-                      slot_1, slot_2, logits_out, values_out):
+                      slot_1, slot_2, logits_out, values_out, train):
     n, n_layers = order.shape[0], layout.shape[0]
     grads = np.zeros_like(params)
     grad_views = [_views(grads, layout, layer) for layer in range(n_layers)]
@@ -140,6 +145,9 @@ def dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes
                              loss_code, epsilon)
         logits_out[start:start + len(rows)] = zs[-1]
         values_out[start:start + len(rows)] = values
+        if not train:  # inference: the forward pass and the loss values only
+            step += 1
+            continue
         t = params.dtype.type
         dz = dout * (t(1) / t(len(rows)))  # Keras's sum_over_batch_size: 1/n per value
         if not from_logits:
@@ -158,35 +166,3 @@ def dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes
         _optimizer_update(params, grads, slot_1, slot_2, opt_code, hyper, step_scalars[step])
         step += 1
     return step
-
-
-def dense_stack_forward(x, y, labels, batch_size, params, layout, act_codes, loss_code, epsilon,
-                        logits_out, values_out):
-    """Inference (training=False: Dropout is the identity) of the same Dense stack, batch by
-    batch over the rows of x in order, as `evaluate` / `predict` run it layer by layer:
-
-        z_l = h_l @ kernel_l + bias_l;  h_{l+1} = act_l(z_l)   (l = 0 .. L-1, h_0 = x_batch)
-        logits_out[batch] = z_{L-1}
-        values_out[batch] = the loss kernel's per-sample values (loss_code 0-4 as in
-                            dense_stack_epoch: of the logits z_{L-1} for codes 0-2, of the
-                            activated h_L for codes 3-4); loss_code -1: no loss (predict), y,
-                            labels and values_out are not read or written
-    Shapes as in dense_stack_epoch (x (n, d), logits_out (n, units_L), values_out (n,)).
-    Returns the number of batches.
-    """
-    n, n_layers = x.shape[0], layout.shape[0]
-    steps = 0
-    for start in range(0, n, batch_size):
-        stop = min(start + batch_size, n)
-        h = x[start:stop]
-        for layer in range(n_layers):
-            kernel, bias = _views(params, layout, layer)
-            z = dense_forward(h, kernel, bias)
-            h = _activate(z, act_codes[layer])
-        logits_out[start:stop] = z
-        if loss_code >= 0:
-            out = z if loss_code <= SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS else h
-            values, _ = _loss(y[start:stop], labels[start:stop], out, loss_code, epsilon)
-            values_out[start:stop] = values
-        steps += 1
-    return steps
