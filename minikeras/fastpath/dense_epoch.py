@@ -39,16 +39,10 @@ class DenseEpochRunner:
         dense, dropouts = eligibility.dense_and_dropouts(model.layers)
         if dense is None:
             return None
-        found = eligibility.loss_and_activation_codes(model, dense, x.dtype)
-        if found is None:
-            return None
-        act_codes, loss_code = found
-        y2d_labels = eligibility.targets(y, loss_code, dense[-1].units, x.dtype)
-        if y2d_labels is None:
-            return None
-        return cls(model, dense, dropouts, x, y, shuffle, *y2d_labels, act_codes, loss_code)
+        found = eligibility.head(model, dense, x, y)
+        return None if found is None else cls(model, dense, dropouts, x, y, shuffle, *found)
 
-    def __init__(self, model, dense, dropouts, x, y, shuffle, y2d, labels, act_codes, loss_code):
+    def __init__(self, model, dense, dropouts, x, y, shuffle, act_codes, loss_code, y2d, labels):
         self.model, self.dense, self.dropouts = model, dense, dropouts
         self.x, self.y, self.shuffle = np.ascontiguousarray(x), y, shuffle
         self.y2d, self.labels = y2d, labels
@@ -171,13 +165,8 @@ class DenseInference:
             return cls(model, dense, x, np.array(hidden + [codes.LINEAR], dtype=np.int64))
         if not all(map(eligibility.penalty_free, dense)):
             return None
-        found = eligibility.loss_and_activation_codes(model, dense, x.dtype)
-        if found is None:
-            return None
-        y2d_labels = eligibility.targets(y, found[1], dense[-1].units, x.dtype)
-        if y2d_labels is None:
-            return None
-        return cls(model, dense, x, *found, *y2d_labels)
+        found = eligibility.head(model, dense, x, y)
+        return None if found is None else cls(model, dense, x, *found)
 
     def __init__(self, model, dense, x, act_codes, loss_code=None, y2d=None, labels=None):
         self.model, self.dense, self.x = model, dense, np.ascontiguousarray(x)

@@ -161,6 +161,16 @@ def targets(y, loss_code, units, dtype):
     return np.ascontiguousarray(y.reshape(n, units)), np.zeros(n, dtype=np.int64)
 
 
+def head(model, dense, x, y):
+    """(act_codes, loss_code, y2d, labels) for the Dense layers `dense` ending the model, the
+    loss and the targets y, or None: loss_and_activation_codes, then targets."""
+    found = loss_and_activation_codes(model, dense, x.dtype)
+    if found is None:
+        return None
+    y2d_labels = targets(y, found[1], dense[-1].units, x.dtype)
+    return None if y2d_labels is None else (*found, *y2d_labels)
+
+
 def fit_allows_runner(model, x, sample_weight, shuffle, callbacks):
     """What every epoch runner needs of the fit call: compiled kernels, minikeras's own
     train_step, no sample weights, shuffle True or False, one dtype, a trainable model whose

@@ -33,17 +33,12 @@ class LSTMEpochRunner(DenseEpochRunner):
         if (x.ndim != 3 or len(layers) < 2 or not eligibility.plain_lstm(layers[0])
                 or not all(map(eligibility.plain_dense, layers[1:]))):
             return None
-        dense = layers[1:]
-        found = eligibility.loss_and_activation_codes(model, dense, x.dtype)
-        if found is None:
-            return None
-        y2d_labels = eligibility.targets(y, found[1], dense[-1].units, x.dtype)
-        if y2d_labels is None:
-            return None
-        return cls(model, layers[0], dense, x, y, shuffle, *y2d_labels, *found)
+        found = eligibility.head(model, layers[1:], x, y)
+        return None if found is None else cls(model, layers[0], layers[1:], x, y, shuffle,
+                                              *found)
 
-    def __init__(self, model, lstm, dense, x, y, shuffle, y2d, labels, act_codes, loss_code):
-        super().__init__(model, dense, {}, x, y, shuffle, y2d, labels, act_codes, loss_code)
+    def __init__(self, model, lstm, dense, x, y, shuffle, act_codes, loss_code, y2d, labels):
+        super().__init__(model, dense, {}, x, y, shuffle, act_codes, loss_code, y2d, labels)
         self.lstm = lstm
         self.lstm_codes = np.array([codes.activation_code(lstm.activation),
                                     codes.activation_code(lstm.recurrent_activation),

@@ -21,25 +21,9 @@ import numpy as np
 from numba import njit
 from numba.extending import overload
 
-from ..codes import (
-    ADAM,
-    BINARY_CROSSENTROPY_LOGITS,
-    CATEGORICAL_CROSSENTROPY_LOGITS,
-    MEAN_ABSOLUTE_ERROR,
-    MEAN_SQUARED_ERROR,
-    RELU,
-    SGD,
-    SIGMOID,
-    SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS,
-)
+from .. import codes
+from . import losses
 from .activations import _sigmoid
-from .losses import (
-    binary_crossentropy_value_and_grad,
-    categorical_crossentropy_value_and_grad,
-    mean_absolute_error_value_and_grad,
-    mean_squared_error_value_and_grad,
-    sparse_categorical_crossentropy_value_and_grad,
-)
 
 __all__ = ["dense_stack_epoch"]
 
@@ -78,21 +62,21 @@ def _loss(loss_sel, y_true, labels, out, epsilon):
 @overload(_loss)
 def _loss_by_selector(loss_sel, y_true, labels, out, epsilon):
     code = loss_sel.count - 2
-    if code == BINARY_CROSSENTROPY_LOGITS:
+    if code == codes.BINARY_CROSSENTROPY_LOGITS:
         return lambda loss_sel, y_true, labels, out, epsilon: \
-            binary_crossentropy_value_and_grad(y_true, out, epsilon, True)
-    if code == CATEGORICAL_CROSSENTROPY_LOGITS:
+            losses.binary_crossentropy_value_and_grad(y_true, out, epsilon, True)
+    if code == codes.CATEGORICAL_CROSSENTROPY_LOGITS:
         return lambda loss_sel, y_true, labels, out, epsilon: \
-            categorical_crossentropy_value_and_grad(y_true, out, epsilon, True)
-    if code == SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS:
+            losses.categorical_crossentropy_value_and_grad(y_true, out, epsilon, True)
+    if code == codes.SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS:
         return lambda loss_sel, y_true, labels, out, epsilon: \
-            sparse_categorical_crossentropy_value_and_grad(labels, out, epsilon, True)
-    if code == MEAN_SQUARED_ERROR:
+            losses.sparse_categorical_crossentropy_value_and_grad(labels, out, epsilon, True)
+    if code == codes.MEAN_SQUARED_ERROR:
         return lambda loss_sel, y_true, labels, out, epsilon: \
-            mean_squared_error_value_and_grad(y_true, out)
-    if code == MEAN_ABSOLUTE_ERROR:
+            losses.mean_squared_error_value_and_grad(y_true, out)
+    if code == codes.MEAN_ABSOLUTE_ERROR:
         return lambda loss_sel, y_true, labels, out, epsilon: \
-            mean_absolute_error_value_and_grad(y_true, out)
+            losses.mean_absolute_error_value_and_grad(y_true, out)
     # no loss: never called, typed so a kernel compiles (the caller always passes a loss)
     return lambda loss_sel, y_true, labels, out, epsilon: (out[:, 0].copy(), out.copy())
 
@@ -124,10 +108,10 @@ def _activate_into(z, out, code):
     """out = act(z), element by element with the expressions of relu_forward /
     sigmoid_forward (so the same bits); z, out C-contiguous of one shape (code LINEAR: a copy)."""
     z1, o1 = z.ravel(), out.ravel()
-    if code == RELU:
+    if code == codes.RELU:
         for i in range(z1.size):
             o1[i] = max(z1[i], 0)
-    elif code == SIGMOID:
+    elif code == codes.SIGMOID:
         for i in range(z1.size):
             o1[i] = _sigmoid(z1[i])
     else:
@@ -140,10 +124,10 @@ def _activation_backward_into(dy, z, y, out, code):
     """out = act'(z) * dy, with the expressions of relu_backward / sigmoid_backward; out may
     be dy itself."""
     d1, z1, y1, o1 = dy.ravel(), z.ravel(), y.ravel(), out.ravel()
-    if code == RELU:
+    if code == codes.RELU:
         for i in range(d1.size):
             o1[i] = d1[i] if z1[i] > 0 else 0
-    elif code == SIGMOID:
+    elif code == codes.SIGMOID:
         for i in range(d1.size):
             o1[i] = d1[i] * y1[i] * (1 - y1[i])
     else:
@@ -187,7 +171,7 @@ def _update(params, grads, slot_1, slot_2, opt_code, hyper, alpha):
     in place. (Loops run over range(size) of the slices: LLVM vectorizes those, not a
     range(a, b) over the whole buffers.)"""
     t = params.dtype.type
-    if opt_code == SGD:
+    if opt_code == codes.SGD:
         lr, mu, nesterov = t(hyper[0]), t(hyper[1]), hyper[2] != 0.0
         for i in range(params.size):
             step = grads[i] * lr
@@ -200,7 +184,7 @@ def _update(params, grads, slot_1, slot_2, opt_code, hyper, alpha):
                     params[i] += vel * mu - step
                 else:
                     params[i] += vel
-    elif opt_code == ADAM:
+    elif opt_code == codes.ADAM:
         one_minus_beta_1, one_minus_beta_2 = t(1.0 - hyper[0]), t(1.0 - hyper[1])
         alpha_, eps = t(alpha), t(hyper[2])
         for i in range(params.size):
@@ -275,7 +259,7 @@ def _dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_code
                 _dropout_into(a, keep, start, drop_cols[layer], drop_rates[layer],
                               hs[layer + 1][:rows])
         last = n_layers - 1
-        from_logits = loss_code <= SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS
+        from_logits = loss_code <= codes.SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS
         out = zs[last][:rows] if from_logits else acts[last][:rows]
         values, dout = _loss(loss_sel, yb[:rows], lb[:rows], out, epsilon)
         _copy_into(zs[last][:rows], logits_out[start:stop])
@@ -300,7 +284,7 @@ def _dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_code
             _column_sums_into(dz, grads[b_off:b_off + units])
             end = b_off + units  # kernel_l and bias_l: params[k_off:end]
             _update(params[k_off:end], grads[k_off:end], slot_1[k_off:end], slot_2[k_off:end],
-                    opt_code, hyper, step_scalars[step] if opt_code == ADAM else 0.0)
+                    opt_code, hyper, step_scalars[step] if opt_code == codes.ADAM else 0.0)
             if layer > 0:
                 dx = dxs[layer][:rows]
                 below = layer - 1

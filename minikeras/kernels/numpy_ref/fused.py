@@ -38,25 +38,10 @@ logits_out).
 
 import numpy as np
 
-from ..codes import (
-    ADAM,
-    BINARY_CROSSENTROPY_LOGITS,
-    CATEGORICAL_CROSSENTROPY_LOGITS,
-    MEAN_SQUARED_ERROR,
-    RELU,
-    SGD,
-    SIGMOID,
-    SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS,
-)
+from .. import codes
+from . import losses
 from .activations import relu_backward, relu_forward, sigmoid_backward, sigmoid_forward
 from .dense import dense_backward, dense_forward
-from .losses import (
-    binary_crossentropy_value_and_grad,
-    categorical_crossentropy_value_and_grad,
-    mean_absolute_error_value_and_grad,
-    mean_squared_error_value_and_grad,
-    sparse_categorical_crossentropy_value_and_grad,
-)
 from .optimizers import adam_update, rmsprop_update, sgd_update
 
 __all__ = ["dense_stack_epoch"]
@@ -65,9 +50,9 @@ __all__ = ["dense_stack_epoch"]
 def _activate(z, code):
     """act(z) for act code 0 (linear), 1 (relu) or 2 (sigmoid); z (rows, units)."""
     t = z.dtype.type
-    if code == RELU:
+    if code == codes.RELU:
         return relu_forward(z.ravel(), t(0), t(np.inf), t(0)).reshape(z.shape)
-    if code == SIGMOID:
+    if code == codes.SIGMOID:
         return sigmoid_forward(z.ravel()).reshape(z.shape)
     return z
 
@@ -75,10 +60,10 @@ def _activate(z, code):
 def _activation_backward(dy, z, y, code):
     """dLoss/dz = act'(z) * dy for act code 0, 1 or 2; all (rows, units)."""
     t = z.dtype.type
-    if code == RELU:
+    if code == codes.RELU:
         return relu_backward(dy.ravel(), z.ravel(), y.ravel(), t(0), t(np.inf),
                              t(0)).reshape(z.shape)
-    if code == SIGMOID:
+    if code == codes.SIGMOID:
         return sigmoid_backward(dy.ravel(), z.ravel(), y.ravel()).reshape(z.shape)
     return dy
 
@@ -94,15 +79,15 @@ def _dropout(a, keep, start, col, rate):
 
 def _loss(y_true, labels, out, code, epsilon):
     """(values (rows,), d(values)/d(out) (rows, units)) of loss code 0-4."""
-    if code == BINARY_CROSSENTROPY_LOGITS:
-        return binary_crossentropy_value_and_grad(y_true, out, epsilon, True)
-    if code == CATEGORICAL_CROSSENTROPY_LOGITS:
-        return categorical_crossentropy_value_and_grad(y_true, out, epsilon, True)
-    if code == SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS:
-        return sparse_categorical_crossentropy_value_and_grad(labels, out, epsilon, True)
-    if code == MEAN_SQUARED_ERROR:
-        return mean_squared_error_value_and_grad(y_true, out)
-    return mean_absolute_error_value_and_grad(y_true, out)
+    if code == codes.BINARY_CROSSENTROPY_LOGITS:
+        return losses.binary_crossentropy_value_and_grad(y_true, out, epsilon, True)
+    if code == codes.CATEGORICAL_CROSSENTROPY_LOGITS:
+        return losses.categorical_crossentropy_value_and_grad(y_true, out, epsilon, True)
+    if code == codes.SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS:
+        return losses.sparse_categorical_crossentropy_value_and_grad(labels, out, epsilon, True)
+    if code == codes.MEAN_SQUARED_ERROR:
+        return losses.mean_squared_error_value_and_grad(y_true, out)
+    return losses.mean_absolute_error_value_and_grad(y_true, out)
 
 
 def _views(params, layout, layer):
@@ -112,13 +97,13 @@ def _views(params, layout, layer):
 
 
 def _optimizer_update(params, grads, slot_1, slot_2, opt_code, hyper, alpha):
-    """One update of every parameter, by the per-layer path's optimizer kernels: 0 SGD
+    """One update of every parameter, by the per-layer path's optimizer kernels: 0 codes.SGD
     (hyper: lr, momentum, nesterov), 1 Adam (beta_1, beta_2, epsilon; alpha: this step's
     lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)), 2 RMSprop (lr, rho, epsilon)."""
-    if opt_code == SGD:
+    if opt_code == codes.SGD:
         velocity = slot_1 if hyper[1] != 0.0 else None
         sgd_update(params, grads, velocity, hyper[0], hyper[1], hyper[2] != 0.0)
-    elif opt_code == ADAM:
+    elif opt_code == codes.ADAM:
         adam_update(params, grads, slot_1, slot_2, None, alpha, hyper[0], hyper[1], hyper[2])
     else:
         rmsprop_update(params, grads, slot_1, None, None, hyper[0], hyper[1], 0.0, hyper[2])
@@ -140,7 +125,7 @@ def dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes
             zs.append(dense_forward(hs[-1], kernel, bias))
             acts.append(_activate(zs[-1], act_codes[layer]))
             hs.append(_dropout(acts[-1], keep, start, drop_cols[layer], drop_rates[layer]))
-        from_logits = loss_code <= SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS
+        from_logits = loss_code <= codes.SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS
         values, dout = _loss(y[rows], labels[rows], zs[-1] if from_logits else hs[-1],
                              loss_code, epsilon)
         logits_out[start:start + len(rows)] = zs[-1]
