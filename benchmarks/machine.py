@@ -37,7 +37,35 @@ def describe():
         except importlib.metadata.PackageNotFoundError:
             continue
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform(), "versions": versions}
+            "platform": platform.platform(), "versions": versions, "blas": blas()}
+
+
+def blas():
+    """The BLAS builds in use: NumPy's (its matmuls, Keras/TF aside) and SciPy's (the one
+    numba's np.dot calls inside compiled kernels), with the kernel family OpenBLAS picked for
+    this CPU (e.g. Haswell, SkylakeX, Zen) and its thread count; OPENBLAS_CORETYPE if set."""
+    import scipy.linalg  # noqa: F401  (loads SciPy's BLAS, so threadpoolctl sees it)
+
+    found = {}
+    try:
+        import threadpoolctl
+
+        for lib in threadpoolctl.threadpool_info():
+            if lib.get("user_api") == "blas":
+                owner = "numpy" if "numpy" in lib["filepath"] else (
+                    "scipy" if "scipy" in lib["filepath"] else os.path.basename(lib["filepath"]))
+                found[owner] = {k: lib.get(k) for k in ("internal_api", "version",
+                                                        "architecture", "num_threads")}
+    except ImportError:  # threadpoolctl comes with scikit-learn; the build info will do
+        import scipy
+
+        for name, module in (("numpy", np), ("scipy", scipy)):
+            info = module.show_config(mode="dicts")["Build Dependencies"]["blas"]
+            found[name] = {"name": info.get("name"), "version": info.get("version")}
+    for variable in ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        if os.environ.get(variable):
+            found[variable] = os.environ[variable]
+    return found
 
 
 def sgemm_rate(repeats=20):

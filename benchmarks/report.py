@@ -8,6 +8,22 @@ TARGETS = {"W1": 100, "W2": 50, "W3": 20, "W4": 2.3, "W5": 60, "W6": 3, "predict
 WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6")
 
 
+def machine_line(machine):
+    """One line naming the CPU, its cores and the BLAS builds (each result depends on them)."""
+    parts = []
+    for owner, info in (machine.get("blas") or {}).items():
+        if isinstance(info, dict):
+            details = ", ".join(str(info[k]) for k in ("architecture", "num_threads")
+                                if info.get(k) is not None)
+            name = info.get("internal_api") or info.get("name")
+            parts.append(f"{owner}: {name} {info.get('version')}" + (f" ({details})"
+                                                                      if details else ""))
+        else:
+            parts.append(f"{owner}={info}")
+    return (f"machine: {machine.get('cpu')}, {machine.get('cores')} cores; BLAS: "
+            + ("; ".join(parts) or "unknown"))
+
+
 def seconds(record):
     return record.get("seconds") if record and record.get("status") == "ok" else None
 
