@@ -1,6 +1,6 @@
 """What parity.check_layer / check_loss / check_optimizer return: one row per quantity.
 
-    report = parity.check_layer("Dense", {"units": 3}, forward=..., backward=..., input_shape=(4, 5))
+    report = parity.check_layer("Dense", {"units": 3}, forward=f, backward=b, input_shape=(4, 5))
     report.ok                  # True when every row is within its tolerance
     print(report)              # the table, then the first failure: worst index, both values, hint
     report.raise_if_failed()   # AssertionError carrying that text (for a test)
@@ -51,10 +51,11 @@ def compare(quantity, yours, keras, tolerance, scale=None, where=None):
 COLUMNS = ("quantity", "shape", "max abs", "max rel", "tol", "verdict")
 
 
-def _cells(row):
-    shape = str(tuple(row.shape)) if row.shape is not None else ""
-    return (row.quantity, shape, f"{row.abs_error:.2e}", f"{row.rel_error:.2e}",
-            f"{row.tolerance:.0e}", "ok" if row.ok else "FAIL")
+def _cells(row, shapes=True):
+    cells = (row.quantity, str(tuple(row.shape)) if row.shape is not None else "",
+             f"{row.abs_error:.2e}", f"{row.rel_error:.2e}", f"{row.tolerance:.0e}",
+             "ok" if row.ok else "FAIL")
+    return cells if shapes else cells[:1] + cells[2:]
 
 
 def _index(where):
@@ -88,14 +89,23 @@ class Report:
             text += f"\n  worst at {_index(where)}: yours {yours!r}, Keras {keras!r}"
         if self.hint:
             text += f"\n  hint: {self.hint}"
-        failed = [r.quantity for r in self.rows if not r.ok]
-        if len(failed) > 1:
-            text += f"\n  also outside tolerance: {', '.join(failed[1:])}"
+        failed = [r.quantity for r in self.rows if not r.ok][1:]
+        if failed:
+            more = f" and {len(failed) - 3} more" if len(failed) > 4 else ""
+            listed = failed[:3] if more else failed
+            text += f"\n  also outside tolerance: {', '.join(listed)}{more}"
         return text
 
+    def _table(self):
+        """The header and the cells of each row; no shape column when no row has a shape."""
+        shapes = any(r.shape is not None for r in self.rows)
+        head = COLUMNS if shapes else COLUMNS[:1] + COLUMNS[2:]
+        return head, [_cells(r, shapes) for r in self.rows]
+
     def __str__(self):
-        cells = [COLUMNS] + [_cells(r) for r in self.rows]
-        widths = [max(len(c[i]) for c in cells) for i in range(len(COLUMNS))]
+        head, body = self._table()
+        cells = [head, *body]
+        widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
         lines = ["  ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True)).rstrip()
                  for cell in cells]
         lines.insert(1, "  ".join("-" * w for w in widths))
@@ -110,9 +120,10 @@ class Report:
         return self
 
     def to_markdown(self):
-        table = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-        table += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(r)) + " |"
-                  for r in self.rows]
+        head, body = self._table()
+        table = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        table += ["| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+                  for cells in body]
         notes = "".join(f"{n}\n\n" for n in self.notes)
         failure = "\n".join(f"> {line.strip()}  " for line in self.failure_text().splitlines())
         return f"### {self.title}\n\n{notes}" + "\n".join(table) + f"\n\n{failure}\n"

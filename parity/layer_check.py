@@ -27,7 +27,7 @@ from .keras_side import (
     forward_and_vjp,
     weight_names,
 )
-from .your_functions import call, check_array, check_arity, check_sequence
+from .your_functions import call, check_arity, check_array, check_sequence
 
 TOLERANCE = {"float32": {"forward": 1e-6, "grad": 1e-6, "step": 1e-6, "trajectory": 1e-5},
              "float64": {"forward": 1e-10, "grad": 1e-10, "step": 1e-10, "trajectory": 1e-10}}

@@ -20,7 +20,7 @@ from .check_report import Report, compare
 from .core import _keras, keras_float64
 from .keras_side import exact_floats
 from .layer_check import check_shape, tolerances
-from .your_functions import call, check_array, check_arity
+from .your_functions import call, check_arity, check_array
 
 # Keras loss class -> how its y_true is drawn; y_pred is probabilities for the crossentropies
 # (logits with from_logits=True), positive for the logarithmic losses, N(0, 1) otherwise

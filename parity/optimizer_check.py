@@ -22,7 +22,7 @@ from .core import _keras, keras_float64
 from .keras_side import exact_floats
 from .layer_check import check_shape, tolerances
 from .loss_check import floatx
-from .your_functions import call, check_array, check_arity, check_sequence
+from .your_functions import call, check_arity, check_array, check_sequence
 
 
 def build_optimizer(optimizer, config):
@@ -119,8 +119,8 @@ def _your_trajectory(update, initial, gradients, shapes, dtype):
                             f"returned {type(result).__name__}.")
         weights, state = result
         if not isinstance(state, dict):
-            raise TypeError(f"update returned state of type {type(state).__name__} at "
-                            f"iteration {step}; expected the dict it was given (or a new one).")
+            raise TypeError(f"update must return (weights, state) with state a dict; at "
+                            f"iteration {step} the second item is a {type(state).__name__}.")
         weights = check_sequence(weights, "weights", len(shapes), "update",
                                  [str(s) for s in shapes])
         weights = [check_array(w, f"weights[{k}] at iteration {step}", s, dtype, "update")
