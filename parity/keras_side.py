@@ -6,6 +6,7 @@ backend's own machinery, as in parity.core: tf.GradientTape on TensorFlow, jax.v
 """
 
 import difflib
+import inspect
 
 import numpy as np
 
@@ -41,8 +42,6 @@ def exact_floats(cls, config, dtype):
     """
     if dtype != "float64":
         return config
-    import inspect
-
     defaults = {p.name: p.default for p in inspect.signature(cls.__init__).parameters.values()
                 if type(p.default) is float}
     return {k: np.float64(v) if type(v) is float else v for k, v in {**defaults, **config}.items()}
@@ -95,8 +94,6 @@ def describe(layer):
 
 
 def _required(cls):
-    import inspect
-
     return [p.name for p in inspect.signature(cls.__init__).parameters.values()
             if p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD and p.name != "self"]
 
@@ -195,9 +192,13 @@ def _jax_vjp(layer, x, dys, training, mask):
     frozen = [v.value for v in layer.non_trainable_variables]
     floating = np.issubdtype(x.dtype, np.floating)
 
+    # stateless_call hands its arguments to call() as they are (__call__ would drop those
+    # call() does not take, e.g. Embedding's training)
+    accepted = inspect.signature(layer.call).parameters
+    kwargs = {k: v for k, v in (("training", training), ("mask", mask))
+              if k in accepted and (v is not None)}
+
     def outputs(weights, inputs):
-        kwargs = {"training": training} | ({"mask": jnp.asarray(mask)} if mask is not None
-                                           else {})
         y, _ = layer.stateless_call(weights, frozen, inputs, **kwargs)
         return _as_list(y)
 

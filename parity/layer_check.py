@@ -16,7 +16,7 @@ import numpy as np
 
 from . import hints
 from .check_report import Report, compare
-from .core import _keras
+from .core import _keras, keras_float64
 from .keras_side import (
     _as_list,
     _call,
@@ -97,6 +97,7 @@ def check_layer(layer, config=None, *, forward, backward=None, input_shape, dtyp
     keywords = {"mask": mask} if mask is not None else {}
 
     keras_layer = build_layer(layer, config, dtype)
+    keras_float64(dtype == "float64")  # Keras on JAX: float64 results stay float64
     rng = np.random.default_rng(seed)
     x = draw_input(keras_layer, input_shape, dtype, rng)
     try:
