@@ -6,6 +6,6 @@ and check_optimizer (an update rule) compare any functions with Keras and return
 
 from .check_report import Report  # noqa: F401
 from .core import compare_forward, compare_train_steps, to_keras  # noqa: F401
-from .layer_check import check_layer  # noqa: F401
+from .layer_check import check_layer, weight_layout  # noqa: F401
 from .loss_check import check_loss  # noqa: F401
 from .optimizer_check import check_optimizer  # noqa: F401

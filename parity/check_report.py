@@ -81,7 +81,9 @@ class Report:
         """'dbias differs from Keras: ...; worst at index (1,): yours 0.0, Keras -0.53'."""
         row = self.first_failure
         if row is None:
-            return f"all {len(self.rows)} quantities match Keras within tolerance"
+            n = len(self.rows)
+            return (f"all {n} quantities match Keras within tolerance" if n != 1 else
+                    "the 1 quantity matches Keras within tolerance")
         text = (f"FAIL: {row.quantity} differs from Keras: max relative error "
                 f"{row.rel_error:.2e} > {row.tolerance:.0e}")
         if row.worst:

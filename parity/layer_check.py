@@ -160,6 +160,17 @@ def check_layer(layer, config=None, *, forward, backward=None, input_shape, dtyp
     return report
 
 
+def weight_layout(layer, config=None, *, input_shape, dtype="float32"):
+    """[(name, shape, trainable)] of the Keras layer's weights in get_weights() order: what
+    `weights` holds in check_layer, for writing your functions before running a check."""
+    keras_layer = build_layer(layer, config, dtype)
+    x = draw_input(keras_layer, check_shape(input_shape, "input_shape"), dtype,
+                   np.random.default_rng(0))
+    keras_layer(x)
+    return [(name, tuple(v.shape), bool(v.trainable))
+            for name, v in zip(_unique_names(keras_layer), keras_layer.weights, strict=True)]
+
+
 def _yours_backward(backward, dy, x, weights, names, trainable, dtype, keywords):
     result = call(backward, "backward", dy, x, weights, **keywords)
     if not isinstance(result, (tuple, list)) or len(result) != 2:

@@ -42,6 +42,9 @@ def test_swapped_betas_fail_naming_the_step_the_weight_the_index_and_both_values
     text = str(report)
     assert f"worst at {where}: yours {yours!r}, Keras {keras!r}" in text
     assert "hint: matches Keras with beta_1 and beta_2 exchanged" in text
+    markdown = report.to_markdown()
+    assert "| weights after step 2 | " in markdown and " | FAIL |" in markdown
+    assert f"> worst at {where}: yours {yours!r}, Keras {keras!r}" in markdown
 
 
 def kernel_adam(weights, grads, state, iteration, learning_rate=0.001, beta_1=0.9,
