@@ -178,6 +178,7 @@ def _minikeras_layer_cases():
         (L.SpatialDropout1D(0.2), seq), (L.Masking(), seq),
         (L.SimpleRNN(3), seq), (L.LSTM(3, return_sequences=True), seq),
         (L.GRU(3), seq), (L.GRU(3, reset_after=False), seq),
+        (L.LSTM(3, return_state=True), seq),  # three outputs: y, h, c; a dy for each
         (L.Bidirectional(L.LSTM(2)), seq), (L.TimeDistributed(L.Dense(2)), seq),
     ]
 
