@@ -59,7 +59,7 @@ def scale_hint(yours, keras, tolerance, scale=None, counts=()):
     return f"yours is Keras's x {c:.6g}"
 
 
-def layer_forward_hint(layer_name, names, weights, forward, x, y_keras, tolerance,
+def layer_forward_hint(layer_name, names, weights, forward, y_keras, tolerance,
                        keras_without_bias):
     """A hint for a forward output that differs: gate order, transposed kernel, missing bias.
 

@@ -209,7 +209,7 @@ def _forward_hint(layer, names, weights, yours_forward, x, ys, keras_ys, toleran
         finally:
             layer.set_weights(weights)
 
-    found = hints.layer_forward_hint(type(layer).__name__, names, weights, quiet, x, keras_ys,
+    found = hints.layer_forward_hint(type(layer).__name__, names, weights, quiet, keras_ys,
                                      tolerance, keras_without_bias)
     return found or hints.scale_hint(ys[0], keras_ys[0], tolerance, counts=counts)
 
