@@ -71,6 +71,9 @@ def run(args):
     print(f"\nminikeras {info['minikeras']} ({info['kernels']} kernels) vs Keras {info['keras']} "
           f"on {info['backend']} ({info['device']}); {len(rows)} comparisons in {seconds:.1f} s")
     print(report.text_table(rows))
+    if not args.model:
+        for name, why in suite.left_out().items():
+            print(f"left out: {name}: {why}")
     if args.json:
         with open(args.json, "w") as f:
             f.write(report.to_json(rows, info, seconds))

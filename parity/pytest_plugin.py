@@ -1,10 +1,17 @@
-"""A pytest plugin (registered as `minikeras-parity`): `assert_parity` and a `parity` fixture.
+"""A pytest plugin (registered as `minikeras-parity`): the `parity` and `parity_check` fixtures.
 
     def test_my_model(parity):
         model = build_my_minikeras_model()
         parity(model, x, y, steps=20)        # forward per layer, gradients, 20 training steps
 
-A failure names the layer or tensor, both values at the worst index and the difference.
+    def test_my_numpy_dense(parity_check):   # your own functions against Keras
+        parity_check.layer("Dense", {"units": 3}, forward=my_forward, backward=my_backward,
+                           input_shape=(4, 5))
+        parity_check.loss("mse", value=my_mse, grad=my_mse_grad, y_shape=(8, 2))
+        parity_check.optimizer("Adam", update=my_adam, shapes=[(5, 3), (3,)])
+
+A failure names the layer or tensor, both values at the worst index and the difference (for
+parity_check: the whole report, with a hint where one is sure).
 Tolerances default to the house rules for the model's dtype.
 """
 
@@ -75,3 +82,33 @@ def parity():
     """The `assert_parity` function, skipping the test when Keras is not installed."""
     pytest.importorskip("keras")
     return assert_parity
+
+
+class ParityCheck:
+    """parity.check_layer / check_loss / check_optimizer that fail the test on a mismatch.
+
+    Each takes the same arguments, raises AssertionError carrying the report when a quantity is
+    outside tolerance, and returns the report otherwise.
+    """
+
+    def layer(self, *args, **kwargs):
+        from .layer_check import check_layer
+
+        return check_layer(*args, **kwargs).raise_if_failed()
+
+    def loss(self, *args, **kwargs):
+        from .loss_check import check_loss
+
+        return check_loss(*args, **kwargs).raise_if_failed()
+
+    def optimizer(self, *args, **kwargs):
+        from .optimizer_check import check_optimizer
+
+        return check_optimizer(*args, **kwargs).raise_if_failed()
+
+
+@pytest.fixture
+def parity_check():
+    """A ParityCheck (your functions against Keras), skipping the test without Keras."""
+    pytest.importorskip("keras")
+    return ParityCheck()
