@@ -108,24 +108,24 @@ def test_hints_for_a_transposed_kernel_a_missing_bias_and_a_permuted_gradient():
 
 def kernel_dense_forward(x, weights):
     kernel, bias = weights
-    return kernels.dense_forward(x, kernel, bias)
+    return kernels.dense.dense_forward(x, kernel, bias)
 
 
 def kernel_dense_backward(dy, x, weights):
-    dx, dkernel, dbias = kernels.dense_backward(dy, x, weights[0])
+    dx, dkernel, dbias = kernels.dense.dense_backward(dy, x, weights[0])
     return dx, [dkernel, dbias]
 
 
 def kernel_lstm_steps(x, weights):
-    """kernels.projection_forward, then kernels.lstm_forward (tanh = code 1, sigmoid = 2)."""
+    """kernels.dense.projection_forward, then kernels.rnn.lstm_forward (codes TANH, SIGMOID)."""
     kernel, recurrent_kernel, bias = weights
     batch, steps, features = x.shape
     units = recurrent_kernel.shape[0]
-    xz = kernels.projection_forward(x.reshape(-1, features), kernel, bias)
+    xz = kernels.dense.projection_forward(x.reshape(-1, features), kernel, bias)
     zeros = np.zeros((batch, units), x.dtype)
     mask = np.ones((batch, steps), x.dtype)
     recurrent_mask = np.ones((4, batch, units), x.dtype)
-    out = kernels.lstm_forward(np.ascontiguousarray(xz.reshape(batch, steps, 4 * units)),
+    out = kernels.rnn.lstm_forward(np.ascontiguousarray(xz.reshape(batch, steps, 4 * units)),
                                recurrent_kernel, zeros, zeros, mask, recurrent_mask, 1, 2, False)
     return out, mask, recurrent_mask
 
@@ -139,10 +139,10 @@ def kernel_lstm_backward(dy, x, weights):
     kernel, recurrent_kernel, _ = weights
     batch, steps, features = x.shape
     zeros = np.zeros((batch, recurrent_kernel.shape[0]), x.dtype)
-    dxz, drecurrent, _, _ = kernels.lstm_backward(np.ascontiguousarray(dy), zeros, zeros,
+    dxz, drecurrent, _, _ = kernels.rnn.lstm_backward(np.ascontiguousarray(dy), zeros, zeros,
                                                   recurrent_kernel, mask, recurrent_mask,
                                                   *cache, 1, 2, False)
-    dx, dkernel, dbias = kernels.projection_backward(dxz.reshape(batch * steps, -1),
+    dx, dkernel, dbias = kernels.dense.projection_backward(dxz.reshape(batch * steps, -1),
                                                      x.reshape(batch * steps, features), kernel)
     return dx.reshape(x.shape), [dkernel, drecurrent, dbias]
 

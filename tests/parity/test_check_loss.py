@@ -57,10 +57,10 @@ def test_sample_weight_and_a_gradient_missing_its_mean_fail_with_a_hint():
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_minikeras_loss_kernels_pass_as_your_functions(dtype, parity_check):
     def value(y_true, y_pred):
-        return kernels.mean_squared_error_value_and_grad(y_true, y_pred)[0].mean()
+        return kernels.losses.mean_squared_error_value_and_grad(y_true, y_pred)[0].mean()
 
     def grad(y_true, y_pred):
-        per_sample = kernels.mean_squared_error_value_and_grad(y_true, y_pred)[1]
+        per_sample = kernels.losses.mean_squared_error_value_and_grad(y_true, y_pred)[1]
         return (per_sample / y_pred.shape[0]).astype(y_pred.dtype)
 
     parity_check.loss("mean_squared_error", value=value, grad=grad, y_shape=(5, 3),

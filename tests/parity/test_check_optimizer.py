@@ -49,15 +49,15 @@ def test_swapped_betas_fail_naming_the_step_the_weight_the_index_and_both_values
 
 def kernel_adam(weights, grads, state, iteration, learning_rate=0.001, beta_1=0.9,
                 beta_2=0.999, epsilon=1e-7):
-    """minikeras's kernels.adam_update, with alpha as minikeras.optimizers.Adam computes it
-    (beta powers in the variable's dtype, as Keras)."""
+    """minikeras's kernels.optimizers.adam_update, with alpha as minikeras.optimizers.Adam
+    computes it (beta powers in the variable's dtype, as Keras)."""
     t = weights[0].dtype.type
     state.setdefault("m", [np.zeros_like(w) for w in weights])
     state.setdefault("v", [np.zeros_like(w) for w in weights])
     alpha = t(learning_rate) * np.sqrt(1 - t(beta_2) ** t(iteration)) / (
         1 - t(beta_1) ** t(iteration))
     for w, g, m, v in zip(weights, grads, state["m"], state["v"], strict=True):
-        kernels.adam_update(w, g, m, v, None, float(alpha), beta_1, beta_2, epsilon)
+        kernels.optimizers.adam_update(w, g, m, v, None, float(alpha), beta_1, beta_2, epsilon)
     return weights, state
 
 
