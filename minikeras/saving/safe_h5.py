@@ -40,7 +40,7 @@ class Mismatch(ValueError):
     """The file's variables do not fit the model (count or shape): skip_mismatch may skip it."""
 
 
-def _link(parent, name, where):
+def check_link(parent, name, where):
     """The h5py link class of parent[name] (HardLink, SoftLink, ExternalLink), checked."""
     # H5Lexists looks at the link itself; `name in parent` would resolve it (and so open the
     # file an external link names)
@@ -63,7 +63,7 @@ def group(parent, path, where=None, missing_ok=True):
     for part in [p for p in path.split("/") if p]:
         walked.append(part)
         here = "/".join(walked) if where is None else f"{where}/{'/'.join(walked)}"
-        if _link(current, part, here) is None:
+        if check_link(current, part, here) is None:
             if missing_ok:
                 return None
             raise KeyError(f"{here!r} is not in the file")
@@ -81,7 +81,7 @@ def dataset(parent, path, where=None):
     head, _, name = path.rpartition("/")
     owner = group(parent, head, where, missing_ok=False) if head else parent
     here = path if where is None else f"{where}/{path}"
-    if _link(owner, name, here) is None:
+    if check_link(owner, name, here) is None:
         raise KeyError(f"{here!r} is not in the file")
     ds = owner[name]
     if not isinstance(ds, h5py.Dataset):

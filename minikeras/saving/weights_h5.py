@@ -127,6 +127,9 @@ def check_datasets(h5_group, variables, owner, where, names=None):
     storage and non-numeric dtypes raise RefusedFile; both before any byte is read.
     """
     stored = safe_h5.names(h5_group) if names is None else names
+    if names is None:  # a link among the group's members is refused whatever the count
+        for name in stored:
+            safe_h5.check_link(h5_group, name, f"{where}/{name}")
     if len(stored) != len(variables):
         raise safe_h5.Mismatch(f"{owner} expected {len(variables)} variables "
                                f"({[v.name for v in variables]}), but the file holds "
