@@ -301,3 +301,172 @@ def test_safe_mode_names_only_unary_ufuncs_and_calls_nothing_at_load(good, monke
     with pytest.raises(SavedFileError, match="numpy.tile"):
         load_model(small_tile)
     assert load_model(small_tile, safe_mode=False).layers[1].function is np.tile  # trusted
+
+
+# ---- temporary files ------------------------------------------------------------------------
+
+TEMP_NAME = r"\.m\.keras\.{pid}\.[0-9a-f]{{8}}\.minikeras-tmp"
+
+
+def run_python(code, timeout=120):
+    tests_dir = os.path.dirname(os.path.abspath(__file__))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [os.path.dirname(tests_dir), tests_dir, os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_temporary_files_are_recognisable(tmp_path, monkeypatch):
+    from minikeras.saving import files
+
+    seen = []
+    original = files.temp_path
+    monkeypatch.setattr(files, "temp_path", lambda *a: seen.append(original(*a)) or seen[-1])
+    mlp().save(tmp_path / "m.keras")
+    assert len(seen) == 1 and re.fullmatch(TEMP_NAME.format(pid=os.getpid()),
+                                           os.path.basename(seen[0])), seen
+    assert os.listdir(tmp_path) == ["m.keras"]
+
+
+SAVE_THEN = """
+    import os, signal, sys, threading, time
+    from saving_tools import mlp
+    from minikeras.saving import keras_file
+    folder = sys.argv[1] if len(sys.argv) > 1 else {folder!r}
+    model = mlp()
+    model.save(os.path.join(folder, "m.keras"))
+    writing = threading.Event()
+
+    def blocked(*args, **kwargs):
+        writing.set()
+        {action}
+
+    keras_file._weights_bytes = blocked
+"""
+
+
+def test_sigterm_mid_save_removes_the_temporary_file(tmp_path):
+    code = SAVE_THEN.format(folder=str(tmp_path), action="os.kill(os.getpid(), signal.SIGTERM)"
+                            "; time.sleep(30)") + """
+    model.save(os.path.join(folder, "m.keras"))
+    """
+    done = run_python(code)
+    assert done.returncode == -15, (done.returncode, done.stderr[-2000:])  # died of SIGTERM
+    assert os.listdir(tmp_path) == ["m.keras"]
+    assert load_model(tmp_path / "m.keras").layers  # the previous save is intact
+
+
+def test_interpreter_exit_mid_save_removes_the_temporary_file(tmp_path):
+    code = SAVE_THEN.format(folder=str(tmp_path), action="time.sleep(60)") + """
+    thread = threading.Thread(target=model.save, args=(os.path.join(folder, "m.keras"),),
+                              daemon=True)
+    thread.start()
+    writing.wait(30)
+    print(sorted(os.listdir(folder)))
+    sys.exit(0)  # the save is still running in its thread
+    """
+    done = run_python(code)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "minikeras-tmp" in done.stdout, done.stdout  # it existed while the save ran
+    assert os.listdir(tmp_path) == ["m.keras"]
+
+
+def dead_pid():
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    return int(done.stdout)
+
+
+def test_stale_temporaries_are_removed_by_the_next_save(tmp_path):
+    gone, alive, me = dead_pid(), os.getppid(), os.getpid()
+    stale = [f".m.keras.{gone}.0123abcd.minikeras-tmp", f".m.keras.{me}.3210dcba.minikeras-tmp"]
+    kept = [f".m.keras.{alive}.deadbeef.minikeras-tmp",  # a live process may be saving now
+            f".m.keras.x.{gone}.0123abcd.minikeras-tmp",  # another target's
+            "notes.txt"]
+    for name in stale + kept:
+        hf.write(str(tmp_path / name), b"x" * 100)
+    os.makedirs(tmp_path / f".m_dir.{gone}.00aa11bb.minikeras-old")  # a zipped=False swap's
+    model = mlp()
+    model.save(tmp_path / "m.keras")
+    model.save(tmp_path / "m_dir", zipped=False)
+    assert sorted(os.listdir(tmp_path)) == sorted(kept + ["m.keras", "m_dir"])
+
+
+# ---- zipped=False: the folder is swapped in one step ----------------------------------------
+
+
+def exchange_supported(folder):
+    from minikeras.saving import files
+
+    a, b = os.path.join(folder, "a"), os.path.join(folder, "b")
+    os.makedirs(a)
+    os.makedirs(b)
+    try:
+        return files.exchange(a, b)
+    finally:
+        os.rmdir(a)
+        os.rmdir(b)
+
+
+def test_directory_save_never_leaves_the_path_missing(tmp_path, monkeypatch):
+    from minikeras.saving import files
+
+    if not exchange_supported(str(tmp_path)):
+        pytest.skip("no renameat2 RENAME_EXCHANGE here: the documented two-rename fallback "
+                    "applies (tested below)")
+    path = str(tmp_path / "m_dir")
+    model = mlp()
+    model.save(path, zipped=False)
+    moved = []
+    original = os.replace
+    monkeypatch.setattr(files.os, "replace",
+                        lambda src, dst: moved.append(os.fspath(src)) or original(src, dst))
+    x, _ = data()
+    model.layers[1].kernel.assign(model.layers[1].kernel.value + 1)
+    model.save(path, zipped=False)
+    assert path not in moved, f"the folder was renamed away: {moved}"
+    np.testing.assert_array_equal(load_model(path).predict(x, verbose=0),
+                                  model.predict(x, verbose=0))
+    assert os.listdir(tmp_path) == ["m_dir"]
+
+
+def test_directory_save_fallback_puts_the_old_folder_back_on_failure(tmp_path, monkeypatch):
+    """Without an atomic exchange: two renames; an exception between them restores the old
+    folder (after a kill there, the next save removes `.m_dir.<pid>.<hex>.minikeras-old`)."""
+    from minikeras.saving import files
+
+    path = str(tmp_path / "m_dir")
+    model = mlp()
+    model.save(path, zipped=False)
+    x, _ = data()
+    expected = model.predict(x, verbose=0)
+    monkeypatch.setattr(files, "exchange", lambda a, b: False)
+    original = os.replace
+
+    def cut_after_first(src, dst):
+        if os.fspath(src).endswith(".minikeras-tmp"):
+            assert not os.path.exists(path) and any(
+                n.endswith(".minikeras-old") for n in os.listdir(tmp_path))
+            raise KeyboardInterrupt("power cut between the renames")
+        return original(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", cut_after_first)
+    model.layers[1].kernel.assign(model.layers[1].kernel.value + 1)
+    with pytest.raises(KeyboardInterrupt):
+        model.save(path, zipped=False)
+    monkeypatch.setattr(files.os, "replace", original)
+    assert os.listdir(tmp_path) == ["m_dir"]
+    np.testing.assert_array_equal(load_model(path).predict(x, verbose=0), expected)
+    model.save(path, zipped=False)  # the fallback itself works
+    assert os.listdir(tmp_path) == ["m_dir"]
+
+
+def test_a_model_folder_may_not_link_outside(good, tmp_path):
+    folder, files = good
+    target = tmp_path / "m_dir"
+    mlp().save(target, zipped=False)
+    os.remove(target / "model.weights.h5")
+    os.symlink(files["weights.h5"], target / "model.weights.h5")
+    with pytest.raises(SavedFileError, match="'model.weights.h5' in the folder is a symbolic "
+                                             "link"):
+        load_model(target)
