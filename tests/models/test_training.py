@@ -2,7 +2,6 @@
 metrics, reproducibility, and the errors raised before any kernel runs."""
 
 import re
-
 import warnings
 
 import numpy as np

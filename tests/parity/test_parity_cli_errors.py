@@ -4,11 +4,11 @@ import io
 import os
 import pickle
 
+import hostile_files as hf
 import numpy as np
 import pytest
 from saving_tools import data, mlp
 
-import hostile_files as hf
 import parity.__main__ as cli
 
 pytest.importorskip("keras")
