@@ -5,7 +5,9 @@
 Not a test (pytest does not collect it): it records how each library behaves on the same
 crafted files (tests/hostile_files.py), for README and the closing note. Each library runs in
 its own subprocess, probes in order; before each, the peak RSS is reset to the current RSS
-(Linux /proc/self/clear_refs), and the probe's row says how far `resource`'s peak rose.
+(Linux /proc/self/clear_refs) and the row says how far the peak (VmHWM) rose. (The tests
+measure with `resource` in forked children instead; TensorFlow's threads make forking Keras
+unsafe.)
 """
 
 import json
@@ -34,18 +36,23 @@ RUNNER = textwrap.dedent("""
         from minikeras.saving import load_model
         fresh = lambda: load_model(good)
 
-    def peak_mb():
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    def status_mb(field):
+        return int(open("/proc/self/status").read().split(field + ":")[1].split()[0]) / 1024
+
+    def peak_mb():  # VmHWM: the peak since the last reset (resource's ru_maxrss never drops)
+        try:
+            return status_mb("VmHWM")
+        except (OSError, IndexError):
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     def start_mb():
         # the RSS now, with the peak reset to it (Linux clear_refs "5"); else the peak so far
         try:
             with open("/proc/self/clear_refs", "w") as f:
                 f.write("5")
-        except OSError:
+            return status_mb("VmRSS")
+        except (OSError, IndexError):
             return peak_mb()
-        status = open("/proc/self/status").read().split("VmRSS:")[1]
-        return int(status.split()[0]) / 1024
 
     def values(model):
         return [np.array(w) for w in model.get_weights()]

@@ -2,9 +2,9 @@
 only what the model implies, runs nothing from the file in safe mode, and changes nothing when
 it fails. The crafted files are built here (tests/hostile_files.py) from a good save.
 
-Memory: the probes that used to allocate gigabytes run in one subprocess (so its peak RSS can be
-measured with `resource` and this process stays small); the peak is reset before each probe
-(Linux /proc/self/clear_refs) and must stay within RSS_BOUND_MB of the RSS before it. The bound is far above what a refusal needs (the small model's weights are a few
+Memory: the probes that used to allocate gigabytes run in a subprocess (so that peak RSS can be
+measured with `resource` and this process stays small), each in a child forked from it (whose
+ru_maxrss starts at its RSS), and must raise the peak by less than RSS_BOUND_MB. The bound is far above what a refusal needs (the small model's weights are a few
 KB; h5py and zipfile buffers a few MB) and far below the 3-8 GB the probes reached before.
 """
 
@@ -96,41 +96,37 @@ def test_links_and_outside_storage_are_refused(good, kind, fmt):
 # ---- memory: probes in a subprocess, peak RSS measured ----------------------------------------
 
 PROBE = textwrap.dedent("""
-    import json, resource, sys, warnings
+    import json, os, resource, sys, warnings
     warnings.simplefilter("ignore")
-    from saving_tools import data, mlp
+    from saving_tools import mlp
     from minikeras.saving import load_model
 
-    def peak_mb():
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-    def start_mb():
-        # the RSS now, with the peak reset to it (Linux clear_refs "5"); else the peak so far
-        try:
-            with open("/proc/self/clear_refs", "w") as f:
-                f.write("5")
-        except OSError:
-            return peak_mb()
-        status = open("/proc/self/status").read().split("VmRSS:")[1]
-        return int(status.split()[0]) / 1024
-
-    x, y = data()
-    model = mlp(seed=2)
-    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
-    # a regression fails with MemoryError instead of taking the shared machine's memory
-    vm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmSize"))
-    resource.setrlimit(resource.RLIMIT_AS, ((vm << 10) + (3 << 30), resource.RLIM_INFINITY))
+    model = mlp(seed=2)  # built, not trained: no kernel compiled, no thread started
     results = []
     for label, how, path in json.loads(sys.argv[1]):
-        start = start_mb()
-        try:
-            model.load_weights(path) if how == "load_weights" else load_model(path)
-            outcome = ("loaded", "")
-        except Exception as error:
-            outcome = (type(error).__name__, str(error))
-        results.append([label, *outcome, peak_mb() - start])
+        read, write = os.pipe()
+        if os.fork() == 0:  # a fresh peak per probe: a child's ru_maxrss starts at its RSS
+            os.close(read)
+            vm = next(int(l.split()[1]) for l in open("/proc/self/status")
+                      if l.startswith("VmSize"))
+            # a regression fails with MemoryError instead of taking the machine's memory
+            resource.setrlimit(resource.RLIMIT_AS, ((vm << 10) + (3 << 30), -1))
+            start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            try:
+                model.load_weights(path) if how == "load_weights" else load_model(path)
+                outcome = ["loaded", ""]
+            except BaseException as error:
+                outcome = [type(error).__name__, str(error)]
+            grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - start) / 1024
+            os.write(write, json.dumps([label, *outcome, grown]).encode())
+            os._exit(0)
+        os.close(write)
+        with os.fdopen(read) as f:
+            results.append(json.loads(f.read()))
+        os.wait()
     print(json.dumps(results))
 """)
+
 
 
 def memory_probes(folder, files):
