@@ -117,9 +117,8 @@ def probes(folder, files):
 
 
 def main():
-    from saving_tools import data, mlp
-
     import hostile_files as hf
+    from saving_tools import data, mlp
 
     folder = tempfile.mkdtemp(prefix="hostile-")
     x, y = data()
