@@ -253,6 +253,10 @@ def test_a_failed_optimizer_load_leaves_it_unbuilt(good):
                        match=r"optimizer .adam\w*.: variable .*but the file holds shape \(2, 2\)"):
         model.load_weights(path)
     assert_unchanged(model, before, "bad optimizer slot")
+    with pytest.warns(UserWarning, match=r"Skipping loading weights: optimizer"):
+        model.load_weights(path, skip_mismatch=True)  # the layers load, the slots are skipped
+    assert not model.optimizer.built
+    assert not np.array_equal(model.get_weights()[0], before[0][0])
     model.load_weights(files["weights.h5"])
     assert model.optimizer.built and int(model.optimizer.iterations.value) > 0
 

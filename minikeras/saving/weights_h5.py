@@ -164,7 +164,7 @@ def warn_optimizer_skipped(optimizer, expected, stored):
                   f"{expected} variables, the saved one {stored}.", stacklevel=4)
 
 
-def plan_optimizer(plan, h5, model, optimizer):
+def plan_optimizer(plan, h5, model, optimizer, skip_mismatch=False):
     """Check the optimizer's slots into plan; an unbuilt optimizer is built only at commit.
 
     Keras skips an unbuilt optimizer's state with a warning; minikeras builds it (at commit)
@@ -180,8 +180,12 @@ def plan_optimizer(plan, h5, model, optimizer):
     if stored != len(target.variables):
         warn_optimizer_skipped(optimizer, len(target.variables), stored)
         return
-    datasets = check_datasets(h5_group, target.variables, f"optimizer {optimizer.name!r}",
-                              "optimizer/vars")
+    try:
+        datasets = check_datasets(h5_group, target.variables, f"optimizer {optimizer.name!r}",
+                                  "optimizer/vars")
+    except safe_h5.Mismatch as error:
+        skip_or_raise(error, skip_mismatch)
+        return
     if target is not optimizer:
         plan.before_commit.append(lambda: optimizer.build(model.trainable_weights))
         plan.add(lambda: optimizer.variables, datasets)
@@ -203,7 +207,7 @@ def plan_model_state(h5, model, skip_mismatch=False, load_optimizer=True):
                        skip_mismatch)
     optimizer = getattr(model, "optimizer", None)
     if load_optimizer and optimizer is not None and safe_h5.has(h5, "optimizer"):
-        plan_optimizer(plan, h5, model, optimizer)
+        plan_optimizer(plan, h5, model, optimizer, skip_mismatch)
     return plan
 
 
