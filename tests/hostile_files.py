@@ -199,3 +199,26 @@ def contradictory_build(good, folder):
 
     path = craft(good, "keras", folder, "contradictory", kernel, which=1)
     return rewrite_keras(path, path, config=claim)
+
+
+def _widen_first_dense(spec, units):
+    dense = next(layer for layer in spec["config"]["layers"] if layer["class_name"] == "Dense")
+    dense["config"]["units"] = units
+    dense.pop("build_config", None)
+
+
+def config_bomb(good, fmt, folder, units=10**9):
+    """A .keras or legacy .h5 whose config asks for Dense(units) (6 * units float32: 24 GB for
+    10**9), its weights unchanged (a few KB)."""
+    target = os.path.join(folder, f"config_bomb_{units}.{fmt}")
+    if fmt == "keras":
+        return rewrite_keras(good["keras"], target,
+                             config=lambda spec: _widen_first_dense(spec, units))
+
+    def edit(h5):
+        spec = json.loads(h5.attrs["model_config"])
+        _widen_first_dense(spec, units)
+        h5.attrs["model_config"] = json.dumps(spec)
+
+    with open(good["h5"], "rb") as f:
+        return write(target, edit_h5_bytes(f.read(), edit))

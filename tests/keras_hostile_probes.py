@@ -110,6 +110,8 @@ def probes(folder, files):
         config=hf.lambda_config("tile", {"reps": [1, 100_000_000]}))])
     out.append(["Lambda numpy.tanh (safe mode)", "load_model", hf.rewrite_keras(
         files["keras"], os.path.join(folder, "tanh.keras"), config=hf.lambda_config("tanh"))])
+    out.append(["config asks for Dense(2*10**7): a 480 MB kernel", "load_model",
+                hf.config_bomb(files, "keras", folder, units=2 * 10**7)])
     bomb = hf.zip_bomb(files["keras"], os.path.join(folder, "bomb.keras"))
     out.append(["zip bomb (256 MiB member), load_weights", "load_weights", bomb])
     out.append(["zip bomb (256 MiB member), load_model", "load_model", bomb])

@@ -143,6 +143,8 @@ def memory_probes(folder, files):
     tile = hf.rewrite_keras(files["keras"], os.path.join(folder, "tile.keras"),
                             config=hf.lambda_config("tile", {"reps": [1, 100_000_000]}))
     probes.append(["Lambda numpy.tile", "load_model", tile])
+    for fmt in ("keras", "h5"):
+        probes.append([f"config bomb in {fmt}", "load_model", hf.config_bomb(files, fmt, folder)])
     return probes
 
 
@@ -154,6 +156,9 @@ EXPECTED = {
     "zip bomb": ("SavedFileError", "member 'model.weights.h5' declares 268457"),
     "Lambda numpy.tile": ("SavedFileError", "Refusing to look up `numpy.tile` for Lambda's "
                                             "`function` in safe mode"),
+    "config bomb": ("SavedFileError", "the config asks for variable 'kernel' of layer 'dense' "
+                                      "of shape (6, 1000000000) (24000000000 bytes), but the "
+                                      "model's variables may take at most 268435456 bytes"),
 }
 
 
@@ -174,7 +179,8 @@ def probed(good):
 @pytest.mark.parametrize("label", [
     "shape bomb in weights.h5", "shape bomb in keras", "shape bomb in h5",
     "huge shape in weights.h5", "huge shape in keras", "huge shape in h5",
-    "zip bomb, load_model", "zip bomb, load_weights", "Lambda numpy.tile"])
+    "zip bomb, load_model", "zip bomb, load_weights", "Lambda numpy.tile",
+    "config bomb in keras", "config bomb in h5"])
 def test_bombs_are_refused_before_memory_grows(probed, label):
     kind, message, grown_mb, path = probed[label]
     expected_kind, expected_text = EXPECTED[label.split(" in ")[0].split(",")[0]]

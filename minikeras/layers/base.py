@@ -114,8 +114,11 @@ class Layer:
     def add_weight(self, shape, initializer="glorot_uniform", dtype=None, trainable=True,
                    regularizer=None, constraint=None, name=None):
         from .. import initializers
+        from ..saving.serialization import charge_allocation
 
         init = initializers.get(initializer)
+        # a model built from a file's config is held to what the file's weights can fill
+        charge_allocation(shape, dtype or self.dtype, f"variable {name!r} of layer {self.name!r}")
         variable = Variable(init, shape=shape, dtype=dtype or self.dtype, trainable=trainable,
                             name=name, constraint=constraint, regularizer=regularizer,
                             path=f"{self.path}/{name}")

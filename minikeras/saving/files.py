@@ -84,6 +84,9 @@ def reading(path, what):
         raise
     except ValueError as error:
         raise SavedFileError(f"Cannot load {name!r} ({what}): {error}") from error
+    except MemoryError as error:  # what the file describes does not fit: say which file
+        raise SavedFileError(f"Cannot load {name!r} ({what}): out of memory ({error}); the "
+                             "model it describes is larger than this machine can hold") from error
     except _FILE_ERRORS as error:
         raise SavedFileError(f"Cannot load {name!r} as {what}: the file is truncated or "
                              f"corrupted ({type(error).__name__}: {error}).") from error

@@ -126,12 +126,15 @@ def _open_weights(archive, model):
         yield h5
 
 
-def _model_from_text(config_text, custom_objects, compile, safe_mode):
+def _model_from_text(config_text, weights_bytes, custom_objects, compile, safe_mode):
+    """The model config.json describes; its variables may take only what serialization's
+    AllocationBudget allows for a weights member of `weights_bytes`."""
     try:
         spec = json.loads(config_text)
     except json.JSONDecodeError as error:
         raise ValueError(f"{CONFIG} is not valid JSON ({error})") from None
-    return serialization.model_from_config(spec, custom_objects, compile, safe_mode)
+    with serialization.AllocationBudget(weights_bytes, WEIGHTS):
+        return serialization.model_from_config(spec, custom_objects, compile, safe_mode)
 
 
 def read_archive(fileobj, custom_objects=None, compile=True, safe_mode=True):
@@ -142,7 +145,8 @@ def read_archive(fileobj, custom_objects=None, compile=True, safe_mode=True):
             if member not in names:
                 raise ValueError(f"the archive has no {member} (it holds {names}); it is not a "
                                  ".keras model file")
-        model = _model_from_text(_read_config(archive), custom_objects, compile, safe_mode)
+        model = _model_from_text(_read_config(archive), archive.getinfo(WEIGHTS).file_size,
+                                 custom_objects, compile, safe_mode)
         with _open_weights(archive, model) as h5:
             weights_h5.read_model_state(h5, model, load_optimizer=compile)
     return model
@@ -166,7 +170,8 @@ def _load_directory(folder, custom_objects, compile, safe_mode):
 
     with open(_directory_member(folder, CONFIG, MAX_CONFIG_BYTES), encoding="utf-8") as f:
         config_text = f.read(MAX_CONFIG_BYTES + 1)
-    model = _model_from_text(config_text, custom_objects, compile, safe_mode)
+    stored = os.path.getsize(_directory_member(folder, WEIGHTS, float("inf")))
+    model = _model_from_text(config_text, stored, custom_objects, compile, safe_mode)
     path = _directory_member(folder, WEIGHTS, weights_size_limit(model))
     with h5py.File(path, "r") as h5:
         weights_h5.read_model_state(h5, model, load_optimizer=compile)

@@ -180,8 +180,9 @@ def load(filepath, custom_objects=None, compile=True, safe_mode=True):
             raise ValueError("it has no 'model_config' attribute, so it holds weights only; "
                              "build the model and call `model.load_weights(...)` instead")
         spec = json.loads(_decode(config))
-        model = serialization.model_from_config(spec, custom_objects, compile=False,
-                                                safe_mode=safe_mode)
+        with serialization.AllocationBudget(os.path.getsize(filepath), "the file"):
+            model = serialization.model_from_config(spec, custom_objects, compile=False,
+                                                    safe_mode=safe_mode)
         plan = plan_weights_from_group(safe_h5.group(h5, "model_weights", missing_ok=False),
                                        model)
         training = safe_h5.attribute(h5, "training_config", "/")
