@@ -156,8 +156,7 @@ EXPECTED = {
     "zip bomb": ("SavedFileError", "member 'model.weights.h5' declares 268457"),
     "Lambda numpy.tile": ("SavedFileError", "Refusing to look up `numpy.tile` for Lambda's "
                                             "`function` in safe mode"),
-    "config bomb": ("SavedFileError", "the config asks for variable 'kernel' of layer 'dense' "
-                                      "of shape (6, 1000000000) (24000000000 bytes), but the "
+    "config bomb": ("SavedFileError", "of shape (6, 1000000000) (24000000000 bytes), but the "
                                       "model's variables may take at most 268435456 bytes"),
 }
 
@@ -275,12 +274,13 @@ def test_contradictory_build_config_is_refused_at_load(good):
     path = hf.contradictory_build(files, folder)
     with pytest.raises(SavedFileError) as error:
         load_model(path)
-    # minikeras's input check's words; Keras 3.15 raises at load too, from its input_spec:
+    # minikeras's input check's words (the layer's name carries the auto-naming counter:
+    # "dense_1" when this test runs alone); Keras 3.15 raises at load too, from its input_spec:
     # "Input 0 with name 'None' of layer 'dense_1' is incompatible with the layer: expected
     # axis -1 of input shape to have value 7, but received input with shape (None, 5)"
-    assert ('Input 0 of layer "dense_1" is incompatible with the layer: expected axis -1 of '
-            "input shape to have value 7, but received input with shape (None, 5)"
-            in str(error.value)), str(error.value)
+    assert re.search(r'Input 0 of layer "dense_\d+" is incompatible with the layer: expected '
+                     r"axis -1 of input shape to have value 7, but received input with shape "
+                     r"\(None, 5\)", str(error.value)), str(error.value)
 
 
 def test_a_layer_without_weights_takes_the_shape_it_is_given(good):

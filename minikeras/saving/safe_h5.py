@@ -41,14 +41,18 @@ class Mismatch(ValueError):
 
 
 def check_link(parent, name, where):
-    """The h5py link class of parent[name] (HardLink, SoftLink, ExternalLink), checked."""
+    """h5py.HardLink if parent has a member `name` linked the ordinary way, None if it has no
+    such member; any other link (soft, external, user-defined) raises RefusedFile."""
     # H5Lexists looks at the link itself; `name in parent` would resolve it (and so open the
     # file an external link names)
     if not parent.id.links.exists(name.encode("utf8")):
         return None
+    import h5py
+
     link = parent.get(name, getlink=True, getclass=True)
-    if link is not None and link.__name__ in ("SoftLink", "ExternalLink"):
-        kind = "a soft link" if link.__name__ == "SoftLink" else "an external link"
+    if link is not h5py.HardLink:  # soft, external or user-defined: all resolved elsewhere
+        kind = {"SoftLink": "a soft link", "ExternalLink": "an external link"}.get(
+            getattr(link, "__name__", ""), f"a link of another kind ({link})")
         target = parent.get(name, getlink=True)
         raise RefusedFile(f"{where!r} is {kind} ({target}); a weights file may only hold its "
                           "own data, so links are not followed")
