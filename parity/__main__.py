@@ -118,7 +118,9 @@ def user_model_rows(args, dtypes):
                                       for e, g in zip(expected[1:], x.shape[1:], strict=False)):
         raise UsageError(f"--data {args.data}: the model takes inputs of shape {expected}, but "
                          f"the file holds shape {x.shape}")
-    x = x.astype(model.layers[0].dtype)
+    from minikeras.layers.base import to_numeric_array
+
+    x = to_numeric_array(x, model.layers[0].dtype, argname="--data")  # warns on overflow
     tol = TOLERANCE[model.layers[0].dtype]
     if args.labels:
         y = load_array(args.labels, "--labels")
