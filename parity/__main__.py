@@ -6,7 +6,10 @@
     python -m parity --backend jax         # Keras on JAX instead of TensorFlow
     python -m parity --model my.keras --data x.npy [--labels y.npy]   # your own model
 
-Exits 0 when every row is within tolerance, 1 otherwise (naming the failing rows).
+Exits 0 when every row is within tolerance, 1 otherwise (naming the failing rows), 2 when an
+argument is wrong: a --model that does not load (damaged, refused: see README "What the loaders
+refuse") or --data/--labels that are not a .npy of numbers fitting the model; one line, no
+traceback.
 """
 
 import argparse
@@ -33,8 +36,20 @@ def parse(argv):
     return parser.parse_args(argv)
 
 
+class UsageError(Exception):
+    """A bad --model/--data/--labels: main() prints its one line and exits 2 (argparse's code)."""
+
+
 def main(argv=None):
     args = parse(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(args)
+    except UsageError as error:
+        print(f"python -m parity: error: {error}", file=sys.stderr)
+        return 2
+
+
+def _main(args):
     os.environ["KERAS_BACKEND"] = args.backend
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if args.backend == "jax":
@@ -94,20 +109,28 @@ def run(args):
 
 
 def user_model_rows(args, dtypes):
-    import numpy as np
-
-    import minikeras
-
     from .core import first_divergence
     from .suite import TOLERANCE, Row, model_rows
 
     if not args.data:
-        raise SystemExit("--model needs --data X.npy (the inputs to compare on)")
-    model = minikeras.models.load_model(args.model)
-    x = np.load(args.data)
+        raise UsageError("--model needs --data X.npy (the inputs to compare on)")
+    model = load_user_model(args.model)
+    x = load_array(args.data, "--data")
+    expected = model.input_shape
+    if x.ndim != len(expected) or any(e is not None and e != g
+                                      for e, g in zip(expected[1:], x.shape[1:], strict=False)):
+        raise UsageError(f"--data {args.data}: the model takes inputs of shape {expected}, but "
+                         f"the file holds shape {x.shape}")
+    from minikeras.layers.base import to_numeric_array
+
+    x = to_numeric_array(x, model.layers[0].dtype, argname="--data")  # warns on overflow
     tol = TOLERANCE[model.layers[0].dtype]
     if args.labels:
-        rows = model_rows(f"model {os.path.basename(args.model)}", model, x, np.load(args.labels),
+        y = load_array(args.labels, "--labels")
+        if y.ndim == 0 or y.shape[0] != x.shape[0]:
+            raise UsageError(f"--labels {args.labels}: {x.shape[0]} samples in --data, but "
+                             f"the labels have shape {y.shape}")
+        rows = model_rows(f"model {os.path.basename(args.model)}", model, x, y,
                           model.layers[0].dtype)
     else:
         from .core import compare_forward
@@ -122,6 +145,39 @@ def user_model_rows(args, dtypes):
         print(f"first layer that parts from Keras: {parted['layer']} (rel {parted['rel']:.2e}; "
               f"at {parted['index']}: minikeras {parted['mine']!r}, Keras {parted['theirs']!r})")
     return rows
+
+
+def load_user_model(path):
+    import minikeras
+    from minikeras.saving import SavedFileError
+
+    try:
+        model = minikeras.models.load_model(path)
+    except (SavedFileError, OSError, ValueError, TypeError) as error:
+        raise UsageError(f"--model {path}: {one_line(error)}") from None
+    if not model.built:
+        raise UsageError(f"--model {path}: the model is not built (its file records no input "
+                         "shape), so there is nothing to compare")
+    return model
+
+
+def load_array(path, flag):
+    """A .npy of numbers, memory-mapped so that a file declaring a huge shape allocates
+    nothing (np.load refuses one larger than the file); pickled objects are refused."""
+    import numpy as np
+
+    try:
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError, EOFError) as error:
+        raise UsageError(f"{flag} {path}: not a readable .npy file ({one_line(error)})") from None
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf":
+        raise UsageError(f"{flag} {path}: expected an array of numbers, got "
+                         f"{getattr(array, 'dtype', type(array).__name__)}")
+    return np.array(array)
+
+
+def one_line(error):
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def plot_pima(path):

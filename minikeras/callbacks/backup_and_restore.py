@@ -14,8 +14,16 @@ deletes `backup_dir` unless delete_checkpoint=False.
 import json
 import os
 import shutil
+import warnings
 
+from ..saving import files
 from .callback import Callback
+
+
+def _copy_atomically(source, target):
+    """Copy through a temporary file renamed onto target: a kill mid-copy leaves the old one."""
+    with files.atomic_write(target) as tmp:
+        shutil.copyfile(source, tmp)
 
 
 class BackupAndRestore(Callback):
@@ -48,31 +56,53 @@ class BackupAndRestore(Callback):
                              "value.")
 
     def on_train_begin(self, logs=None):
+        self._check_built()
         try:
             self._load_model()
-        except OSError:
-            # The latest backup is broken: fall back to the previous one, if there is one.
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            # The latest backup is broken (truncated weights, an empty metadata file...): fall
+            # back to the previous one, if there is one. Keras 3.15 falls back on OSError only,
+            # which minikeras's loader turns into SavedFileError (a ValueError).
             if not os.path.exists(self._prev_weights_path):
                 raise
-            shutil.copy(self._prev_weights_path, self._weights_path)
+            warnings.warn(f"The latest backup in {self.backup_dir!r} cannot be loaded "
+                          f"({error}); resuming from the previous one (.bkp).", stacklevel=2)
+            _copy_atomically(self._prev_weights_path, self._weights_path)
             if os.path.exists(self._prev_training_metadata_path):
-                shutil.copy(self._prev_training_metadata_path, self._training_metadata_path)
+                _copy_atomically(self._prev_training_metadata_path,
+                                 self._training_metadata_path)
             elif os.path.exists(self._training_metadata_path):
                 os.remove(self._training_metadata_path)
             self._load_model()
 
-    def _load_model(self):
-        """Load the backed-up weights and tell `fit` which epoch to resume from."""
+    def _check_built(self):
         if not self.model.built:
             raise ValueError("To use the BackupAndRestore callback, you model must be built "
                              f"before you call `fit()`. Model {self.model} is unbuilt. You can "
                              "build it beforehand by calling it on a batch of data.")
-        if os.path.exists(self._weights_path):
-            self.model.load_weights(self._weights_path)
+
+    def _load_model(self):
+        """Load the backed-up weights and tell `fit` which epoch to resume from.
+
+        The metadata is read first, so a broken pair changes nothing (the weights load is
+        transactional too)."""
+        epoch = None
         if os.path.exists(self._training_metadata_path):
             with open(self._training_metadata_path) as f:
-                training_metadata = json.loads(f.read())
-            self.model._initial_epoch = training_metadata["epoch"]
+                text = f.read()
+            try:
+                epoch = json.loads(text)["epoch"]
+            except (ValueError, KeyError, TypeError) as error:
+                raise ValueError(f"Cannot read {self._training_metadata_path!r}: expected "
+                                 f'{{"epoch": ..., "batch": ...}}, got {text[:80]!r} '
+                                 f"({type(error).__name__}: {error})") from error
+            if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+                raise ValueError(f"Cannot read {self._training_metadata_path!r}: 'epoch' must "
+                                 f"be an integer >= 0, got {epoch!r}")
+        if os.path.exists(self._weights_path):
+            self.model.load_weights(self._weights_path)
+        if epoch is not None:
+            self.model._initial_epoch = epoch
 
     def on_epoch_end(self, epoch, logs=None):
         self._current_epoch = epoch + 1
@@ -87,12 +117,13 @@ class BackupAndRestore(Callback):
     def _save_model(self):
         os.makedirs(self.backup_dir, exist_ok=True)
         if self.double_checkpoint and os.path.exists(self._weights_path):
-            shutil.copy(self._weights_path, self._prev_weights_path)
+            _copy_atomically(self._weights_path, self._prev_weights_path)
         if self.double_checkpoint and os.path.exists(self._training_metadata_path):
-            shutil.copy(self._training_metadata_path, self._prev_training_metadata_path)
+            _copy_atomically(self._training_metadata_path, self._prev_training_metadata_path)
         self.model.save_weights(filepath=self._weights_path, overwrite=True)
-        with open(self._training_metadata_path, "w") as f:
-            f.write(json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen}))
+        metadata = json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen})
+        with files.atomic_write(self._training_metadata_path) as tmp, open(tmp, "w") as f:
+            f.write(metadata)
 
     def _should_save_on_batch(self, batch):
         """Count batches since the last backup (a batch index that does not grow = new epoch)."""

@@ -39,7 +39,39 @@ def to_numeric_array(x, dtype, argname="inputs"):
             f"{array.dtype} (first item: {array.flat[0]!r})." if array.size else
             f"`{argname}` must be numeric, but got an array of dtype {array.dtype}."
         )
+    if dtype is not None and warn_overflow(array, dtype, argname):
+        with np.errstate(over="ignore"):  # warned once above, naming the argument
+            return array.astype(dtype, copy=False)
     return array.astype(dtype, copy=False)
+
+
+def warn_overflow(array, dtype, argname):
+    """Warn (naming the argument) if casting `array` to `dtype` turns finite values into inf,
+    e.g. float64 1e39 -> float32 inf; Keras casts silently and trains to an inf loss.
+    Returns whether it warned. Two reductions in the usual case (everything in range)."""
+    target = np.dtype(dtype)
+    if target.kind != "f" or array.dtype.kind not in "iuf" or not array.size:
+        return False
+    limit = float(np.finfo(target).max)
+    source_max = (np.finfo(array.dtype).max if array.dtype.kind == "f"
+                  else np.iinfo(array.dtype).max)
+    if source_max <= limit:
+        return False
+    top, bottom = array.max(), array.min()
+    if -limit <= bottom and top <= limit:  # False for NaN: then look closer
+        return False
+    with np.errstate(invalid="ignore"):
+        over = (np.abs(array) > limit) & np.isfinite(array)
+    if not over.any():
+        return False
+    import warnings
+
+    first = tuple(int(i) for i in np.argwhere(over)[0])
+    warnings.warn(f"`{argname}` has {int(over.sum())} finite value(s) beyond {target.name}'s "
+                  f"range (+-{limit:.8g}), first at index {first}: {array[first].item()!r}. "
+                  f"Cast to the model's dtype {target.name}, they become inf (and the loss inf); "
+                  "rescale the data or use a float64 model.", stacklevel=4)
+    return True
 
 
 class Layer:
@@ -82,8 +114,11 @@ class Layer:
     def add_weight(self, shape, initializer="glorot_uniform", dtype=None, trainable=True,
                    regularizer=None, constraint=None, name=None):
         from .. import initializers
+        from ..saving.serialization import charge_allocation
 
         init = initializers.get(initializer)
+        # a model built from a file's config is held to what the file's weights can fill
+        charge_allocation(shape, dtype or self.dtype, f"variable {name!r} of layer {self.name!r}")
         variable = Variable(init, shape=shape, dtype=dtype or self.dtype, trainable=trainable,
                             name=name, constraint=constraint, regularizer=regularizer,
                             path=f"{self.path}/{name}")

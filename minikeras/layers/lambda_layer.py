@@ -13,6 +13,13 @@ Serialization follows Keras: a named function is stored by name ({"class_name": 
 "config": name}); a Python lambda is stored as its marshalled bytecode in base64 ("__lambda__"),
 which `from_config` refuses to run unless `safe_mode=False` (running stored bytecode can run
 any code).
+
+Safe mode (the default when loading): a named function comes from `custom_objects`, or, when
+the file says module "numpy", from an allow-list: NumPy's unary ufuncs (np.tanh, np.exp, ...),
+with no `arguments`. Their output shape is the input's, so nothing from the file is called
+while the model loads. Keras 3.15 is stricter still: it never looks a Lambda's function up in
+NumPy (only in custom_objects, registered objects and Keras's own API), in either mode.
+With safe_mode=False any NumPy function can be named, as before.
 """
 
 import builtins
@@ -77,12 +84,26 @@ def deserialize_function(spec, argname, custom_objects, safe_mode):
         return func_load(inner["code"], inner.get("defaults"), inner.get("closure"))
     name = spec.get("config") if isinstance(spec, dict) else spec
     custom_objects = custom_objects or {}
-    if name in custom_objects:
+    if isinstance(name, str) and name in custom_objects:
         return custom_objects[name]
-    if isinstance(spec, dict) and spec.get("module") == "numpy" and hasattr(np, str(name)):
-        return getattr(np, name)
+    if isinstance(spec, dict) and spec.get("module") == "numpy" and isinstance(name, str):
+        function = getattr(np, name, None)
+        if safe_mode and not is_elementwise(function):
+            raise ValueError(
+                f"Refusing to look up `numpy.{name}` for Lambda's `{argname}` in safe mode: "
+                "only NumPy's one-input elementwise functions (unary ufuncs such as "
+                "numpy.tanh) may be named in a file; any other function comes from "
+                f"custom_objects={{{name!r}: ...}}, or pass `safe_mode=False` if you trust "
+                f"the file. Received: {argname}={spec!r}")
+        if callable(function):
+            return function
     raise ValueError(f"Could not find the function {name!r} for Lambda's `{argname}`: pass it "
                      f"as custom_objects={{{name!r}: {name}}}. Received: {argname}={spec!r}")
+
+
+def is_elementwise(function):
+    """True for a NumPy unary ufunc (y[i] = f(x[i]): output shape = input shape)."""
+    return isinstance(function, np.ufunc) and function.nin == 1 and function.nout == 1
 
 
 def serialize_value(value):
@@ -188,6 +209,8 @@ class Lambda(Layer):
             return tuple(self._output_shape(input_shape))
         if self._output_shape is not None:
             return (input_shape[0], *tuple(self._output_shape))
+        if is_elementwise(self.function):  # known without a call (none during a safe load)
+            return input_shape
         probe = np.ones([1 if d is None else d for d in input_shape], dtype=self.dtype)
         try:
             with np.errstate(all="ignore"):
@@ -242,4 +265,10 @@ class Lambda(Layer):
                 config["mask"] = deserialize_value(mask)
         if "arguments" in config:
             config["arguments"] = deserialize_value(config["arguments"])
+        if safe_mode and config.get("arguments") and is_elementwise(config.get("function")):
+            # a file may name np.tanh, but not steer it (out=, where=, dtype= ...)
+            raise ValueError(
+                "Refusing Lambda `arguments` for a NumPy function named in a file in safe "
+                f"mode. Received: arguments={config['arguments']!r}; pass `safe_mode=False` "
+                "if you trust the file.")
         return cls(**config)

@@ -102,6 +102,7 @@ class Sequential(SavingMixin, Trainer):
                 tail = (variable.path[len(old) + 1:] if variable.path.startswith(old + "/")
                         else variable.name)
                 variable.path = f"{layer.path}/{tail}"
+            check_built_shape(layer, shape)
             layer.build_from_shape(shape)
             shape = layer.compute_output_shape(shape)
         self.built = bool(self._layers)
@@ -246,6 +247,25 @@ class Sequential(SavingMixin, Trainer):
 
     def __repr__(self):
         return f"<Sequential name={self.name}, built={self.built}>"
+
+
+def check_built_shape(layer, shape):
+    """A layer built already (a `build_config` in a file) must fit what the previous layer
+    gives: Keras's input_spec error, raised at build instead of inside a kernel at predict.
+
+    Only layers with weights are held to their built shape (their weights were shaped by it);
+    a layer without weights is rebuilt for the new shape, as Keras accepts it.
+    """
+    built = layer.built_input_shape
+    if not layer.built or built is None:
+        return
+    if layer.weights and built[-1] is not None and shape[-1] is not None \
+            and built[-1] != shape[-1]:
+        raise ValueError(f'Input 0 of layer "{layer.name}" is incompatible with the layer: '
+                         f"expected axis -1 of input shape to have value {built[-1]}, but "
+                         f"received input with shape {tuple(shape)}")
+    if not layer.weights and tuple(built[1:]) != tuple(shape[1:]):
+        layer.built = False
 
 
 def serialize_layer(layer, build=True):

@@ -9,10 +9,13 @@ whose format is mirrored (what Keras's loader checks); `minikeras_version` says 
 With zipped=False the three files go into a directory instead (Keras's unzipped layout).
 """
 
+import contextlib
 import datetime
 import io
 import json
 import os
+import shutil
+import tempfile
 import zipfile
 
 from . import files, serialization, weights_h5
@@ -65,18 +68,73 @@ def save(model, filepath, overwrite=True, zipped=True):
             write_directory(model, tmp)
 
 
-def _load_parts(config_text, weights_bytes, custom_objects, compile, safe_mode):
-    """Rebuild the model from config.json's text, then fill it from model.weights.h5's bytes."""
+# ---- reading: sizes are checked before anything is read ------------------------------------
+
+# config.json: Keras's configs are kilobytes (a few MB for hundreds of layers); 32 MiB leaves
+# room for a Lambda's array arguments and stops a bomb before json.loads sees it.
+MAX_CONFIG_BYTES = 32 << 20
+# model.weights.h5 may be at most what the model's config implies, generously: 64 bytes per
+# parameter (float64 storage, 8 bytes, times the variable plus up to 5 optimizer slots: Adam's
+# amsgrad 3, EMA 1, gradient accumulation 1; then x1.33), 64 KiB per variable (HDF5 metadata is
+# ~5 KB per variable with its slots in Keras's files) and 1 MiB for the rest (~8 KB in Keras's).
+WEIGHTS_BYTES_PER_PARAMETER, WEIGHTS_BYTES_PER_VARIABLE, WEIGHTS_BASE_BYTES = 64, 64 << 10, 1 << 20
+# Members up to this size are read into memory; larger ones are streamed to a temporary file.
+_IN_MEMORY_BYTES = 64 << 20
+
+
+def weights_size_limit(model):
+    """The most bytes `model.weights.h5` may declare for `model` (see the constants above)."""
+    variables = model.weights
+    parameters = sum(int(v.value.size) for v in variables)
+    return (WEIGHTS_BASE_BYTES + WEIGHTS_BYTES_PER_VARIABLE * len(variables)
+            + WEIGHTS_BYTES_PER_PARAMETER * parameters)
+
+
+def _too_big(member, size, limit, why):
+    return ValueError(f"member {member!r} declares {size} bytes uncompressed, more than the "
+                      f"{limit} bytes {why}; refusing to read it (a damaged file or a "
+                      "decompression bomb)")
+
+
+def _read_config(archive):
+    info = archive.getinfo(CONFIG)
+    if info.file_size > MAX_CONFIG_BYTES:
+        raise _too_big(CONFIG, info.file_size, MAX_CONFIG_BYTES, "allowed for a config")
+    with archive.open(info) as f:
+        return f.read(MAX_CONFIG_BYTES + 1).decode("utf-8")
+
+
+@contextlib.contextmanager
+def _open_weights(archive, model):
+    """An open h5py File on the archive's model.weights.h5, its declared size checked against
+    what `model` implies first; streamed (1 MiB at a time) to a temporary file if large."""
     import h5py
 
+    info = archive.getinfo(WEIGHTS)
+    limit = weights_size_limit(model)
+    if info.file_size > limit:
+        raise _too_big(WEIGHTS, info.file_size, limit,
+                       f"that the model's {len(model.weights)} variables imply")
+    if info.file_size <= _IN_MEMORY_BYTES:
+        with archive.open(info) as member:
+            buffer = io.BytesIO(member.read(limit + 1))
+    else:
+        buffer = tempfile.TemporaryFile()
+        with archive.open(info) as member:
+            shutil.copyfileobj(member, buffer, 1 << 20)
+    with buffer, h5py.File(buffer, "r") as h5:
+        yield h5
+
+
+def _model_from_text(config_text, weights_bytes, custom_objects, compile, safe_mode):
+    """The model config.json describes; its variables may take only what serialization's
+    AllocationBudget allows for a weights member of `weights_bytes`."""
     try:
         spec = json.loads(config_text)
     except json.JSONDecodeError as error:
         raise ValueError(f"{CONFIG} is not valid JSON ({error})") from None
-    model = serialization.model_from_config(spec, custom_objects, compile, safe_mode)
-    with h5py.File(io.BytesIO(weights_bytes), "r") as h5:
-        weights_h5.read_model_state(h5, model, load_optimizer=compile)
-    return model
+    with serialization.AllocationBudget(weights_bytes, WEIGHTS):
+        return serialization.model_from_config(spec, custom_objects, compile, safe_mode)
 
 
 def read_archive(fileobj, custom_objects=None, compile=True, safe_mode=True):
@@ -87,9 +145,37 @@ def read_archive(fileobj, custom_objects=None, compile=True, safe_mode=True):
             if member not in names:
                 raise ValueError(f"the archive has no {member} (it holds {names}); it is not a "
                                  ".keras model file")
-        config_text = archive.read(CONFIG).decode("utf-8")
-        weights_bytes = archive.read(WEIGHTS)
-    return _load_parts(config_text, weights_bytes, custom_objects, compile, safe_mode)
+        model = _model_from_text(_read_config(archive), archive.getinfo(WEIGHTS).file_size,
+                                 custom_objects, compile, safe_mode)
+        with _open_weights(archive, model) as h5:
+            weights_h5.read_model_state(h5, model, load_optimizer=compile)
+    return model
+
+
+def _directory_member(folder, member, limit):
+    """The path of a zipped=False folder's member: a regular file (not a link), size checked."""
+    path = os.path.join(folder, member)
+    if os.path.islink(path) or not os.path.isfile(path):
+        what = "a symbolic link" if os.path.islink(path) else "missing or not a regular file"
+        raise ValueError(f"{member!r} in the folder is {what}; a model folder may only hold "
+                         "its own files")
+    size = os.path.getsize(path)
+    if size > limit:
+        raise _too_big(member, size, limit, "allowed")
+    return path
+
+
+def _load_directory(folder, custom_objects, compile, safe_mode):
+    import h5py
+
+    with open(_directory_member(folder, CONFIG, MAX_CONFIG_BYTES), encoding="utf-8") as f:
+        config_text = f.read(MAX_CONFIG_BYTES + 1)
+    stored = os.path.getsize(_directory_member(folder, WEIGHTS, float("inf")))
+    model = _model_from_text(config_text, stored, custom_objects, compile, safe_mode)
+    path = _directory_member(folder, WEIGHTS, weights_size_limit(model))
+    with h5py.File(path, "r") as h5:
+        weights_h5.read_model_state(h5, model, load_optimizer=compile)
+    return model
 
 
 def load(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -98,23 +184,15 @@ def load(filepath, custom_objects=None, compile=True, safe_mode=True):
     kind = files.sniff(filepath)
     with files.reading(filepath, "a .keras model archive"):
         if kind == "directory":
-            with open(os.path.join(filepath, CONFIG)) as f:
-                config_text = f.read()
-            with open(os.path.join(filepath, WEIGHTS), "rb") as f:
-                weights_bytes = f.read()
-            return _load_parts(config_text, weights_bytes, custom_objects, compile, safe_mode)
+            return _load_directory(filepath, custom_objects, compile, safe_mode)
         files.expect(filepath, "zip", "a .keras model archive")
         return read_archive(filepath, custom_objects, compile, safe_mode)
 
 
 def load_weights(model, filepath, skip_mismatch=False):
     """Load only the weights (and optimizer state) stored in a .keras file into `model`."""
-    import h5py
-
     filepath = os.fspath(filepath)
     files.expect(filepath, "zip", "a .keras model archive")
     with files.reading(filepath, "a .keras model archive"):
-        with zipfile.ZipFile(filepath, "r") as archive:
-            weights_bytes = archive.read(WEIGHTS)
-        with h5py.File(io.BytesIO(weights_bytes), "r") as h5:
+        with zipfile.ZipFile(filepath, "r") as archive, _open_weights(archive, model) as h5:
             weights_h5.read_model_state(h5, model, skip_mismatch=skip_mismatch)

@@ -17,7 +17,7 @@ import os
 
 import numpy as np
 
-from . import files, serialization, weights_h5
+from . import files, safe_h5, serialization, weights_h5
 from .keras_file import KERAS_FORMAT_VERSION
 
 
@@ -83,36 +83,58 @@ def save(model, filepath, overwrite=True, include_optimizer=True):
         write(model, h5, include_optimizer)
 
 
-def _read_weight_lists(group):
-    """[(layer name, [arrays])] for each layer that has weights, in layer_names order."""
-    names = [_decode(n) for n in group.attrs["layer_names"]]
+def _saved_layers(group):
+    """[(layer name, its group, weight names)] for each saved layer with weights, in
+    layer_names order. Only names and links are looked at; no weight is read."""
+    names = [_decode(n) for n in safe_h5.attribute(group, "layer_names", group.name)]
     out = []
     for name in names:
-        layer_group = group[name]
-        weight_names = [_decode(n) for n in layer_group.attrs.get("weight_names", [])]
+        layer_group = safe_h5.group(group, name, group.name, missing_ok=False)
+        weight_names = [_decode(n) for n in
+                        safe_h5.attribute(layer_group, "weight_names", name, default=[])]
         if weight_names:
-            out.append((name, [np.asarray(layer_group[w][()]) for w in weight_names]))
+            out.append((name, layer_group, weight_names))
     return out
+
+
+def plan_weights_from_group(group, model, skip_mismatch=False):
+    """A LoadPlan setting every layer that has weights, matched by position (as Keras 2)."""
+    saved = _saved_layers(group)
+    layers = [layer for layer in model.layers if layer.weights]
+    if len(saved) != len(layers):
+        raise ValueError(f"the file holds weights for {len(saved)} layers "
+                         f"({[n for n, _, _ in saved]}), but the model has {len(layers)} layers "
+                         f"with weights ({[layer.name for layer in layers]})")
+    plan = weights_h5.LoadPlan()
+    for layer, (name, layer_group, weight_names) in zip(layers, saved, strict=True):
+        owner = f"layer {layer.name!r} (saved as {name!r})"
+        variables = weights_h5.ordered_variables(layer)
+        try:
+            plan.add(variables, weights_h5.check_datasets(layer_group, variables, owner,
+                                                          layer_group.name, weight_names))
+        except safe_h5.Mismatch as error:
+            weights_h5.skip_or_raise(error, skip_mismatch)
+    return plan
 
 
 def load_weights_from_group(group, model, skip_mismatch=False):
     """Set the weights of every layer that has any, matched by position (as Keras 2)."""
-    saved = _read_weight_lists(group)
-    layers = [layer for layer in model.layers if layer.weights]
-    if len(saved) != len(layers):
-        raise ValueError(f"the file holds weights for {len(saved)} layers "
-                         f"({[n for n, _ in saved]}), but the model has {len(layers)} layers "
-                         f"with weights ({[layer.name for layer in layers]})")
-    plan = []
-    for layer, (name, arrays) in zip(layers, saved, strict=True):
-        store = {str(i): a for i, a in enumerate(arrays)}
-        plan.append((f"layer {layer.name!r} (saved as {name!r})",
-                     weights_h5.ordered_variables(layer), store))
-    if not skip_mismatch:
-        for owner, variables, store in plan:
-            weights_h5.check_variables(owner, variables, store)
-    for owner, variables, store in plan:
-        weights_h5.assign_variables(owner, variables, store, skip_mismatch)
+    plan_weights_from_group(group, model, skip_mismatch).read().commit()
+
+
+def _plan_optimizer(h5, model, plan):
+    """Add the optimizer's saved slots to plan (a count mismatch warns and skips, as Keras)."""
+    group = safe_h5.group(h5, "optimizer_weights")
+    names = [_decode(n) for n in safe_h5.attribute(group, "weight_names", group.name,
+                                                   default=[])]
+    optimizer = model.optimizer
+    if len(names) > len(optimizer.variables):
+        optimizer.build(model.trainable_weights)  # a new model: nothing to keep
+    if len(names) != len(optimizer.variables):
+        weights_h5.warn_optimizer_skipped(optimizer, len(optimizer.variables), len(names))
+        return
+    plan.add(optimizer.variables, weights_h5.check_datasets(
+        group, optimizer.variables, f"optimizer {optimizer.name!r}", group.name, names))
 
 
 # Keras 2 optimizer settings that Keras 3 dropped; `decay` stays unless it is 0 (no effect).
@@ -153,24 +175,23 @@ def load(filepath, custom_objects=None, compile=True, safe_mode=True):
     filepath = os.fspath(filepath)
     files.expect(filepath, "hdf5", "a Keras .h5 model file")
     with files.reading(filepath, "a Keras .h5 model file"), h5py.File(filepath, "r") as h5:
-        if "model_config" not in h5.attrs:
+        config = safe_h5.attribute(h5, "model_config", "/")
+        if config is None:
             raise ValueError("it has no 'model_config' attribute, so it holds weights only; "
                              "build the model and call `model.load_weights(...)` instead")
-        spec = json.loads(_decode(h5.attrs["model_config"]))
-        model = serialization.model_from_config(spec, custom_objects, compile=False,
-                                                safe_mode=safe_mode)
-        load_weights_from_group(h5["model_weights"], model)
-        training = h5.attrs.get("training_config")
+        spec = json.loads(_decode(config))
+        with serialization.AllocationBudget(os.path.getsize(filepath), "the file"):
+            model = serialization.model_from_config(spec, custom_objects, compile=False,
+                                                    safe_mode=safe_mode)
+        plan = plan_weights_from_group(safe_h5.group(h5, "model_weights", missing_ok=False),
+                                       model)
+        training = safe_h5.attribute(h5, "training_config", "/")
         if compile and training is not None:
             serialization.compile_from_config(
                 model, compile_args(json.loads(_decode(training))))
-            if "optimizer_weights" in h5 and model.built:
-                group = h5["optimizer_weights"]
-                names = [_decode(n) for n in group.attrs["weight_names"]]
-                store = {str(i): np.asarray(group[n][()]) for i, n in enumerate(names)}
-                if len(store) > len(model.optimizer.variables):
-                    model.optimizer.build(model.trainable_weights)
-                model.optimizer.load_own_variables(store)
+            if safe_h5.has(h5, "optimizer_weights") and model.built:
+                _plan_optimizer(h5, model, plan)
+        plan.read().commit()
     return model
 
 
@@ -181,7 +202,8 @@ def load_weights(model, filepath, skip_mismatch=False):
     filepath = os.fspath(filepath)
     files.expect(filepath, "hdf5", "a Keras .h5 weights file")
     with files.reading(filepath, "a Keras .h5 weights file"), h5py.File(filepath, "r") as h5:
-        group = h5["model_weights"] if "model_weights" in h5 else h5
+        group = (safe_h5.group(h5, "model_weights") if safe_h5.has(h5, "model_weights")
+                 else h5)
         if "layer_names" not in group.attrs:
             raise ValueError("it has no 'layer_names' attribute, so it is not a Keras .h5 "
                              "weights file")

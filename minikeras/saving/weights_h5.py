@@ -17,13 +17,14 @@ as Keras saves an RNN (`layers/lstm/vars` empty, `layers/lstm/cell/vars` the wei
 other layer as one group.
 """
 
+import copy
 import os
 import warnings
 
 import numpy as np
 
 from ..utils.naming import to_snake_case
-from . import files
+from . import files, safe_h5
 
 
 def ordered_variables(layer):
@@ -88,66 +89,135 @@ def write_model_state(h5, model, include_optimizer=True):
     _write_group(h5, "", model.name, [])
 
 
-def _read_group(h5, path):
-    """{"0": array, ...} from `<path>/vars`, or {} where the file has no such group."""
+class LoadPlan:
+    """A load in three steps, so that a failure anywhere leaves the model exactly as it was.
+
+        add(variables, datasets)   datasets already checked against the variables (no bytes
+                                   read yet); variables may be a function returning them at
+                                   commit (an optimizer built by `before_commit`)
+        read()                     reads every dataset into a new array (the file stays open)
+        commit()                   runs `before_commit`, then assigns every array
+    """
+
+    def __init__(self):
+        self.pairs, self.before_commit = [], []
+
+    def add(self, variables, datasets):
+        self.pairs.append((variables, datasets))
+
+    def read(self):
+        self.pairs = [(variables, [safe_h5.read(ds) for ds in datasets])
+                      for variables, datasets in self.pairs]
+        return self
+
+    def commit(self):
+        for step in self.before_commit:
+            step()
+        for variables, arrays in self.pairs:
+            variables = variables() if callable(variables) else variables
+            for variable, value in zip(variables, arrays, strict=True):
+                variable.assign(value.astype(variable.value.dtype, copy=False))
+
+
+def check_datasets(h5_group, variables, owner, where, names=None):
+    """The datasets of one group for `variables`, each checked (count, shape, dtype); unread.
+
+    h5_group: the group holding the datasets (None: the file has none); names: the dataset
+    paths in order (default "0", "1", ...). Counts and shapes raise Mismatch; links, outside
+    storage and non-numeric dtypes raise RefusedFile; both before any byte is read.
+    """
+    stored = safe_h5.names(h5_group) if names is None else names
+    if names is None:  # a link among the group's members is refused whatever the count
+        for name in stored:
+            safe_h5.check_link(h5_group, name, f"{where}/{name}")
+    if len(stored) != len(variables):
+        raise safe_h5.Mismatch(f"{owner} expected {len(variables)} variables "
+                               f"({[v.name for v in variables]}), but the file holds "
+                               f"{len(stored)}.")
+    if names is None:
+        names = [str(i) for i in range(len(variables))]
+    datasets = [safe_h5.dataset(h5_group, name, where) for name in names]
+    for variable, ds in zip(variables, datasets, strict=True):
+        safe_h5.check(ds, variable.shape, owner, variable.name)
+    return datasets
+
+
+def skip_or_raise(error, skip_mismatch):
+    if not skip_mismatch:
+        raise error
+    warnings.warn(f"Skipping loading weights: {error}", stacklevel=4)
+
+
+def plan_group(plan, h5, path, owner, variables, skip_mismatch):
+    """Check `<path>/vars` for `variables` into plan (a Mismatch is skipped or raised)."""
     full = f"{path}/vars" if path else "vars"
-    if full not in h5:
-        return {}
-    group = h5[full]
-    return {key: np.asarray(group[key][()]) for key in group.keys()}
-
-
-def assign_variables(owner, variables, store, skip_mismatch):
-    """Assign store["0"], store["1"], ... to variables; mismatches raise (or warn and skip)."""
     try:
-        check_variables(owner, variables, store)
-    except ValueError as error:
-        if not skip_mismatch:
-            raise
-        warnings.warn(f"Skipping loading weights: {error}", stacklevel=3)
+        h5_group = safe_h5.group(h5, full)
+        plan.add(variables, check_datasets(h5_group, variables, owner, full))
+    except safe_h5.Mismatch as error:
+        skip_or_raise(error, skip_mismatch)
+
+
+def warn_optimizer_skipped(optimizer, expected, stored):
+    """Keras's warning when a file's optimizer state does not fit (it loads the rest)."""
+    warnings.warn(f"Skipping variable loading for optimizer '{optimizer.name}': it has "
+                  f"{expected} variables, the saved one {stored}.", stacklevel=4)
+
+
+def plan_optimizer(plan, h5, model, optimizer, skip_mismatch=False):
+    """Check the optimizer's slots into plan; an unbuilt optimizer is built only at commit.
+
+    Keras skips an unbuilt optimizer's state with a warning; minikeras builds it (at commit)
+    so a restored model resumes training where it stopped. Shapes come from a throwaway copy
+    built now, so nothing of the real optimizer changes before commit.
+    """
+    h5_group = safe_h5.group(h5, "optimizer/vars")
+    stored = len(safe_h5.names(h5_group))
+    target = optimizer
+    if not optimizer.built and model.built and stored > len(optimizer.variables):
+        target = copy.deepcopy(optimizer)
+        target.build(model.trainable_weights)
+    if stored != len(target.variables):
+        warn_optimizer_skipped(optimizer, len(target.variables), stored)
         return
-    for i, variable in enumerate(variables):
-        variable.assign(store[str(i)].astype(variable.value.dtype, copy=False))
+    try:
+        datasets = check_datasets(h5_group, target.variables, f"optimizer {optimizer.name!r}",
+                                  "optimizer/vars")
+    except safe_h5.Mismatch as error:
+        skip_or_raise(error, skip_mismatch)
+        return
+    if target is not optimizer:
+        plan.before_commit.append(lambda: optimizer.build(model.trainable_weights))
+        plan.add(lambda: optimizer.variables, datasets)
+    else:
+        plan.add(optimizer.variables, datasets)
+
+
+def plan_model_state(h5, model, skip_mismatch=False, load_optimizer=True):
+    """A LoadPlan for every layer's variables (then the optimizer's) in an open h5py File.
+
+    Only the datasets the model's variables need are opened, each one's declared shape and
+    dtype checked before it is read.
+    """
+    plan = LoadPlan()
+    for key, layer in layer_keys(model.layers):
+        for sub, _, variables in saving_groups(layer):
+            path = f"layers/{key}" + (f"/{sub}" if sub else "")
+            plan_group(plan, h5, path, f"layer {layer.name!r} ({path})", variables,
+                       skip_mismatch)
+    optimizer = getattr(model, "optimizer", None)
+    if load_optimizer and optimizer is not None and safe_h5.has(h5, "optimizer"):
+        plan_optimizer(plan, h5, model, optimizer, skip_mismatch)
+    return plan
 
 
 def read_model_state(h5, model, skip_mismatch=False, load_optimizer=True):
     """Load every layer's variables (then the optimizer's) from an open h5py File.
 
-    Everything is checked before anything is assigned, so a bad file changes nothing (unless
-    skip_mismatch, which warns and skips the mismatched layers, as Keras does).
+    Everything is checked and read before anything is assigned, so a bad file changes nothing
+    (unless skip_mismatch, which warns and skips the mismatched groups, as Keras does).
     """
-    plan = []
-    for key, layer in layer_keys(model.layers):
-        for sub, _, variables in saving_groups(layer):
-            path = f"layers/{key}" + (f"/{sub}" if sub else "")
-            plan.append((f"layer {layer.name!r} ({path})", variables, _read_group(h5, path)))
-    optimizer = getattr(model, "optimizer", None)
-    if not (load_optimizer and optimizer is not None and "optimizer" in h5):
-        optimizer = None
-    if optimizer is not None:
-        store = _read_group(h5, "optimizer")
-        if not optimizer.built and model.built and len(store) > len(optimizer.variables):
-            optimizer.build(model.trainable_weights)  # Keras skips with a warning instead
-        if len(store) == len(optimizer.variables):  # else the optimizer warns and skips
-            plan.append((f"optimizer {optimizer.name!r}", optimizer.variables, store))
-        else:
-            optimizer.load_own_variables(store)
-    if not skip_mismatch:  # dry run: raise before any assignment
-        for owner, variables, store in plan:
-            check_variables(owner, variables, store)
-    for owner, variables, store in plan:
-        assign_variables(owner, variables, store, skip_mismatch)
-
-
-def check_variables(owner, variables, store):
-    """Raise ValueError naming `owner` unless store holds one array per variable, same shapes."""
-    if len(store) != len(variables):
-        raise ValueError(f"{owner} expected {len(variables)} variables "
-                         f"({[v.name for v in variables]}), but the file holds {len(store)}.")
-    for i, variable in enumerate(variables):
-        if store[str(i)].shape != variable.shape:
-            raise ValueError(f"{owner}: variable {variable.name!r} has shape {variable.shape}, "
-                             f"but the file holds shape {store[str(i)].shape}.")
+    plan_model_state(h5, model, skip_mismatch, load_optimizer).read().commit()
 
 
 # ---- .weights.h5 files ----------------------------------------------------------------------
@@ -172,7 +242,7 @@ def load_weights(model, filepath, skip_mismatch=False):
     filepath = os.fspath(filepath)
     files.expect(filepath, "hdf5", "a .weights.h5 file")
     with files.reading(filepath, "a .weights.h5 file"), h5py.File(filepath, "r") as h5:
-        if "layers" not in h5 and "vars" not in h5:
+        if not (safe_h5.has(h5, "layers") or safe_h5.has(h5, "vars")):
             raise ValueError("it holds no Keras 3 weights (no 'layers' or 'vars' group); a "
                              "Keras 2 `.h5` file loads with a `.h5` name")
         read_model_state(h5, model, skip_mismatch=skip_mismatch)

@@ -2,6 +2,7 @@
 metrics, reproducibility, and the errors raised before any kernel runs."""
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -245,6 +246,26 @@ def test_fit_before_compile():
 def test_bad_data(x, y, error, match):
     with pytest.raises(error, match=match):
         compiled().fit(x, y, verbose=0)
+
+
+def test_float64_inputs_beyond_float32_warn_naming_the_argument():
+    """1e39 becomes inf in float32 (Keras casts silently and trains to an inf loss)."""
+    x = X.astype("float64")
+    x[3, 2] = 1e39
+    model = compiled()
+    for call in (lambda: model.fit(x, Y, epochs=1, verbose=0), lambda: model.predict(x, verbose=0)):
+        with pytest.warns(UserWarning) as record:
+            call()
+        texts = [str(w.message) for w in record if "range" in str(w.message)]
+        assert len(texts) == 1 and texts[0].startswith("`x` has 1 finite value(s) beyond "
+                                                       "float32's range") \
+            and "index (3, 2): 1e+39" in texts[0], texts
+    quiet = X.astype("float64")
+    quiet[0, 0] = np.inf  # already inf: nothing new to say (and in-range data costs two reductions)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.predict(quiet, verbose=0)
+        model.predict(X.astype("float64"), verbose=0)
 
 
 def test_labels_that_do_not_fit_the_loss():
