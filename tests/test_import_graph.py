@@ -3,8 +3,10 @@
 Every `import` / `from ... import` statement of every module (at any depth of the file: a
 function-level import is a cycle that has only been hidden) is an edge from the module to the
 minikeras module it names. A cycle is a strongly connected component of more than one module.
-Importing a package's own submodules from its `__init__` is how packages are built and is not
-an edge back; `from . import x` where x is a submodule points at x, not at the package.
+Importing `a.b.c` runs `a/b/__init__` first, so that is an edge too, except for the packages
+that hold the importing module (they are already being imported); importing a package's own
+submodules from its `__init__` is how packages are built and is not an edge back; `from . import
+x` where x is a submodule points at x, not at the package.
 """
 
 import ast
@@ -41,8 +43,13 @@ def import_graph():
             for target in targets:
                 while target and target not in modules:  # `import a.b.c` names a.b.c's module
                     target = target.rpartition(".")[0]
-                if target and target != name and not name.startswith(target + "."):
-                    graph[name].add(target)
+                # importing a.b.c runs a/__init__ and a/b/__init__ first: edges to those
+                # packages too, except the ones that hold this module (already running)
+                parts = target.split(".")
+                for depth in range(2, len(parts) + 1):
+                    step = ".".join(parts[:depth])
+                    if step in modules and step != name and not name.startswith(step + "."):
+                        graph[name].add(step)
     return graph
 
 
