@@ -8,6 +8,7 @@ Use it as you would `keras`:
 
 from . import (  # noqa: F401
     activations,
+    backend,
     callbacks,
     config,
     constraints,
