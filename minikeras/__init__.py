@@ -12,6 +12,7 @@ from . import (  # noqa: F401
     callbacks,
     config,
     constraints,
+    datasets,
     initializers,
     kernels,
     layers,
