@@ -377,7 +377,8 @@ class Trainer(batch_loops.Keras2GeneratorMethods):
             sample_weight = data.as_data(sample_weight, "sample_weight", x.dtype)
         data.check_same_length({"x": x, "y": y, "sample_weight": sample_weight})
         self._resolve_metrics(y.shape)
-        losses.check_targets(self.loss, y, self.output_shape)
+        # y is the whole dataset: a declared (stateful) batch size is not its sample count
+        losses.check_targets(self.loss, y, (None, *self.output_shape[1:]))
         if y.dtype.kind == "f" or not getattr(self.loss, "sparse_labels", False):
             y = y.astype(x.dtype, copy=False)
         return x, y, sample_weight
