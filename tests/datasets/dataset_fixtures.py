@@ -103,16 +103,16 @@ def _ragged(rng, n, max_word=40):
     return out
 
 
-def write_imdb(folder, rng, n_train=15, n_test=11):
+def write_imdb(folder, rng, n_train=15, n_test=11, max_word=40):
     path = folder / "imdb.npz"
-    np.savez(path, x_train=_ragged(rng, n_train), y_train=rng.integers(0, 2, n_train),
-             x_test=_ragged(rng, n_test), y_test=rng.integers(0, 2, n_test))
+    np.savez(path, x_train=_ragged(rng, n_train, max_word), y_train=rng.integers(0, 2, n_train),
+             x_test=_ragged(rng, n_test, max_word), y_test=rng.integers(0, 2, n_test))
     return path
 
 
-def write_reuters(folder, rng, n=23):
+def write_reuters(folder, rng, n=23, max_word=40):
     path = folder / "reuters.npz"
-    np.savez(path, x=_ragged(rng, n), y=rng.integers(0, 46, n))
+    np.savez(path, x=_ragged(rng, n, max_word), y=rng.integers(0, 46, n))
     return path
 
 
