@@ -20,6 +20,7 @@ from . import (  # noqa: F401
     metrics,
     models,
     optimizers,
+    preprocessing,
     regularizers,
     saving,
     utils,

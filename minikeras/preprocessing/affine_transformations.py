@@ -15,7 +15,6 @@ shift) along its rows. For square images and equal ranges the distribution is th
 """
 
 import numpy as np
-from scipy import ndimage
 
 
 def flip_axis(x, axis):
@@ -64,6 +63,7 @@ def apply_affine_transform(x, theta=0, tx=0, ty=0, shear=0, zx=1, zy=1, row_axis
     matrix = affine_matrix(theta, tx, ty, shear, zx, zy)
     if matrix is None:
         return x
+    from scipy import ndimage  # imported on first use: `import minikeras` stays light
     h, w = x.shape[row_axis], x.shape[col_axis]
     matrix = transform_matrix_offset_center(matrix, h, w)
     channels = np.moveaxis(x, channel_axis, 0)

@@ -9,3 +9,4 @@ from .progbar import Progbar  # noqa: F401
 from .py_dataset import PyDataset, Sequence  # noqa: F401
 from .random import set_random_seed  # noqa: F401
 from .sequence_utils import pad_sequences  # noqa: F401
+from .timeseries_dataset_utils import timeseries_dataset_from_array  # noqa: F401

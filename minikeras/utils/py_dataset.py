@@ -22,9 +22,12 @@ class PyDataset:
         self._max_queue_size = max_queue_size
 
     def _warn_if_super_not_called(self):
-        missing = [name for name, default in (("_workers", 1), ("_use_multiprocessing", False),
-                                              ("_max_queue_size", 10))
-                   if not hasattr(self, name) and setattr(self, name, default) is None]
+        missing = False
+        for name, default in (("_workers", 1), ("_use_multiprocessing", False),
+                              ("_max_queue_size", 10)):
+            if not hasattr(self, name):
+                setattr(self, name, default)
+                missing = True
         if missing:
             warnings.warn("Your `PyDataset` class should call `super().__init__(**kwargs)` in "
                           "its constructor. `**kwargs` can include `workers`, "

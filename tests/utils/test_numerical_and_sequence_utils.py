@@ -108,3 +108,31 @@ def test_pad_sequences_edge_cases_keras_fails_on():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # float labels that are integers pass quietly
         np.testing.assert_array_equal(utils.pad_sequences([[1.0, 2.0]]), [[1, 2]])
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"sequence_length": 4}, {"sequence_length": 3, "sequence_stride": 2, "batch_size": 5},
+    {"sequence_length": 2, "sampling_rate": 3, "start_index": 2, "end_index": 25},
+    {"sequence_length": 5, "batch_size": None}, {"sequence_length": 3, "shuffle": True, "seed": 4,
+                                                 "batch_size": None},
+])
+def test_timeseries_dataset_matches_keras(kwargs):
+    data = np.arange(60, dtype="float32").reshape(30, 2)
+    targets = np.arange(30) * 10
+    ours = list(utils.timeseries_dataset_from_array(data, targets, **kwargs))
+    theirs = [(np.asarray(a), np.asarray(b)) for a, b in
+              keras.utils.timeseries_dataset_from_array(data, targets, **kwargs)]
+    if kwargs.get("batch_size", 128) is None:  # Keras yields single windows: batch them
+        theirs = [(np.stack([a for a, _ in theirs]), np.stack([b for _, b in theirs]))]
+    if kwargs.get("shuffle"):  # Keras also shuffles in a tf buffer: compare the same windows
+        order = np.argsort(ours[0][1])
+        np.testing.assert_array_equal(ours[0][1], np.random.RandomState(4).permutation(28) * 10)
+        ours = [(ours[0][0][order], ours[0][1][order])]
+        order = np.argsort(theirs[0][1])
+        theirs = [(theirs[0][0][order], theirs[0][1][order])]
+    assert len(ours) == len(theirs)
+    for (xa, ya), (xb, yb) in zip(ours, theirs, strict=True):
+        np.testing.assert_array_equal(xa, xb)
+        np.testing.assert_array_equal(ya, yb)
+    with pytest.raises(ValueError, match="sequence_stride"):
+        utils.timeseries_dataset_from_array(data, targets, 3, sequence_stride=0)
