@@ -189,3 +189,14 @@ def test_bad_batches_and_arguments():
         model.evaluate(iter([(x[:8], y[:8], None, None)]), verbose=0)
     with pytest.raises(TypeError, match="steps_per_epoch"):
         model.fit(endless(x, y, BATCH), steps_per_epoch=2.5, verbose=0)
+
+
+def test_class_weight_with_a_pydataset_as_with_arrays():
+    x, y = data()
+    weights = {0: 1.0, 1: 3.0}
+    ref = make_model()
+    ref.fit(x, y, batch_size=BATCH, shuffle=False, class_weight=weights, verbose=0)
+    model = make_model()
+    model.fit(Batches(x, y, BATCH), shuffle=False, class_weight=weights, verbose=0)
+    for a, b in zip(model.get_weights(), ref.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
