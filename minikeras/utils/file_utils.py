@@ -12,6 +12,7 @@ Where minikeras differs (on purpose):
 - Failing to download raises ConnectionError naming the URL, the cache path and what to do
   offline (Keras: a bare `Exception("URL fetch failure on ...")`).
 - $KERAS_HOME is read at each call (Keras reads it once, at import).
+- A connection silent for TIMEOUT (60) seconds fails the download instead of hanging.
 - An archive is extracted when it was just downloaded or its folder is missing (Keras
   extracts it again on every call).
 """
@@ -139,8 +140,12 @@ def _download(origin, target, file_hash, hash_algorithm, stale):
         raise
 
 
+# Seconds a stalled connection may stay silent before the download fails (Keras waits forever).
+TIMEOUT = 60
+
+
 def _copy_url(origin, out, chunk_size=1 << 16):
-    with urlopen(origin) as response:
+    with urlopen(origin, timeout=TIMEOUT) as response:
         total = response.headers.get("Content-Length") if hasattr(response, "headers") else None
         total = int(total) if total else None
         progbar, done = Progbar(total), 0

@@ -105,7 +105,8 @@ class _Broken(io.BytesIO):
 
 @pytest.mark.parametrize("error", [ConnectionResetError, KeyboardInterrupt])
 def test_interrupted_download_leaves_no_partial_file(cache, monkeypatch, error):
-    def interrupted(url):
+    def interrupted(url, timeout=None):
+        assert timeout == file_utils.TIMEOUT  # a stalled connection cannot hang the download
         response = _Broken(PAYLOAD)
         if error is KeyboardInterrupt:
             response.read = lambda n=-1: (_ for _ in ()).throw(KeyboardInterrupt())
