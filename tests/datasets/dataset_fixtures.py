@@ -71,21 +71,21 @@ def _batch(rng, n, label_keys):
     return py2_pickle(d)
 
 
-def _tar(path, members):
-    with tarfile.open(path, "w:gz") as tar:
+def _tar(path, members, mode="w:gz"):
+    with tarfile.open(path, mode) as tar:
         for name, data in members.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
 
 
-def write_cifar10(folder, rng, per_batch=4, n_test=3):
+def write_cifar10(folder, rng, per_batch=4, n_test=3, mode="w:gz"):
     members = {f"cifar-10-batches-py/data_batch_{i}": _batch(rng, per_batch, {b"labels": 10})
                for i in range(1, 6)}
     members["cifar-10-batches-py/test_batch"] = _batch(rng, n_test, {b"labels": 10})
     members["cifar-10-batches-py/batches.meta"] = py2_pickle({b"num_cases_per_batch": 4})
     path = folder / "cifar-10-python.tar.gz"
-    _tar(path, members)
+    _tar(path, members, mode)
     return path
 
 

@@ -2,6 +2,7 @@
 the same file; never the network (the downloader serves local files, Keras's is disabled)."""
 
 import inspect
+import os
 import pickle
 
 import numpy as np
@@ -111,6 +112,16 @@ def test_cifar10(env, monkeypatch, data_format):
         expected_x, xt = expected_x.transpose(0, 2, 3, 1), xt.transpose(0, 2, 3, 1)
     assert_same(((x_train, y_train), (x_test, y_test)),
                 ((expected_x, expected_y), (xt, expected_yt)), "cifar10")
+
+
+@pytest.mark.skipif(not os.environ.get("MINIKERAS_SLOW_DATASETS"),
+                    reason="set MINIKERAS_SLOW_DATASETS=1: writes a full-size (184 MB) CIFAR-10")
+def test_cifar10_full_size_against_keras_loader(env, monkeypatch):
+    """Keras 3's own cifar10.load_data needs exactly 5 x 10,000 + 10,000 images."""
+    path = write_cifar10(env.folder, env.rng, per_batch=10000, n_test=10000, mode="w")
+    monkeypatch.setattr(datasets.cifar10, "FILE_HASH", sha256(path))
+    ours = datasets.cifar10.load_data()
+    assert_same(ours, keras.datasets.cifar10.load_data(), "cifar10 full size")
 
 
 @pytest.mark.parametrize("label_mode", ["fine", "coarse"])
