@@ -8,9 +8,11 @@ Use it as you would `keras`:
 
 from . import (  # noqa: F401
     activations,
+    backend,
     callbacks,
     config,
     constraints,
+    datasets,
     initializers,
     kernels,
     layers,
@@ -18,6 +20,7 @@ from . import (  # noqa: F401
     metrics,
     models,
     optimizers,
+    preprocessing,
     regularizers,
     saving,
     utils,

@@ -93,3 +93,32 @@ def set_logits_crossentropy(value):
     if not isinstance(value, bool):
         raise TypeError(f"`value` must be True or False, got {value!r}.")
     _LOGITS_CROSSENTROPY = value
+
+
+_IMAGE_DATA_FORMAT = "channels_last"
+
+
+def image_data_format():
+    """Where images keep their channels: "channels_last" (default, (n, h, w, c)) or
+    "channels_first" ((n, c, h, w)); the datasets and ImageDataGenerator follow it."""
+    return _IMAGE_DATA_FORMAT
+
+
+def set_image_data_format(data_format):
+    global _IMAGE_DATA_FORMAT
+    if data_format not in ("channels_first", "channels_last"):
+        raise ValueError("The `data_format` argument must be one of {'channels_first', "
+                         f"'channels_last'}}. Received: data_format={data_format!r}")
+    _IMAGE_DATA_FORMAT = str(data_format)
+
+
+def backend():
+    """The name of the array library underneath: "numpy" (minikeras runs on NumPy and numba)."""
+    return "numpy"
+
+
+def keras_home():
+    """The cache folder for datasets and downloads: $KERAS_HOME, else ~/.keras."""
+    from .utils.file_utils import keras_home as home
+
+    return home()

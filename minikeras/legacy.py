@@ -14,6 +14,11 @@ modern spelling, where the old meaning is unambiguous (Keras 3 simply fails on t
 | Adam(lr=..., decay=...)           | learning_rate=..., decay as Keras 2: lr / (1 + decay * t) |
 |                                   | (every optimizer; see optimizers/validation.py)        |
 | optimizers.adam(...), sgd(...)    | optimizers.Adam(...), SGD(...) (optimizers/__init__.py) |
+| model.fit_generator(g, ...)       | model.fit(g, ...) (also evaluate_/predict_generator)  |
+| LSTM(..., batch_size=n, input_shape=s) | Input(shape=s, batch_size=n) first               |
+| keras.utils.np_utils / data_utils | minikeras.utils (to_categorical, get_file, Sequence)  |
+| keras.layers.core / recurrent     | minikeras.layers                                      |
+| keras.engine.Layer / Input        | minikeras.layers.Layer / Input                        |
 """
 
 import functools

@@ -83,7 +83,7 @@ class Layer:
     accepts_mask = False
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
-                 batch_input_shape=None, activity_regularizer=None, **kwargs):
+                 batch_input_shape=None, activity_regularizer=None, batch_size=None, **kwargs):
         if kwargs:
             unknown = ", ".join(sorted(kwargs))
             raise TypeError(f"Unrecognized keyword argument(s) passed to {type(self).__name__}: "
@@ -100,6 +100,17 @@ class Layer:
             self.input_shape_hint = (None, int(input_dim))
         if input_shape is not None:
             self.input_shape_hint = (None, *tuple(input_shape))
+        if batch_size is not None:  # Keras 2: LSTM(..., batch_size=1, input_shape=(t, f))
+            from .. import legacy
+
+            legacy.warn_renamed(f"{type(self).__name__}(batch_size=..., input_shape=...)",
+                                "Input(shape=..., batch_size=...) as the first layer",
+                                stacklevel=4)
+            if self.input_shape_hint is None:
+                raise ValueError(f"`batch_size={batch_size!r}` on layer {self.name!r} declares "
+                                 "the model's input, so it needs `input_shape=` (or "
+                                 "`input_dim=`) too.")
+            self.input_shape_hint = (int(batch_size), *self.input_shape_hint[1:])
         if batch_input_shape is not None:
             self.input_shape_hint = tuple(batch_input_shape)
         self._weights = []

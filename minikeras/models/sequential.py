@@ -96,7 +96,10 @@ class Sequential(SavingMixin, Trainer):
         shape = (None, *tuple(input_shape)[1:])
         if self.input_layer is None:
             self.input_layer = InputLayer(batch_shape=shape)
+        declared_batch = self.input_layer.batch_shape[0]  # batch_input_shape / Input(batch_size)
         for layer in self._layers:
+            if getattr(layer, "stateful", False):
+                layer.declared_batch_size = declared_batch
             old, layer.path = layer.path, f"{self.name}/{layer.name}"
             for variable in layer.weights:  # keep nested segments (lstm_cell/, forward_gru/)
                 tail = (variable.path[len(old) + 1:] if variable.path.startswith(old + "/")
@@ -169,6 +172,16 @@ class Sequential(SavingMixin, Trainer):
                 e is not None and e != g for e, g in zip(expected[1:], x.shape[1:], strict=False)):
             raise ValueError(f'Input 0 of layer "{self._layers[0].name}" is incompatible with '
                              f"the layer: expected shape={expected}, found shape={x.shape}")
+
+    def reset_state(self):
+        """Zero the carried states of every stateful layer (Keras 3: `layer.reset_state()`)."""
+        for layer in self._layers:
+            if hasattr(layer, "reset_state"):
+                layer.reset_state()
+
+    def reset_states(self):
+        """Keras 2's `model.reset_states()`: the same as `reset_state()`."""
+        self.reset_state()
 
     # ---- weights -----------------------------------------------------------------------------
     @property

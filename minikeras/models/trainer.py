@@ -22,9 +22,11 @@ from .. import metrics as metrics_module
 from ..callbacks.callback_list import pythonify_logs
 from ..layers.base import call_layer
 from ..utils import data
+from ..utils.data_adapters import is_batch_source
+from . import batch_loops
 
 
-class Trainer:
+class Trainer(batch_loops.Keras2GeneratorMethods):
     def __init__(self):
         self.compiled = False
         self.optimizer = None
@@ -219,6 +221,11 @@ class Trainer:
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1):
         self._assert_compiled("fit")
+        if is_batch_source(x) or is_batch_source(validation_data):  # generators, PyDataset
+            return batch_loops.fit_batches(
+                self, x, y, batch_size, epochs, verbose, callbacks, validation_split,
+                validation_data, shuffle, class_weight, sample_weight, initial_epoch,
+                steps_per_epoch, validation_steps, validation_batch_size, validation_freq)
         batch_size = data.check_positive_int(batch_size, "batch_size") or 32
         epochs = data.check_positive_int(epochs, "epochs", allow_none=False, minimum=0)
         initial_epoch = data.check_positive_int(initial_epoch, "initial_epoch", minimum=0)
@@ -270,6 +277,9 @@ class Trainer:
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
         self._assert_compiled("evaluate")
+        if is_batch_source(x):  # generators, PyDataset
+            return batch_loops.evaluate_batches(self, x, y, batch_size, sample_weight, verbose,
+                                                steps, callbacks, return_dict)
         batch_size = data.check_positive_int(batch_size, "batch_size") or 32
         x, y, sample_weight = self._prepare(x, y, sample_weight)
         steps = -(-x.shape[0] // batch_size)
@@ -297,6 +307,8 @@ class Trainer:
         return logs
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        if is_batch_source(x):  # generators, PyDataset
+            return batch_loops.predict_batches(self, x, batch_size, verbose, steps, callbacks)
         batch_size = data.check_positive_int(batch_size, "batch_size") or 32
         x = self._prepare_x(x)
         steps = -(-x.shape[0] // batch_size)
@@ -378,7 +390,8 @@ class Trainer:
             sample_weight = data.as_data(sample_weight, "sample_weight", x.dtype)
         data.check_same_length({"x": x, "y": y, "sample_weight": sample_weight})
         self._resolve_metrics(y.shape)
-        losses.check_targets(self.loss, y, self.output_shape)
+        # y is the whole dataset: a declared (stateful) batch size is not its sample count
+        losses.check_targets(self.loss, y, (None, *self.output_shape[1:]))
         if y.dtype.kind == "f" or not getattr(self.loss, "sparse_labels", False):
             y = y.astype(x.dtype, copy=False)
         return x, y, sample_weight

@@ -157,6 +157,13 @@ class RNN(Layer):
                                      f"received {[t.shape for t in states]}.")
             return states
         if self.stateful:
+            declared = getattr(self, "declared_batch_size", None)
+            if declared is not None and batch != declared:
+                raise ValueError(
+                    f"Layer {self.name!r} is stateful with a batch size of {declared} (from the "
+                    f"model's batch_input_shape / batch_size), but got a batch of {batch} "
+                    f"samples. Pass batch_size={declared} to fit / evaluate / predict, with a "
+                    f"number of samples divisible by {declared}.")
             if self.states is None:
                 self.states = self.get_initial_state(batch)
             if self.states[0].shape[0] != batch:
