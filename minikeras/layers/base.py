@@ -15,6 +15,8 @@ Backward never changes a weight: the optimizer owns every update.
 import numpy as np
 
 from .. import config
+from ..load_scope import charge_allocation
+from ..utils.data import to_numeric_array  # noqa: F401  (layers' input check)
 from ..utils.naming import auto_name, to_snake_case
 from ..variable import Variable
 
@@ -23,55 +25,6 @@ def dtype_policy_config(dtype):
     """Keras 3 serializes a layer's dtype as a DTypePolicy dict."""
     return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype},
             "registered_name": None}
-
-
-def to_numeric_array(x, dtype, argname="inputs"):
-    """np.asarray(x, dtype) with a clear error for non-numeric or empty data."""
-    if hasattr(x, "to_numpy"):  # pandas DataFrame / Series
-        x = x.to_numpy()
-    try:
-        array = np.asarray(x)
-    except ValueError as error:  # ragged nested lists
-        raise ValueError(f"`{argname}` could not be converted to an array: {error}") from None
-    if array.dtype.kind not in "biuf":
-        raise TypeError(
-            f"`{argname}` must be numeric (bool, int or float), but got an array of dtype "
-            f"{array.dtype} (first item: {array.flat[0]!r})." if array.size else
-            f"`{argname}` must be numeric, but got an array of dtype {array.dtype}."
-        )
-    if dtype is not None and warn_overflow(array, dtype, argname):
-        with np.errstate(over="ignore"):  # warned once above, naming the argument
-            return array.astype(dtype, copy=False)
-    return array.astype(dtype, copy=False)
-
-
-def warn_overflow(array, dtype, argname):
-    """Warn (naming the argument) if casting `array` to `dtype` turns finite values into inf,
-    e.g. float64 1e39 -> float32 inf; Keras casts silently and trains to an inf loss.
-    Returns whether it warned. Two reductions in the usual case (everything in range)."""
-    target = np.dtype(dtype)
-    if target.kind != "f" or array.dtype.kind not in "iuf" or not array.size:
-        return False
-    limit = float(np.finfo(target).max)
-    source_max = (np.finfo(array.dtype).max if array.dtype.kind == "f"
-                  else np.iinfo(array.dtype).max)
-    if source_max <= limit:
-        return False
-    top, bottom = array.max(), array.min()
-    if -limit <= bottom and top <= limit:  # False for NaN: then look closer
-        return False
-    with np.errstate(invalid="ignore"):
-        over = (np.abs(array) > limit) & np.isfinite(array)
-    if not over.any():
-        return False
-    import warnings
-
-    first = tuple(int(i) for i in np.argwhere(over)[0])
-    warnings.warn(f"`{argname}` has {int(over.sum())} finite value(s) beyond {target.name}'s "
-                  f"range (+-{limit:.8g}), first at index {first}: {array[first].item()!r}. "
-                  f"Cast to the model's dtype {target.name}, they become inf (and the loss inf); "
-                  "rescale the data or use a float64 model.", stacklevel=4)
-    return True
 
 
 class Layer:
@@ -125,7 +78,6 @@ class Layer:
     def add_weight(self, shape, initializer="glorot_uniform", dtype=None, trainable=True,
                    regularizer=None, constraint=None, name=None):
         from .. import initializers
-        from ..saving.serialization import charge_allocation
 
         init = initializers.get(initializer)
         # a model built from a file's config is held to what the file's weights can fill
@@ -270,3 +222,13 @@ def call_layer(layer, x, training, mask):
     else:
         y = layer.forward(x, training=training)
     return y, layer.compute_mask(x, mask)
+
+
+def serialize_layer(layer, build=True):
+    """Keras's serialized dict of a layer: module, class name, config, build_config once
+    built."""
+    spec = {"module": "keras.layers", "class_name": type(layer).__name__,
+            "config": layer.get_config(), "registered_name": None}
+    if build and layer.get_build_config() is not None:
+        spec["build_config"] = layer.get_build_config()
+    return spec

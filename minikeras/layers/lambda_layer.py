@@ -30,6 +30,7 @@ import types
 
 import numpy as np
 
+from ..load_scope import in_safe_mode
 from .base import Layer
 
 LAMBDA_REFUSED = (
@@ -128,10 +129,6 @@ def deserialize_value(value):
 
 def global_safe_mode():
     """The safe mode set by the loading code in progress (None when none is active)."""
-    try:
-        from ..saving.serialization import in_safe_mode
-    except ImportError:
-        return None
     return in_safe_mode()
 
 

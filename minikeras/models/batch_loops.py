@@ -24,7 +24,6 @@ from ..utils.data_adapters import (
 def fit_batches(model, x, y, batch_size, epochs, verbose, callbacks, validation_split,
                 validation_data, shuffle, class_weight, sample_weight, initial_epoch,
                 steps_per_epoch, validation_steps, validation_batch_size, validation_freq):
-    from .trainer import _unpack_validation, _verbose
 
     check_fit_arguments(x, y, sample_weight, batch_size, validation_split)
     epochs = data.check_positive_int(epochs, "epochs", allow_none=False, minimum=0)
@@ -42,12 +41,13 @@ def fit_batches(model, x, y, batch_size, epochs, verbose, callbacks, validation_
         if is_batch_source(validation_data):
             val = BatchSource(validation_data, what="validation_data")
         else:
-            vx, vy, vsw = model._prepare(*_unpack_validation(validation_data))
+            vx, vy, vsw = model._prepare(*data.unpack_validation_data(validation_data))
             val = ArrayBatches(vx, vy, vsw, validation_batch_size or batch_size or 32, False)
     steps = steps_per_epoch or source.num_batches()
+    verbose = data.check_verbose(verbose)
     cbs = callbacks_module.CallbackList(callbacks, add_history=True,
-                                        add_progbar=_verbose(verbose) != 0, model=model,
-                                        verbose=_verbose(verbose), epochs=epochs, steps=steps)
+                                        add_progbar=verbose != 0, model=model,
+                                        verbose=verbose, epochs=epochs, steps=steps)
     model.stop_training = False
     cbs.on_train_begin()
     initial_epoch = model._initial_epoch or initial_epoch
@@ -102,26 +102,26 @@ def run_test(model, source, steps, cbs):
 
 def evaluate_batches(model, x, y, batch_size, sample_weight, verbose, steps, callbacks,
                      return_dict):
-    from .trainer import _verbose
 
     check_fit_arguments(x, y, sample_weight, batch_size, 0.0)
     steps = data.check_positive_int(steps, "steps")
     source = BatchSource(x)
-    cbs = callbacks_module.CallbackList(callbacks, add_progbar=_verbose(verbose) != 0,
-                                        model=model, verbose=_verbose(verbose), epochs=1,
+    verbose = data.check_verbose(verbose)
+    cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0,
+                                        model=model, verbose=verbose, epochs=1,
                                         steps=steps or source.num_batches())
     logs = run_test(model, source, steps, cbs)
     return pythonify_logs(logs) if return_dict else model._flatten_in_order(logs)
 
 
 def predict_batches(model, x, batch_size, verbose, steps, callbacks):
-    from .trainer import _verbose
 
     check_fit_arguments(x, None, None, batch_size, 0.0)
     steps = data.check_positive_int(steps, "steps")
     source = BatchSource(x)
-    cbs = callbacks_module.CallbackList(callbacks, add_progbar=_verbose(verbose) != 0,
-                                        model=model, verbose=_verbose(verbose), epochs=1,
+    verbose = data.check_verbose(verbose)
+    cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0,
+                                        model=model, verbose=verbose, epochs=1,
                                         steps=steps or source.num_batches())
     cbs.on_predict_begin()
     outputs = []

@@ -8,13 +8,21 @@ into dLoss/d(input) and filling its weights' grads. Training, evaluation and pre
 import numpy as np
 
 from .. import layers as layers_module
-from ..layers.base import Layer, call_layer, dtype_policy_config, to_numeric_array
+from ..layers.base import (  # noqa: F401  (to_numeric_array: imported from here elsewhere)
+    Layer,
+    call_layer,
+    dtype_policy_config,
+    serialize_layer,
+    to_numeric_array,
+)
 from ..layers.input_layer import InputLayer, KerasTensor
+from ..saving.serialization import register_model_class
 from ..utils.naming import auto_name
 from .saving import SavingMixin
 from .trainer import Trainer
 
 
+@register_model_class
 class Sequential(SavingMixin, Trainer):
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__()
@@ -279,11 +287,3 @@ def check_built_shape(layer, shape):
                          f"received input with shape {tuple(shape)}")
     if not layer.weights and tuple(built[1:]) != tuple(shape[1:]):
         layer.built = False
-
-
-def serialize_layer(layer, build=True):
-    spec = {"module": "keras.layers", "class_name": type(layer).__name__,
-            "config": layer.get_config(), "registered_name": None}
-    if build and layer.get_build_config() is not None:
-        spec["build_config"] = layer.get_build_config()
-    return spec

@@ -232,16 +232,17 @@ class Trainer(batch_loops.Keras2GeneratorMethods):
         data.check_validation_split(validation_split)
         x, y, sample_weight = self._prepare(x, y, sample_weight, class_weight)
         if validation_data is not None:
-            val = self._prepare(*_unpack_validation(validation_data))
+            val = self._prepare(*data.unpack_validation_data(validation_data))
         elif validation_split:
             (x, y, sample_weight), val = data.train_validation_split((x, y, sample_weight),
                                                                      validation_split)
         else:
             val = None
         steps = -(-x.shape[0] // batch_size)
+        verbose = data.check_verbose(verbose)
         cbs = callbacks_module.CallbackList(callbacks, add_history=True,
-                                            add_progbar=_verbose(verbose) != 0, model=self,
-                                            verbose=_verbose(verbose), epochs=epochs, steps=steps)
+                                            add_progbar=verbose != 0, model=self,
+                                            verbose=verbose, epochs=epochs, steps=steps)
         self.stop_training = False
         cbs.on_train_begin()
         initial_epoch = self._initial_epoch or initial_epoch  # as Keras's trainer does
@@ -283,8 +284,9 @@ class Trainer(batch_loops.Keras2GeneratorMethods):
         batch_size = data.check_positive_int(batch_size, "batch_size") or 32
         x, y, sample_weight = self._prepare(x, y, sample_weight)
         steps = -(-x.shape[0] // batch_size)
-        cbs = callbacks_module.CallbackList(callbacks, add_progbar=_verbose(verbose) != 0,
-                                            model=self, verbose=_verbose(verbose), epochs=1,
+        verbose = data.check_verbose(verbose)
+        cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0,
+                                            model=self, verbose=verbose, epochs=1,
                                             steps=steps)
         logs = self._run_test(x, y, sample_weight, batch_size, cbs)
         return pythonify_logs(logs) if return_dict else self._flatten_in_order(logs)
@@ -312,8 +314,9 @@ class Trainer(batch_loops.Keras2GeneratorMethods):
         batch_size = data.check_positive_int(batch_size, "batch_size") or 32
         x = self._prepare_x(x)
         steps = -(-x.shape[0] // batch_size)
-        cbs = callbacks_module.CallbackList(callbacks, add_progbar=_verbose(verbose) != 0,
-                                            model=self, verbose=_verbose(verbose), epochs=1,
+        verbose = data.check_verbose(verbose)
+        cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0,
+                                            model=self, verbose=verbose, epochs=1,
                                             steps=steps)
         cbs.on_predict_begin()
         runner = fastpath.inference_runner(self, x, cbs)  # or None
@@ -407,19 +410,3 @@ def _log_value(value):
 
 def _spec_name(spec):
     return spec if isinstance(spec, str) else getattr(spec, "name", getattr(spec, "__name__", "m"))
-
-
-def _verbose(verbose):
-    if verbose == "auto":
-        return 1
-    if verbose not in (0, 1, 2):
-        raise ValueError(f"`verbose` must be 0, 1, 2 or 'auto', got verbose={verbose!r}.")
-    return verbose
-
-
-def _unpack_validation(validation_data):
-    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-        raise ValueError("`validation_data` must be a tuple (x_val, y_val) or "
-                         "(x_val, y_val, val_sample_weight), got "
-                         f"{type(validation_data).__name__}.")
-    return tuple(validation_data) + (None,) * (3 - len(validation_data))

@@ -9,47 +9,31 @@
 safe_mode=False, as Keras does, before any layer is created.
 """
 
-import contextlib
 import json
-import math
-import threading
 
 import numpy as np
 
 from .. import losses, metrics, optimizers
+from ..load_scope import (  # noqa: F401  (saving's own names for them)
+    AllocationBudget,
+    SafeModeScope,
+    charge_allocation,
+    in_safe_mode,
+)
 
-_STATE = threading.local()
-# The class a config's "class_name" names; the lead's Sequential (with SavingMixin) by default.
+# The classes a config's "class_name" may name: models/sequential.py registers Sequential
+# (so the loaders need not import the models they build).
 MODEL_CLASSES = {}
 
 
+def register_model_class(cls):
+    """Let configs whose "class_name" is cls.__name__ build a `cls`. Returns cls."""
+    MODEL_CLASSES[cls.__name__] = cls
+    return cls
+
+
 def model_classes():
-    if "Sequential" not in MODEL_CLASSES:
-        from ..models.sequential import Sequential
-
-        MODEL_CLASSES["Sequential"] = Sequential
     return MODEL_CLASSES
-
-
-# ---- safe mode ------------------------------------------------------------------------------
-
-
-def in_safe_mode():
-    """True, False, or None (no scope active) - Keras's `serialization_lib.in_safe_mode()`.
-
-    A Lambda's from_config should refuse a serialized lambda unless this is False.
-    """
-    return getattr(_STATE, "safe_mode", None)
-
-
-@contextlib.contextmanager
-def SafeModeScope(safe_mode=True):  # noqa: N802 - Keras's name
-    previous = in_safe_mode()
-    _STATE.safe_mode = safe_mode
-    try:
-        yield
-    finally:
-        _STATE.safe_mode = previous
 
 
 def find_lambda_code(config, where="model"):
@@ -93,44 +77,6 @@ def check_safe(config, safe_mode):
             f"lambda ({found}). This carries a potential risk of arbitrary code execution and "
             "thus it is disallowed by default. If you trust the source of the file, pass "
             "`safe_mode=False` to the loading function.")
-
-
-# ---- memory while a file's config is built --------------------------------------------------
-
-# A file's config may ask for at most this many bytes of variables per byte of stored weights
-# (Keras stores weights uncompressed: a genuine model needs ~1 byte per byte), and 256 MiB
-# whatever the file, so that a 1 KB config cannot ask for Dense(10**9) and gigabytes.
-BUILD_BYTES_PER_STORED_BYTE, MIN_BUILD_BYTES = 64, 256 << 20
-
-
-@contextlib.contextmanager
-def AllocationBudget(stored_bytes, source):  # noqa: N802 - a scope, like SafeModeScope
-    """While a model is built from a file's config, its variables may take at most
-    max(MIN_BUILD_BYTES, BUILD_BYTES_PER_STORED_BYTE * stored_bytes); `add_weight` checks."""
-    previous = getattr(_STATE, "budget", None)
-    limit = max(MIN_BUILD_BYTES, BUILD_BYTES_PER_STORED_BYTE * int(stored_bytes))
-    _STATE.budget = {"left": limit, "limit": limit, "stored": int(stored_bytes),
-                     "source": source}
-    try:
-        yield
-    finally:
-        _STATE.budget = previous
-
-
-def charge_allocation(shape, dtype, what):
-    """Count a variable against the active AllocationBudget (if any) before it is allocated."""
-    budget = getattr(_STATE, "budget", None)
-    if budget is None:
-        return
-    nbytes = math.prod(int(d) for d in shape) * np.dtype(dtype).itemsize
-    if nbytes > budget["left"]:
-        raise ValueError(
-            f"the config asks for {what} of shape {tuple(shape)} ({nbytes} bytes), but the "
-            f"model's variables may take at most {budget['limit']} bytes in all: "
-            f"{BUILD_BYTES_PER_STORED_BYTE} per byte of the {budget['stored']} bytes of "
-            f"weights in {budget['source']} (at least {MIN_BUILD_BYTES >> 20} MiB); refusing "
-            "to allocate it")
-    budget["left"] -= nbytes
 
 
 # ---- compile settings -----------------------------------------------------------------------

@@ -9,8 +9,9 @@
 not the layer's name: Keras keys by position so that auto-generated names do not matter.
 
 A layer whose variables live in sub-objects (Keras's LSTM keeps them in `cell`) says so with
-`saving_groups()`, a list of (sub-path, group name, variables); wrappers build theirs with
-`nested_groups` (Bidirectional: `layers/bidirectional/forward_layer/cell/vars` and
+`saving_groups()`, a list of (sub-path, group name, variables); a wrapper names the layers it
+holds with `nested_layers()` and `nested_groups` builds its groups from theirs (Bidirectional:
+`layers/bidirectional/forward_layer/cell/vars` and
 `backward_layer/...`; TimeDistributed: `layers/time_distributed/layer/vars`). Without it: a
 layer with a `cell_name` (minikeras's RNNs, which hold the cell's weights themselves) is saved
 as Keras saves an RNN (`layers/lstm/vars` empty, `layers/lstm/cell/vars` the weights); any
@@ -37,6 +38,8 @@ def saving_groups(layer):
     """[(sub-path, group name, variables)] for one layer (see the module docstring)."""
     if hasattr(layer, "saving_groups"):
         return list(layer.saving_groups())
+    if hasattr(layer, "nested_layers"):  # a wrapper: TimeDistributed, Bidirectional
+        return nested_groups(layer, layer.nested_layers())
     if isinstance(getattr(layer, "cell_name", None), str):  # weights on the layer, Keras's
         return [("", layer.name, []), ("cell", layer.cell_name, ordered_variables(layer))]
     return [("", layer.name, ordered_variables(layer))]

@@ -10,7 +10,54 @@ import warnings
 
 import numpy as np
 
-from ..layers.base import to_numeric_array
+
+def to_numeric_array(x, dtype, argname="inputs"):
+    """np.asarray(x, dtype) with a clear error for non-numeric or empty data."""
+    if hasattr(x, "to_numpy"):  # pandas DataFrame / Series
+        x = x.to_numpy()
+    try:
+        array = np.asarray(x)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(f"`{argname}` could not be converted to an array: {error}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"`{argname}` must be numeric (bool, int or float), but got an array of dtype "
+            f"{array.dtype} (first item: {array.flat[0]!r})." if array.size else
+            f"`{argname}` must be numeric, but got an array of dtype {array.dtype}."
+        )
+    if dtype is not None and warn_overflow(array, dtype, argname):
+        with np.errstate(over="ignore"):  # warned once above, naming the argument
+            return array.astype(dtype, copy=False)
+    return array.astype(dtype, copy=False)
+
+
+def warn_overflow(array, dtype, argname):
+    """Warn (naming the argument) if casting `array` to `dtype` turns finite values into inf,
+    e.g. float64 1e39 -> float32 inf; Keras casts silently and trains to an inf loss.
+    Returns whether it warned. Two reductions in the usual case (everything in range)."""
+    target = np.dtype(dtype)
+    if target.kind != "f" or array.dtype.kind not in "iuf" or not array.size:
+        return False
+    limit = float(np.finfo(target).max)
+    source_max = (np.finfo(array.dtype).max if array.dtype.kind == "f"
+                  else np.iinfo(array.dtype).max)
+    if source_max <= limit:
+        return False
+    top, bottom = array.max(), array.min()
+    if -limit <= bottom and top <= limit:  # False for NaN: then look closer
+        return False
+    with np.errstate(invalid="ignore"):
+        over = (np.abs(array) > limit) & np.isfinite(array)
+    if not over.any():
+        return False
+    import warnings
+
+    first = tuple(int(i) for i in np.argwhere(over)[0])
+    warnings.warn(f"`{argname}` has {int(over.sum())} finite value(s) beyond {target.name}'s "
+                  f"range (+-{limit:.8g}), first at index {first}: {array[first].item()!r}. "
+                  f"Cast to the model's dtype {target.name}, they become inf (and the loss inf); "
+                  "rescale the data or use a float64 model.", stacklevel=4)
+    return True
 
 
 def as_data(data, name, dtype=None):
@@ -106,3 +153,21 @@ def class_weight_to_sample_weight(y, class_weight):
         raise ValueError(f"`class_weight` has no entry for class(es) {missing}; "
                          f"it covers {sorted(class_weight)}.")
     return np.array([class_weight[int(c)] for c in labels], dtype=np.float64)
+
+
+def check_verbose(verbose):
+    """fit/evaluate/predict's `verbose`: 0, 1, 2 or "auto" (which is 1)."""
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"`verbose` must be 0, 1, 2 or 'auto', got verbose={verbose!r}.")
+    return verbose
+
+
+def unpack_validation_data(validation_data):
+    """(x_val, y_val, val_sample_weight or None) from fit's `validation_data`."""
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+        raise ValueError("`validation_data` must be a tuple (x_val, y_val) or "
+                         "(x_val, y_val, val_sample_weight), got "
+                         f"{type(validation_data).__name__}.")
+    return tuple(validation_data) + (None,) * (3 - len(validation_data))

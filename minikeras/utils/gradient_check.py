@@ -61,13 +61,11 @@ def float64_copy(model):
 
     The layers are deep-copied one by one (not the model, whose pickling goes through a file).
     """
-    from ..models.sequential import Sequential
-
     layers = [layer for layer in [model.input_layer, *model.layers] if layer is not None]
     # Modules (a layer's random source may be `np.random` itself) are shared, not copied.
     memo = {id(value): value for layer in layers for value in vars(layer).values()
             if isinstance(value, types.ModuleType)}
-    twin = Sequential(copy.deepcopy(layers, memo), name=model.name)
+    twin = type(model)(copy.deepcopy(layers, memo), name=model.name)  # a Sequential
     for layer in twin.layers:
         layer.dtype = "float64"
         for variable in layer.weights:

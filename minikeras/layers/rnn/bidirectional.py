@@ -250,11 +250,7 @@ class Bidirectional(Layer):
             config["backward_layer"] = deserialize_nested(backward)
         return cls(**config)
 
-    def saving_groups(self):
-        """Where Keras 3 keeps the weights in `.keras`/`.weights.h5`: an empty group for the
-        wrapper, then each direction's RNN under its attribute name (`forward_layer/cell/vars`,
-        `backward_layer/cell/vars`)."""
-        from ...saving.weights_h5 import nested_groups
-
-        return nested_groups(self, [("forward_layer", self.forward_layer),
-                                    ("backward_layer", self.backward_layer)])
+    def nested_layers(self):
+        """[(attribute, layer)]: each direction's RNN under the attribute name Keras saves its
+        weights by (`forward_layer/cell/vars`, `backward_layer/cell/vars`)."""
+        return [("forward_layer", self.forward_layer), ("backward_layer", self.backward_layer)]

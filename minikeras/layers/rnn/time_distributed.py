@@ -20,40 +20,22 @@ A Dropout inside draws its mask for the folded batch (independent per step, as i
 
 import numpy as np
 
-from ..base import Layer, to_numeric_array
+from ..base import Layer, serialize_layer, to_numeric_array
 
 
 def deserialize_nested(spec):
-    """Rebuild a layer from Keras's serialized dict, recurrent layers and wrappers included.
-
-    Delegates to `minikeras.layers.deserialize` for the layers it exports; the recurrent
-    classes are looked up here so that nested configs work whether or not they are exported.
-    """
-    from .. import deserialize
-    from .bidirectional import Bidirectional
-    from .gru import GRU
-    from .lstm import LSTM
-    from .simple_rnn import SimpleRNN
+    """Rebuild a wrapped layer from Keras's serialized dict (recurrent layers and wrappers
+    included): `minikeras.layers.deserialize`, after checking it is a dict."""
+    from .. import deserialize  # the layers package, which holds this module
 
     if not isinstance(spec, dict):
         raise TypeError(f"A nested layer must be given as Keras's serialized dict "
                         f"{{'class_name': ..., 'config': ...}}; received {spec!r}.")
-    extra = {"GRU": GRU, "LSTM": LSTM, "SimpleRNN": SimpleRNN, "Bidirectional": Bidirectional,
-             "TimeDistributed": TimeDistributed}
-    cls = extra.get(spec.get("class_name"))
-    if cls is None:
-        return deserialize(spec)
-    layer = cls.from_config(dict(spec.get("config") or {}))
-    build = spec.get("build_config")
-    if build and build.get("input_shape") is not None:
-        layer.build_from_shape(build["input_shape"])
-    return layer
+    return deserialize(spec)
 
 
 def serialize_nested(layer):
     """Keras's serialized dict of a layer (with its build_config once built)."""
-    from ...models.sequential import serialize_layer
-
     return serialize_layer(layer)
 
 
@@ -140,9 +122,7 @@ class TimeDistributed(Layer):
         config = dict(config)
         return cls(deserialize_nested(config.pop("layer")), **config)
 
-    def saving_groups(self):
-        """Where Keras 3 keeps the weights in `.keras`/`.weights.h5`: an empty group for the
-        wrapper, the wrapped layer's under `layer/vars`."""
-        from ...saving.weights_h5 import nested_groups
-
-        return nested_groups(self, [("layer", self.layer)])
+    def nested_layers(self):
+        """[(attribute, layer)]: the layer this wrapper holds, under the attribute name Keras
+        saves its weights by (`layer/vars` in `.keras`/`.weights.h5`)."""
+        return [("layer", self.layer)]
