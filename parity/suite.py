@@ -20,6 +20,7 @@ import os
 
 import numpy as np
 
+from . import layer_cases
 from .core import (
     MaskStreams,
     compare_forward,
@@ -128,6 +129,7 @@ def model_rows(component, model, x, y, dtype, steps=20, batch_size=8, mask_seed=
     for name, abs_err, rel_err in grad_rows:
         rows.append(Row(component, "grad", name, abs_err, rel_err, tol["grad"]))
     model.set_weights(initial)
+    twin.set_weights(initial)  # training-mode calls moved BatchNormalization's statistics
     step = compare_optimizer_step(model, twin, keras_grads)
     rows.append(Row(component, "step", "weights after 1 step (same gradients)",
                     step["weights_abs"], step["weights_rel"], tol["step"]))
@@ -343,6 +345,7 @@ def cases():
     found["tutorial softmax classifier"] = softmax_case
     found["tutorial Dropout net"] = dropout_net_case
     found["tutorial airline LSTM"] = airline_lstm_case
+    found.update(layer_cases.cases())
     return found
 
 

@@ -3,24 +3,46 @@
 from .activation import Activation
 from .alpha_dropout import AlphaDropout
 from .base import Layer
+from .convolutional import Conv1D, Conv2D, Conv3D
 from .dense import Dense
 from .dropout import Dropout
+from .embedding import Embedding
 from .flatten import Flatten
 from .gaussian_dropout import GaussianDropout
 from .gaussian_noise import GaussianNoise
 from .input_layer import Input, InputLayer, KerasTensor
 from .lambda_layer import Lambda
 from .masking import Masking
+from .normalization import BatchNormalization, LayerNormalization
 from .permute import Permute
+from .pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    AveragePooling3D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+    MaxPooling1D,
+    MaxPooling2D,
+    MaxPooling3D,
+)
 from .repeat_vector import RepeatVector
 from .reshape import Reshape
 from .rnn import GRU, LSTM, Bidirectional, SimpleRNN, TimeDistributed
 from .spatial_dropout import SpatialDropout1D
 
-__all__ = ["Activation", "AlphaDropout", "Bidirectional", "Dense", "Dropout", "Flatten", "GRU",
-           "GaussianDropout", "GaussianNoise", "Input", "InputLayer", "KerasTensor", "LSTM",
-           "Lambda", "Layer", "Masking", "Permute", "RepeatVector", "Reshape", "SimpleRNN",
-           "SpatialDropout1D", "TimeDistributed"]
+__all__ = ["Activation", "AlphaDropout", "AveragePooling1D", "AveragePooling2D",
+           "AveragePooling3D", "BatchNormalization", "Bidirectional", "Conv1D", "Conv2D",
+           "Conv3D", "Dense", "Dropout", "Embedding", "Flatten", "GaussianDropout",
+           "GaussianNoise", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+           "GlobalAveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
+           "GlobalMaxPooling3D", "GRU", "Input", "InputLayer", "KerasTensor", "Lambda", "Layer",
+           "LayerNormalization", "LSTM", "Masking", "MaxPooling1D", "MaxPooling2D",
+           "MaxPooling3D", "Permute", "RepeatVector", "Reshape", "SimpleRNN", "SpatialDropout1D",
+           "TimeDistributed"]
 
 
 def deserialize(spec):
