@@ -41,7 +41,7 @@ def check_indices(x, input_dim, name):
         if not whole.all():
             at = tuple(int(i) for i in np.argwhere(~whole)[0])
             raise TypeError(f"Embedding layer {name!r} expects integer indices, but its input "
-                            f"holds the non-integer value {x[at]!r} at position {at} (dtype "
+                            f"holds the non-integer value {x[at].item()!r} at position {at} (dtype "
                             f"{x.dtype}). Pass an integer array.")
     elif x.dtype.kind not in "biu":
         raise TypeError(f"Embedding layer {name!r} expects integer indices, but got an array "
@@ -49,7 +49,7 @@ def check_indices(x, input_dim, name):
     bad = (x < 0) | (x >= input_dim)
     if bad.any():
         at = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise ValueError(f"Embedding layer {name!r}: index {x[at]!r} at position {at} is out "
+        raise ValueError(f"Embedding layer {name!r}: index {x[at].item()!r} at position {at} is out "
                          f"of range; expected indices in [0, input_dim) = [0, {input_dim}).")
     return x.astype(np.int64, copy=False)
 

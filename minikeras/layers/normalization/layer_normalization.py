@@ -29,6 +29,13 @@ class LayerNormalization(Layer):
             if not all(isinstance(a, numbers.Integral) and not isinstance(a, bool)
                        for a in axis):
                 raise TypeError(f"`axis` must be an int or a list of ints, got axis={axis!r}.")
+            if any(a < 0 for a in axis) and any(a >= 0 for a in axis):
+                # Keras 3.15 sorts the raw values (-1 before 1), shapes gamma in that order
+                # and then reshapes it to the axes' natural order: the scales land on the
+                # wrong features. minikeras refuses instead of copying that.
+                raise ValueError("LayerNormalization's `axis` mixes negative and non-negative "
+                                 f"axes (axis={axis!r}); write them all one way, e.g. all "
+                                 "non-negative.")
         elif isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
             raise TypeError("Expected an int or a list/tuple of ints for the argument 'axis', "
                             f"but received: {axis!r}")
