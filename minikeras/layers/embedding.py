@@ -49,8 +49,8 @@ def check_indices(x, input_dim, name):
     bad = (x < 0) | (x >= input_dim)
     if bad.any():
         at = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise ValueError(f"Embedding layer {name!r}: index {x[at].item()!r} at position {at} is out "
-                         f"of range; expected indices in [0, input_dim) = [0, {input_dim}).")
+        raise ValueError(f"Embedding layer {name!r}: index {x[at].item()!r} at position {at} is "
+                         f"out of range; expected indices in [0, input_dim) = [0, {input_dim}).")
     return x.astype(np.int64, copy=False)
 
 
