@@ -109,12 +109,13 @@ def with_channels(batch, spatial, channels, data_format):
     return (batch, *spatial, channels)
 
 
-def check_rank(layer, x, rank):
-    """Raise Keras's incompatible-input error unless x is (batch, rank spatial axes, channels)."""
-    if x.ndim != rank + 2:
+def check_rank(layer, shape, rank):
+    """Raise Keras's incompatible-input error unless shape is (batch, rank spatial axes,
+    channels)."""
+    if len(shape) != rank + 2:
         raise ValueError(
             f'Input 0 of layer "{layer.name}" is incompatible with the layer: expected '
-            f"ndim={rank + 2}, found ndim={x.ndim}. Full shape received: {x.shape}")
+            f"ndim={rank + 2}, found ndim={len(shape)}. Full shape received: {tuple(shape)}")
 
 
 def pad_spatial(x, pads, value=0.0):

@@ -28,6 +28,7 @@ import warnings
 import numpy as np
 
 from .. import constraints, initializers, kernels, regularizers
+from . import legacy_args
 from .base import Layer
 
 
@@ -57,6 +58,7 @@ def check_indices(x, input_dim, name):
 class Embedding(Layer):
     integer_input = True  # Sequential keeps x as indices instead of casting it to floats
 
+    @legacy_args.accepts(legacy_args.EMBEDDING)
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
                  weights=None, lora_rank=None, lora_alpha=None, quantization_config=None,

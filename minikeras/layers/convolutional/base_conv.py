@@ -14,13 +14,14 @@ Weights as Keras: kernel (*kernel_size, in_channels / groups, filters), bias (fi
 """
 
 from ... import activations, constraints, initializers, kernels, regularizers
-from .. import conv_args
+from .. import conv_args, legacy_args
 from ..base import Layer
 
 
 class BaseConv(Layer):
     rank = None
 
+    @legacy_args.accepts(legacy_args.CONV)
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, groups=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",

@@ -1,11 +1,13 @@
 """MaxPooling1D/2D/3D: the largest value of each window (base_pooling.py has the equations)."""
 
+from .. import legacy_args
 from .base_pooling import BasePooling
 
 
 class MaxPooling1D(BasePooling):
     rank, mode = 1, "max"
 
+    @legacy_args.accepts(legacy_args.POOLING)
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
@@ -13,6 +15,7 @@ class MaxPooling1D(BasePooling):
 class MaxPooling2D(BasePooling):
     rank, mode = 2, "max"
 
+    @legacy_args.accepts(legacy_args.POOLING)
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
                  **kwargs):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
@@ -21,6 +24,7 @@ class MaxPooling2D(BasePooling):
 class MaxPooling3D(BasePooling):
     rank, mode = 3, "max"
 
+    @legacy_args.accepts(legacy_args.POOLING)
     def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
                  **kwargs):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
