@@ -1,11 +1,14 @@
-"""numba twins of `numpy_ref/conv.py`: im2col + one BLAS GEMM per group.
+"""numba twins of `numpy_ref/conv.py`: im2col + BLAS GEMMs, sample by sample.
 
 How (the what is the reference's): for a 2-D convolution, every output position's receptive
 field is copied into one row of `cols` (kernel rows, kernel cols, channels: the kernel's own
-layout), so the whole convolution is cols @ kernel.reshape(-1, filters), a single GEMM. The
-backward pass is the same GEMMs transposed: dkernel = cols.T @ dz, dcols = dz @ kernel.T, and
-col2im adds each dcols row back onto the input positions it was copied from. The copies run
-in parallel over the batch (each sample writes only its own rows / its own dx).
+layout), so one sample's convolution is cols @ kernel.reshape(-1, filters), one GEMM per
+group. The backward pass is the same GEMMs transposed: dkernel += cols.T @ dz, dcols =
+dz @ kernel.T, and col2im adds each dcols row back onto the input positions it came from.
+The samples are split into one slab per numba thread; each thread keeps one sample's cols
+(cache-sized, instead of the whole batch's) and runs its GEMMs in single-thread BLAS blocks
+(blocks.py: OpenBLAS's own threads would spin on the cores these threads use). dkernel and
+dbias are summed slab by slab, so their last bits depend on the thread count.
 
 Conv1D runs as a 2-D convolution with one row; Conv3D runs the reference code (a loop of
 GEMMs over kernel offsets: already BLAS-bound, not specialized here).
@@ -15,86 +18,130 @@ import numpy as np
 from numba import njit, prange
 
 from ..numpy_ref import conv as reference
+from . import blocks
 
 __all__ = ["conv_forward", "conv_backward"]
 
 
-@njit(cache=True, parallel=True)
-def _im2col(x, kh, kw, sh, sw, dh, dw, oh, ow, c0, cin):
-    """cols[(b, i, j), (p, q, c)] = x[b, i*sh + p*dh, j*sw + q*dw, c0 + c]."""
-    batch = x.shape[0]
-    cols = np.empty((batch * oh * ow, kh * kw * cin), x.dtype)
-    for b in prange(batch):
-        for i in range(oh):
-            for j in range(ow):
-                row = (b * oh + i) * ow + j
-                col = 0
-                for p in range(kh):
-                    for q in range(kw):
-                        for c in range(cin):
-                            cols[row, col] = x[b, i * sh + p * dh, j * sw + q * dw, c0 + c]
-                            col += 1
-    return cols
-
-
-@njit(cache=True, parallel=True)
-def _col2im(dcols, dx, kh, kw, sh, sw, dh, dw, oh, ow, c0, cin):
-    """dx[b, i*sh + p*dh, j*sw + q*dw, c0 + c] += dcols[(b, i, j), (p, q, c)]."""
-    for b in prange(dx.shape[0]):
-        for i in range(oh):
-            for j in range(ow):
-                row = (b * oh + i) * ow + j
-                col = 0
-                for p in range(kh):
-                    for q in range(kw):
-                        for c in range(cin):
-                            dx[b, i * sh + p * dh, j * sw + q * dw, c0 + c] += dcols[row, col]
-                            col += 1
+@njit(cache=True)
+def _im2col(x, b, cols, kh, kw, sh, sw, dh, dw, ow, c0):
+    """cols[(i, j), (p, q, c)] = x[b, i*sh + p*dh, j*sw + q*dw, c0 + c] for one sample b."""
+    cin = cols.shape[1] // (kh * kw)
+    for row in range(cols.shape[0]):
+        i, j = row // ow, row % ow
+        col = 0
+        for p in range(kh):
+            for q in range(kw):
+                for c in range(cin):
+                    cols[row, col] = x[b, i * sh + p * dh, j * sw + q * dw, c0 + c]
+                    col += 1
 
 
 @njit(cache=True)
-def _conv2d_forward(x, kernel, bias, sh, sw, dh, dw, groups):
+def _col2im(dcols, dx, b, kh, kw, sh, sw, dh, dw, ow, c0):
+    """dx[b, i*sh + p*dh, j*sw + q*dw, c0 + c] += dcols[(i, j), (p, q, c)]."""
+    cin = dcols.shape[1] // (kh * kw)
+    for row in range(dcols.shape[0]):
+        i, j = row // ow, row % ow
+        col = 0
+        for p in range(kh):
+            for q in range(kw):
+                for c in range(cin):
+                    dx[b, i * sh + p * dh, j * sw + q * dw, c0 + c] += dcols[row, col]
+                    col += 1
+
+
+@njit(cache=True, parallel=True)
+def _forward_slabs(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, ow, slab, block):
+    """z[b] = im2col(x[b]) @ w per group, one slab of samples per thread."""
+    batch, rows, filters = z.shape
+    groups, k, fg = w_groups.shape
+    for p in prange(blocks.slab_count(batch, slab)):
+        cols = np.empty((rows, k), x.dtype)
+        zg = np.empty((rows, fg), x.dtype)
+        for b in range(p * slab, min(batch, (p + 1) * slab)):
+            for g in range(groups):
+                _im2col(x, b, cols, kh, kw, sh, sw, dh, dw, ow, g * (k // (kh * kw)))
+                if groups == 1:
+                    blocks.gemm_rows(cols, w_groups[0], z[b], 0, rows, block)
+                else:
+                    blocks.gemm_rows(cols, w_groups[g], zg, 0, rows, block)
+                    z[b, :, g * fg:(g + 1) * fg] = zg
+            if bias.shape[0]:  # no bias: an empty array (one compiled variant, not two)
+                for r in range(rows):
+                    for f in range(filters):
+                        z[b, r, f] += bias[f]
+
+
+@njit(cache=True, parallel=True)
+def _backward_slabs(dz, x, w_groups_t, dx, dkernel_parts, dbias_parts, kh, kw, sh, sw, dh, dw,
+                    ow, slab, block):
+    """Per slab of samples: dkernel += cols.T @ dz, dcols = dz @ w.T -> col2im into dx."""
+    batch, rows, filters = dz.shape
+    groups, fg, k = w_groups_t.shape
+    for p in prange(dkernel_parts.shape[0]):
+        cols = np.empty((rows, k), x.dtype)
+        dcols = np.empty((rows, k), x.dtype)
+        dzg = np.empty((rows, fg), x.dtype)
+        term = np.empty((k, fg), x.dtype)
+        for b in range(p * slab, min(batch, (p + 1) * slab)):
+            for g in range(groups):
+                c0 = g * (k // (kh * kw))
+                _im2col(x, b, cols, kh, kw, sh, sw, dh, dw, ow, c0)
+                dzg[:, :] = dz[b, :, g * fg:(g + 1) * fg]
+                for s in range(0, rows, block):
+                    e = min(rows, s + block)
+                    np.dot(cols[s:e].T, dzg[s:e], term)
+                    dkernel_parts[p, g] += term
+                blocks.gemm_rows(dzg, w_groups_t[g], dcols, 0, rows, block)
+                _col2im(dcols, dx, b, kh, kw, sh, sw, dh, dw, ow, c0)
+            for r in range(rows):
+                for f in range(filters):
+                    dbias_parts[p, f] += dz[b, r, f]
+
+
+@njit(cache=True)
+def _conv2d_forward(x, kernel, bias, sh, sw, dh, dw, groups, threads, limit):
     kh, kw, cin, filters = kernel.shape
     batch, h, w = x.shape[0], x.shape[1], x.shape[2]
     oh, ow = (h - dh * (kh - 1) - 1) // sh + 1, (w - dw * (kw - 1) - 1) // sw + 1
-    fg = filters // groups
-    z = np.empty((batch * oh * ow, filters), x.dtype)
+    fg, k = filters // groups, kh * kw * cin
+    w_groups = np.empty((groups, k, fg), x.dtype)  # (kh, kw, cin) rows: the cols' layout
+    flat = kernel.reshape(k, filters)
     for g in range(groups):
-        cols = _im2col(x, kh, kw, sh, sw, dh, dw, oh, ow, g * cin, cin)
-        w_g = np.ascontiguousarray(kernel[:, :, :, g * fg:(g + 1) * fg]).reshape(kh * kw * cin,
-                                                                                   fg)
-        if groups == 1:
-            np.dot(cols, w_g, z)
-        else:
-            z[:, g * fg:(g + 1) * fg] = np.dot(cols, w_g)
-    if bias is not None:
-        for r in range(z.shape[0]):
-            for f in range(filters):
-                z[r, f] += bias[f]
+        w_groups[g] = flat[:, g * fg:(g + 1) * fg]
+    z = np.empty((batch, oh * ow, filters), x.dtype)
+    macs = oh * ow * k * filters  # per sample
+    _forward_slabs(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, ow,
+                   blocks.slab_size(batch, macs, threads, limit),
+                   blocks.block_size(k * fg, limit))
     return z.reshape(batch, oh, ow, filters)
 
 
 @njit(cache=True)
-def _conv2d_backward(dz, x, kernel, sh, sw, dh, dw, groups):
+def _conv2d_backward(dz, x, kernel, sh, sw, dh, dw, groups, threads, limit):
     kh, kw, cin, filters = kernel.shape
     batch, oh, ow = dz.shape[0], dz.shape[1], dz.shape[2]
-    fg = filters // groups
-    dz_rows = np.ascontiguousarray(dz).reshape(batch * oh * ow, filters)
-    dx = np.zeros(x.shape, x.dtype)
-    dkernel = np.empty(kernel.shape, x.dtype)
+    fg, k = filters // groups, kh * kw * cin
+    w_groups_t = np.empty((groups, fg, k), x.dtype)
+    flat = kernel.reshape(k, filters)
     for g in range(groups):
-        cols = _im2col(x, kh, kw, sh, sw, dh, dw, oh, ow, g * cin, cin)
-        dz_g = np.ascontiguousarray(dz_rows[:, g * fg:(g + 1) * fg])
-        w_g = np.ascontiguousarray(kernel[:, :, :, g * fg:(g + 1) * fg]).reshape(kh * kw * cin,
-                                                                                   fg)
-        dkernel[:, :, :, g * fg:(g + 1) * fg] = np.dot(cols.T, dz_g).reshape(kh, kw, cin, fg)
-        dcols = np.dot(dz_g, np.ascontiguousarray(w_g.T))
-        _col2im(dcols, dx, kh, kw, sh, sw, dh, dw, oh, ow, g * cin, cin)
-    dbias = np.zeros(filters, x.dtype)
-    for r in range(dz_rows.shape[0]):
-        for f in range(filters):
-            dbias[f] += dz_rows[r, f]
-    return dx, dkernel, dbias
+        w_groups_t[g] = flat[:, g * fg:(g + 1) * fg].T
+    slab = blocks.slab_size(batch, oh * ow * k * filters, threads, limit)
+    parts = blocks.slab_count(batch, slab)
+    dx = np.zeros(x.shape, x.dtype)
+    dkernel_parts = np.zeros((parts, groups, k, fg), x.dtype)
+    dbias_parts = np.zeros((parts, filters), x.dtype)
+    _backward_slabs(dz.reshape(batch, oh * ow, filters), x, w_groups_t, dx, dkernel_parts,
+                    dbias_parts, kh, kw, sh, sw, dh, dw, ow, slab,
+                    blocks.block_size(k * fg, limit))
+    for p in range(1, parts):
+        dkernel_parts[0] += dkernel_parts[p]
+        dbias_parts[0] += dbias_parts[p]
+    dkernel = np.empty((k, filters), x.dtype)
+    for g in range(groups):
+        dkernel[:, g * fg:(g + 1) * fg] = dkernel_parts[0, g]
+    return dx, dkernel.reshape(kh, kw, cin, filters), dbias_parts[0]
 
 
 def _as_2d(x, kernel, strides, dilation_rate):
@@ -108,8 +155,10 @@ def conv_forward(x, kernel, bias, strides, dilation_rate, groups):
     one_d = kernel.ndim == 3
     if one_d:
         x, kernel, strides, dilation_rate = _as_2d(x, kernel, strides, dilation_rate)
-    z = _conv2d_forward(np.ascontiguousarray(x), np.ascontiguousarray(kernel), bias,
-                        *strides, *dilation_rate, groups)
+    with blocks.LAUNCH:
+        z = _conv2d_forward(np.ascontiguousarray(x), np.ascontiguousarray(kernel),
+                            np.zeros(0, x.dtype) if bias is None else bias.astype(x.dtype),
+                            *strides, *dilation_rate, groups, *blocks.plan())
     return z[:, 0] if one_d else z
 
 
@@ -120,8 +169,9 @@ def conv_backward(dz, x, kernel, strides, dilation_rate, groups):
     if one_d:
         x, kernel, strides, dilation_rate = _as_2d(x, kernel, strides, dilation_rate)
         dz = dz[:, None]
-    dx, dkernel, dbias = _conv2d_backward(np.ascontiguousarray(dz, dtype=x.dtype),
-                                          np.ascontiguousarray(x),
-                                          np.ascontiguousarray(kernel), *strides,
-                                          *dilation_rate, groups)
+    with blocks.LAUNCH:
+        dx, dkernel, dbias = _conv2d_backward(np.ascontiguousarray(dz, dtype=x.dtype),
+                                              np.ascontiguousarray(x),
+                                              np.ascontiguousarray(kernel), *strides,
+                                              *dilation_rate, groups, *blocks.plan())
     return (dx[:, 0], dkernel[0], dbias) if one_d else (dx, dkernel, dbias)
