@@ -51,53 +51,69 @@ def _col2im(dcols, dx, b, kh, kw, sh, sw, dh, dw, ow, c0):
                     col += 1
 
 
+@njit(cache=True)
+def _forward_samples(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, ow, b0, b1, block):
+    """z[b] = im2col(x[b]) @ w (per group) + bias for the samples b0..b1-1."""
+    rows, filters = z.shape[1], z.shape[2]
+    groups, k, fg = w_groups.shape
+    cols = np.empty((rows, k), x.dtype)
+    zg = np.empty((rows, fg), x.dtype)
+    for b in range(b0, b1):
+        for g in range(groups):
+            _im2col(x, b, cols, kh, kw, sh, sw, dh, dw, ow, g * (k // (kh * kw)))
+            if groups == 1:
+                blocks.gemm_rows(cols, w_groups[0], z[b], 0, rows, block)
+            else:
+                blocks.gemm_rows(cols, w_groups[g], zg, 0, rows, block)
+                z[b, :, g * fg:(g + 1) * fg] = zg
+        if bias.shape[0]:  # no bias: an empty array (one compiled variant, not two)
+            for r in range(rows):
+                for f in range(filters):
+                    z[b, r, f] += bias[f]
+
+
 @njit(cache=True, parallel=True)
 def _forward_slabs(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, ow, slab, block):
-    """z[b] = im2col(x[b]) @ w per group, one slab of samples per thread."""
-    batch, rows, filters = z.shape
-    groups, k, fg = w_groups.shape
+    batch = z.shape[0]
     for p in prange(blocks.slab_count(batch, slab)):
-        cols = np.empty((rows, k), x.dtype)
-        zg = np.empty((rows, fg), x.dtype)
-        for b in range(p * slab, min(batch, (p + 1) * slab)):
-            for g in range(groups):
-                _im2col(x, b, cols, kh, kw, sh, sw, dh, dw, ow, g * (k // (kh * kw)))
-                if groups == 1:
-                    blocks.gemm_rows(cols, w_groups[0], z[b], 0, rows, block)
-                else:
-                    blocks.gemm_rows(cols, w_groups[g], zg, 0, rows, block)
-                    z[b, :, g * fg:(g + 1) * fg] = zg
-            if bias.shape[0]:  # no bias: an empty array (one compiled variant, not two)
-                for r in range(rows):
-                    for f in range(filters):
-                        z[b, r, f] += bias[f]
+        _forward_samples(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, ow, p * slab,
+                         min(batch, (p + 1) * slab), block)
+
+
+@njit(cache=True)
+def _backward_samples(dz, x, w_groups_t, dx, dkernel, dbias, kh, kw, sh, sw, dh, dw, ow, b0,
+                      b1, block):
+    """For the samples b0..b1-1: dkernel += cols.T @ dz, dbias += dz's rows, and
+    dcols = dz @ w.T added into dx by col2im (per group)."""
+    rows, filters = dz.shape[1], dz.shape[2]
+    groups, fg, k = w_groups_t.shape
+    cols = np.empty((rows, k), x.dtype)
+    dcols = np.empty((rows, k), x.dtype)
+    dzg = np.empty((rows, fg), x.dtype)
+    term = np.empty((k, fg), x.dtype)
+    for b in range(b0, b1):
+        for g in range(groups):
+            c0 = g * (k // (kh * kw))
+            _im2col(x, b, cols, kh, kw, sh, sw, dh, dw, ow, c0)
+            dzg[:, :] = dz[b, :, g * fg:(g + 1) * fg]
+            for s in range(0, rows, block):
+                e = min(rows, s + block)
+                np.dot(cols[s:e].T, dzg[s:e], term)
+                dkernel[g] += term
+            blocks.gemm_rows(dzg, w_groups_t[g], dcols, 0, rows, block)
+            _col2im(dcols, dx, b, kh, kw, sh, sw, dh, dw, ow, c0)
+        for r in range(rows):
+            for f in range(filters):
+                dbias[f] += dz[b, r, f]
 
 
 @njit(cache=True, parallel=True)
 def _backward_slabs(dz, x, w_groups_t, dx, dkernel_parts, dbias_parts, kh, kw, sh, sw, dh, dw,
                     ow, slab, block):
-    """Per slab of samples: dkernel += cols.T @ dz, dcols = dz @ w.T -> col2im into dx."""
-    batch, rows, filters = dz.shape
-    groups, fg, k = w_groups_t.shape
+    batch = dz.shape[0]
     for p in prange(dkernel_parts.shape[0]):
-        cols = np.empty((rows, k), x.dtype)
-        dcols = np.empty((rows, k), x.dtype)
-        dzg = np.empty((rows, fg), x.dtype)
-        term = np.empty((k, fg), x.dtype)
-        for b in range(p * slab, min(batch, (p + 1) * slab)):
-            for g in range(groups):
-                c0 = g * (k // (kh * kw))
-                _im2col(x, b, cols, kh, kw, sh, sw, dh, dw, ow, c0)
-                dzg[:, :] = dz[b, :, g * fg:(g + 1) * fg]
-                for s in range(0, rows, block):
-                    e = min(rows, s + block)
-                    np.dot(cols[s:e].T, dzg[s:e], term)
-                    dkernel_parts[p, g] += term
-                blocks.gemm_rows(dzg, w_groups_t[g], dcols, 0, rows, block)
-                _col2im(dcols, dx, b, kh, kw, sh, sw, dh, dw, ow, c0)
-            for r in range(rows):
-                for f in range(filters):
-                    dbias_parts[p, f] += dz[b, r, f]
+        _backward_samples(dz, x, w_groups_t, dx, dkernel_parts[p], dbias_parts[p], kh, kw, sh,
+                          sw, dh, dw, ow, p * slab, min(batch, (p + 1) * slab), block)
 
 
 @njit(cache=True)
@@ -111,10 +127,12 @@ def _conv2d_forward(x, kernel, bias, sh, sw, dh, dw, groups, threads, limit):
     for g in range(groups):
         w_groups[g] = flat[:, g * fg:(g + 1) * fg]
     z = np.empty((batch, oh * ow, filters), x.dtype)
-    macs = oh * ow * k * filters  # per sample
-    _forward_slabs(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, ow,
-                   blocks.slab_size(batch, macs, threads, limit),
-                   blocks.block_size(k * fg, limit))
+    slab = blocks.slab_size(batch, oh * ow * k * filters, threads, limit)
+    block = blocks.block_size(k * fg, limit)
+    if slab >= batch:  # one slab: no thread launch (it costs more than small work)
+        _forward_samples(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, ow, 0, batch, block)
+    else:
+        _forward_slabs(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, ow, slab, block)
     return z.reshape(batch, oh, ow, filters)
 
 
@@ -132,9 +150,13 @@ def _conv2d_backward(dz, x, kernel, sh, sw, dh, dw, groups, threads, limit):
     dx = np.zeros(x.shape, x.dtype)
     dkernel_parts = np.zeros((parts, groups, k, fg), x.dtype)
     dbias_parts = np.zeros((parts, filters), x.dtype)
-    _backward_slabs(dz.reshape(batch, oh * ow, filters), x, w_groups_t, dx, dkernel_parts,
-                    dbias_parts, kh, kw, sh, sw, dh, dw, ow, slab,
-                    blocks.block_size(k * fg, limit))
+    dz3, block = dz.reshape(batch, oh * ow, filters), blocks.block_size(k * fg, limit)
+    if parts == 1:
+        _backward_samples(dz3, x, w_groups_t, dx, dkernel_parts[0], dbias_parts[0], kh, kw, sh,
+                          sw, dh, dw, ow, 0, batch, block)
+    else:
+        _backward_slabs(dz3, x, w_groups_t, dx, dkernel_parts, dbias_parts, kh, kw, sh, sw, dh,
+                        dw, ow, slab, block)
     for p in range(1, parts):
         dkernel_parts[0] += dkernel_parts[p]
         dbias_parts[0] += dbias_parts[p]

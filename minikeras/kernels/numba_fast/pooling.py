@@ -1,10 +1,11 @@
-"""numba twins of `numpy_ref/pooling.py`: direct loops over each output's window, in parallel
-over the batch. 1-D pooling runs as 2-D with one row; 3-D pooling runs the reference code.
+"""numba twins of `numpy_ref/pooling.py`: direct loops over each output's window, on one
+thread (memory-bound and cheap next to the convolutions; a parallel launch cost more than it
+saved at W7's sizes). 1-D pooling runs as 2-D with one row; 3-D pooling runs the reference.
 Ties in max pooling go to the first maximum in the window's row-major order, as the reference.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..numpy_ref import pooling as reference
 
@@ -14,13 +15,13 @@ __all__ = ["max_pool_forward", "max_pool_backward", "max_pool_backward_ties", "a
 max_pool_backward_ties = reference.max_pool_backward_ties  # 3-D only: the reference code
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def _max_forward(x, ph, pw, sh, sw):
     batch, h, w, c = x.shape
     oh, ow = (h - ph) // sh + 1, (w - pw) // sw + 1
     y = np.empty((batch, oh, ow, c), x.dtype)
     arg = np.zeros((batch, oh, ow, c), np.int64)
-    for b in prange(batch):
+    for b in range(batch):
         for i in range(oh):
             for j in range(ow):
                 for ch in range(c):
@@ -35,10 +36,10 @@ def _max_forward(x, ph, pw, sh, sw):
     return y, arg
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def _max_backward(dy, arg, dx, pw, sh, sw):
     batch, oh, ow, c = dy.shape
-    for b in prange(batch):
+    for b in range(batch):
         for i in range(oh):
             for j in range(ow):
                 for ch in range(c):
@@ -46,12 +47,12 @@ def _max_backward(dy, arg, dx, pw, sh, sw):
                     dx[b, i * sh + k // pw, j * sw + k % pw, ch] += dy[b, i, j, ch]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def _avg_forward(x, ph, pw, sh, sw, count):
     batch, h, w, c = x.shape
     oh, ow = (h - ph) // sh + 1, (w - pw) // sw + 1
     y = np.zeros((batch, oh, ow, c), x.dtype)
-    for b in prange(batch):
+    for b in range(batch):
         for i in range(oh):
             for j in range(ow):
                 n = x.dtype.type(count[i, j])
@@ -64,10 +65,10 @@ def _avg_forward(x, ph, pw, sh, sw, count):
     return y
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def _avg_backward(dy, dx, ph, pw, sh, sw, count):
     batch, oh, ow, c = dy.shape
-    for b in prange(batch):
+    for b in range(batch):
         for i in range(oh):
             for j in range(ow):
                 n = dy.dtype.type(count[i, j])
