@@ -167,6 +167,7 @@ class Sequential(SavingMixin, Trainer):
         x = index_array(x)
         x = data.as_data(x, "x", x.dtype)
         self.check_input(x)
+        self._layers[0].check_input(x)  # every index, before the first batch trains
         return x
 
     def _prepare(self, x, y, sample_weight=None, class_weight=None):

@@ -93,9 +93,18 @@ def test_fit_keeps_integer_indices_and_float_targets(rng):
 def test_bad_indices_are_clear_errors_before_any_kernel(x, error, match):
     with pytest.raises(error, match=match):
         layers.Embedding(12, 3)(x)
-    model = minikeras.Sequential([minikeras.Input((x.shape[1],)), layers.Embedding(12, 3)])
+    model = minikeras.Sequential([minikeras.Input((x.shape[1],)), layers.Embedding(12, 3),
+                                  layers.Flatten(), layers.Dense(1)])
     with pytest.raises(error, match=match):
         model.predict(x, verbose=0)
+    if x.dtype.kind in "iu":  # a bad index in the last batch: fit refuses before any step
+        model.compile("sgd", "mean_squared_error")
+        good = np.ones((40, x.shape[1]), x.dtype)
+        before = model.get_weights()
+        with pytest.raises(error, match=match.replace("(0, ", "(40, ")):
+            model.fit(np.concatenate([good, x]), np.zeros((41, 1)), batch_size=8, verbose=0)
+        for a, b in zip(before, model.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("kwargs, match", [(dict(input_dim=0, output_dim=3), "input_dim=0"),
