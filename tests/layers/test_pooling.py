@@ -135,3 +135,27 @@ def test_bad_arguments_and_inputs_are_clear_errors():
         layers.MaxPooling2D(pool_size=5)(np.ones((1, 4, 4, 1)))
     with pytest.raises(ValueError, match="expected ndim=3, found ndim=2"):
         layers.GlobalMaxPooling1D()(np.ones((2, 4)))
+
+
+# Keras 3.15's max_pooling_test.py goldens: (pool_size, strides, padding, data_format,
+# input shape, output shape); the same shapes hold for average pooling
+KERAS_SHAPES = [
+    (2, 1, "valid", "channels_last", (3, 5, 4), (3, 4, 4)),
+    (2, 1, "same", "channels_first", (3, 5, 4), (3, 5, 4)),
+    ((2,), (2,), "valid", "channels_last", (3, 5, 4), (3, 2, 4)),
+    (2, 1, "valid", "channels_last", (3, 5, 5, 4), (3, 4, 4, 4)),
+    (2, 1, "same", "channels_first", (3, 5, 5, 4), (3, 5, 5, 4)),
+    ((2, 3), (2, 2), "valid", "channels_last", (3, 5, 5, 4), (3, 2, 2, 4)),
+    (2, 1, "valid", "channels_last", (3, 5, 5, 5, 4), (3, 4, 4, 4, 4)),
+    (2, 1, "same", "channels_first", (3, 5, 5, 5, 4), (3, 5, 5, 5, 4)),
+]
+
+
+@pytest.mark.parametrize("mode", ["Max", "Average"])
+@pytest.mark.parametrize("pool, strides, padding, data_format, shape, expected", KERAS_SHAPES)
+def test_keras_output_shape_goldens(mode, pool, strides, padding, data_format, shape,
+                                    expected):
+    layer = getattr(layers, f"{mode}Pooling{len(shape) - 2}D")(
+        pool_size=pool, strides=strides, padding=padding, data_format=data_format)
+    assert layer.compute_output_shape(shape) == expected
+    assert layer(np.ones(shape, "float32")).shape == expected
