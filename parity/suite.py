@@ -119,7 +119,7 @@ def model_rows(component, model, x, y, dtype, steps=20, batch_size=8, mask_seed=
         return injected_dropout_masks(model, twin, streams) if streams else contextlib.nullcontext()
 
     first = np.asarray(x[:batch_size], dtype=model.layers[0].dtype), np.asarray(y[:batch_size])
-    frozen = [np.array(v) for v in twin.non_trainable_weights]
+    frozen = [v.numpy() for v in twin.non_trainable_weights]
     with masks():
         if streams:
             for name, abs_err, rel_err, _ in compare_layer_outputs(model, x, twin, training=True):
