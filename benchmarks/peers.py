@@ -72,6 +72,14 @@ class KerasAPI:
                 model.add(layers.Dense(spec[1], activation=spec[2]))
             elif spec[0] == "dropout":
                 model.add(layers.Dropout(spec[1]))
+            elif spec[0] == "conv2d":
+                model.add(layers.Conv2D(spec[1], (spec[2], spec[2]), activation=spec[3]))
+            elif spec[0] == "maxpool2d":
+                model.add(layers.MaxPooling2D((spec[1], spec[1])))
+            elif spec[0] == "flatten":
+                model.add(layers.Flatten())
+            elif spec[0] == "embedding":
+                model.add(layers.Embedding(spec[1], spec[2]))
             else:
                 model.add(self._lstm(spec[1], workload.x_shape[1:]))
         model.compile(loss=workload.loss, optimizer="adam", metrics=list(workload.metrics))
@@ -111,6 +119,8 @@ class TorchPeer:
 
     def build(self, workload):
         nn = self.torch.nn
+        if workload.data in ("images", "sequences"):  # not written yet (torch absent here)
+            raise Skipped(f"the torch peer has no {workload.id} model yet")
         modules, width = [], workload.x_shape[-1]
         for spec in workload.layers:
             if spec[0] == "dense":

@@ -4,8 +4,9 @@ results["tasks"][task][peer] is a worker record (worker.py); ratios divide each 
 seconds by minikeras's (numba path) for the same task: > 1 means minikeras is faster.
 """
 
-TARGETS = {"W1": 100, "W2": 50, "W3": 20, "W4": 2.3, "W5": 60, "W6": 3, "predict 1": 1000}
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6")
+TARGETS = {"W1": 100, "W2": 50, "W3": 20, "W4": 2.3, "W5": 60, "W6": 3, "W7": 1.5, "W8": 4,
+           "predict 1": 1000}
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8")
 
 
 def machine_line(machine):
@@ -79,15 +80,15 @@ def extras(results):
     """W4 against the sgemm rate, memory, cold start: a list of text lines."""
     lines = []
     tasks, sgemm = results["tasks"], results.get("sgemm")
-    w4 = tasks.get("W4", {})
     if sgemm:
         lines.append(f"sgemm (NumPy float32 matmul at W4's shapes): {sgemm['gflops']:.1f} GFLOP/s")
-        for peer, record in w4.items():
-            if seconds(record):
-                rate = record["train_flops"] / record["seconds"] / 1e9
-                lines.append(f"W4 {peer}: {rate:.1f} GFLOP/s of training FLOPs = "
-                             f"{100 * rate / sgemm['gflops']:.0f}% of the sgemm rate")
-    for task in ("W4", "W6"):
+        for task in ("W4", "W7"):
+            for peer, record in tasks.get(task, {}).items():
+                if seconds(record):
+                    rate = record["train_flops"] / record["seconds"] / 1e9
+                    lines.append(f"{task} {peer}: {rate:.1f} GFLOP/s of training FLOPs = "
+                                 f"{100 * rate / sgemm['gflops']:.0f}% of the sgemm rate")
+    for task in ("W4", "W6", "W7", "W8"):
         for peer, record in tasks.get(task, {}).items():
             if seconds(record):
                 epochs = record.get("rss_epochs_mb") or []

@@ -68,7 +68,7 @@ def run_task(peer, task, quick, repeats):
                                           "seconds_per_sample": result["seconds"] / w.x_shape[0]}
         return {"points": points}
     return time_workload(peer, workloads(quick)[task], repeats,
-                         record_memory=task in ("W4", "W6"))
+                         record_memory=task in ("W4", "W6", "W7", "W8"))
 
 
 def main(argv=None):
@@ -89,6 +89,8 @@ def main(argv=None):
         record = {"peer": args.peer, "task": task, "version": peer.version}
         try:
             record.update(run_task(peer, task, args.quick, args.repeats), status="ok")
+        except peers_module.Skipped as why:  # this peer has no model for this workload
+            record.update(status="skipped", reason=str(why))
         except Exception as err:  # one failing workload must not hide the others
             record.update(status="error", reason=f"{type(err).__name__}: {err}",
                           traceback=traceback.format_exc(limit=4))

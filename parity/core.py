@@ -188,7 +188,16 @@ def _tf_gradients(twin, x, y):
         loss = twin.compute_loss(x=None, y=tf.constant(y), y_pred=h, training=True)
     dweights = tape.gradient(loss, twin.trainable_weights)
     dinputs = [tape.gradient(loss, t) for t in inputs]
-    return float(loss), [np.asarray(g) for g in dweights], [np.asarray(g) for g in dinputs]
+
+    def dense(g, like):
+        # an Embedding's table gets rows (IndexedSlices), its integer input no gradient (None)
+        if g is None:
+            return np.zeros(tuple(like.shape), getattr(like.dtype, "name", like.dtype))
+        return np.asarray(tf.convert_to_tensor(g))
+
+    return (float(loss), [dense(g, w) for g, w in zip(dweights, twin.trainable_weights,
+                                                     strict=True)],
+            [dense(g, t) for g, t in zip(dinputs, inputs, strict=True)])
 
 
 def _jax_gradients(twin, x, y):

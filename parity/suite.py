@@ -20,6 +20,7 @@ import os
 
 import numpy as np
 
+from . import layer_cases
 from .core import (
     MaskStreams,
     compare_forward,
@@ -118,6 +119,7 @@ def model_rows(component, model, x, y, dtype, steps=20, batch_size=8, mask_seed=
         return injected_dropout_masks(model, twin, streams) if streams else contextlib.nullcontext()
 
     first = np.asarray(x[:batch_size], dtype=model.layers[0].dtype), np.asarray(y[:batch_size])
+    frozen = [v.numpy() for v in twin.non_trainable_weights]
     with masks():
         if streams:
             for name, abs_err, rel_err, _ in compare_layer_outputs(model, x, twin, training=True):
@@ -128,6 +130,8 @@ def model_rows(component, model, x, y, dtype, steps=20, batch_size=8, mask_seed=
     for name, abs_err, rel_err in grad_rows:
         rows.append(Row(component, "grad", name, abs_err, rel_err, tol["grad"]))
     model.set_weights(initial)
+    for variable, value in zip(twin.non_trainable_weights, frozen, strict=True):
+        variable.assign(value)  # the training-mode pass moved BatchNormalization's statistics
     step = compare_optimizer_step(model, twin, keras_grads)
     rows.append(Row(component, "step", "weights after 1 step (same gradients)",
                     step["weights_abs"], step["weights_rel"], tol["step"]))
@@ -343,6 +347,7 @@ def cases():
     found["tutorial softmax classifier"] = softmax_case
     found["tutorial Dropout net"] = dropout_net_case
     found["tutorial airline LSTM"] = airline_lstm_case
+    found.update(layer_cases.cases())
     return {name: case for name, case in found.items() if name not in left_out()}
 
 

@@ -15,7 +15,8 @@ import warnings
 from importlib import import_module
 from importlib.util import find_spec
 
-TOPICS = ("dense", "activations", "losses", "metrics", "optimizers", "rnn", "gru", "fused")
+TOPICS = ("dense", "activations", "losses", "metrics", "optimizers", "rnn", "gru", "fused",
+          "conv", "pooling", "embedding", "normalization")
 PATHS = {"numpy": "numpy_ref", "numba": "numba_fast"}
 
 KERNELS = os.environ.get("MINIKERAS_KERNELS", "numba").strip().lower() or "numba"
@@ -33,12 +34,38 @@ if KERNELS == "numba" and find_spec("scipy") is None:
     KERNELS = "numpy"
 
 if KERNELS == "numba":
-    from .numba_fast import activations, dense, fused, gru, losses, metrics, optimizers, rnn
+    from .numba_fast import (
+        activations,
+        conv,
+        dense,
+        embedding,
+        fused,
+        gru,
+        losses,
+        metrics,
+        normalization,
+        optimizers,
+        pooling,
+        rnn,
+    )
 else:
-    from .numpy_ref import activations, dense, fused, gru, losses, metrics, optimizers, rnn
+    from .numpy_ref import (
+        activations,
+        conv,
+        dense,
+        embedding,
+        fused,
+        gru,
+        losses,
+        metrics,
+        normalization,
+        optimizers,
+        pooling,
+        rnn,
+    )
 
-__all__ = ["KERNELS", "activations", "dense", "fused", "gru", "losses", "metrics",
-           "optimizers", "rnn", "load_path"]
+__all__ = ["KERNELS", "load_path", "activations", "conv", "dense", "embedding", "fused", "gru",
+           "losses", "metrics", "normalization", "optimizers", "pooling", "rnn"]
 
 
 def load_path(path):

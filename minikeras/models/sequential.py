@@ -17,6 +17,7 @@ from ..layers.base import (  # noqa: F401  (to_numeric_array: imported from here
 )
 from ..layers.input_layer import InputLayer, KerasTensor
 from ..saving.serialization import register_model_class
+from ..utils import data
 from ..utils.naming import auto_name
 from .saving import SavingMixin
 from .trainer import Trainer
@@ -164,9 +165,37 @@ class Sequential(SavingMixin, Trainer):
         """Run the model eagerly on an array (checks and builds first, as Keras does)."""
         if not self._layers:
             raise ValueError(f"Sequential model {self.name!r} has no layers.")
-        x = to_numeric_array(inputs, self._layers[0].dtype)
+        if self._takes_indices():
+            x = index_array(inputs)
+        else:
+            x = to_numeric_array(inputs, self._layers[0].dtype)
         self.check_input(x)
         return self.forward(x, training=training)
+
+    # ---- integer inputs (an Embedding first) ---------------------------------------------
+    def _takes_indices(self):
+        return bool(self._layers) and getattr(self._layers[0], "integer_input", False)
+
+    def _prepare_x(self, x):
+        """x for fit/evaluate/predict: a model starting with an Embedding keeps integer x as
+        indices (casting them to float32 would round indices above 2**24)."""
+        if not self._takes_indices():
+            return super()._prepare_x(x)
+        x = index_array(x)
+        x = data.as_data(x, "x", x.dtype)
+        self.check_input(x)
+        self._layers[0].check_input(x)  # every index, before the first batch trains
+        return x
+
+    def _prepare(self, x, y, sample_weight=None, class_weight=None):
+        if not self._takes_indices():
+            return super()._prepare(x, y, sample_weight, class_weight)
+        # The trainer casts y and sample_weight to x's dtype; for integer x they must take
+        # the model's float dtype, so they are prepared next to a float copy of x.
+        indices = self._prepare_x(x)
+        float_x = indices.astype(self._layers[0].dtype)
+        _, y, sample_weight = super()._prepare(float_x, y, sample_weight, class_weight)
+        return indices, y, sample_weight
 
     def check_input(self, x):
         """Build from the first batch if needed, then check shapes layer by layer."""
@@ -268,6 +297,17 @@ class Sequential(SavingMixin, Trainer):
 
     def __repr__(self):
         return f"<Sequential name={self.name}, built={self.built}>"
+
+
+def index_array(x):
+    """x as an array that keeps integer and float data in its own dtype (the Embedding checks
+    that floats hold whole numbers); anything else (bools, lists) as float64."""
+    if hasattr(x, "to_numpy"):
+        x = x.to_numpy()
+    array = np.asarray(x)
+    if array.dtype.kind in "iuf":
+        return array
+    return to_numeric_array(array, "float64", argname="x")
 
 
 def check_built_shape(layer, shape):

@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import kernels
-from .base import Optimizer, check_arg, keras_cast
+from .base import Optimizer, check_arg, keras_cast, row_square
 
 
 class Adagrad(Optimizer):
@@ -43,9 +43,13 @@ class Adagrad(Optimizer):
     def update_step(self, gradient, variable, learning_rate):
         """One Adagrad step on `variable.value`, in place (formula in the class docstring)."""
         var = variable.value
-        kernels.optimizers.adagrad_update(var, np.asarray(gradient, dtype=var.dtype),
-                               self._accumulators[self._get_variable_index(variable)].value,
-                               float(keras_cast(learning_rate, var.dtype)), float(self.epsilon))
+        args = (self._accumulators[self._get_variable_index(variable)].value,
+                float(keras_cast(learning_rate, var.dtype)), float(self.epsilon))
+        square = row_square(gradient, variable)
+        if square is not None:  # an Embedding's rows: grad^2 as Keras's sparse update sums it
+            kernels.embedding.adagrad_update_rows(var, gradient, square, *args)
+        else:
+            kernels.optimizers.adagrad_update(var, np.asarray(gradient, dtype=var.dtype), *args)
 
     def get_config(self):
         return {**super().get_config(), "initial_accumulator_value":

@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import kernels
-from .base import Optimizer, check_arg, keras_cast
+from .base import Optimizer, check_arg, keras_cast, row_square
 
 
 class Adam(Optimizer):
@@ -66,10 +66,13 @@ class Adam(Optimizer):
         alpha = self.step_size(learning_rate, self.iterations, var.dtype)
         i = self._get_variable_index(variable)
         v_hat = self._velocity_hats[i].value if self.amsgrad else None
-        update = kernels.optimizers.adam_update
-        update(var, np.asarray(gradient, dtype=var.dtype), self._momentums[i].value,
-               self._velocities[i].value, v_hat, float(alpha), float(self.beta_1),
-               float(self.beta_2), float(self.epsilon))
+        args = (self._momentums[i].value, self._velocities[i].value, v_hat, float(alpha),
+                float(self.beta_1), float(self.beta_2), float(self.epsilon))
+        square = row_square(gradient, variable)
+        if square is not None:  # an Embedding's rows: grad^2 as Keras's sparse update sums it
+            kernels.embedding.adam_update_rows(var, gradient, square, *args)
+        else:
+            kernels.optimizers.adam_update(var, np.asarray(gradient, dtype=var.dtype), *args)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

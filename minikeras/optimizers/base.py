@@ -344,3 +344,16 @@ def _as_gradient(grad, variable):
         raise ValueError(f"Gradient for variable {variable.path!r} has shape {grad.shape}, "
                          f"expected the variable's shape {variable.shape}.")
     return grad
+
+
+def row_square(gradient, variable):
+    """The per-lookup sum of squared gradient rows an Embedding left for this gradient, or None.
+
+    Keras's optimizers square an Embedding's gradient row by row, before rows of the same index
+    are summed (kernels/numpy_ref/embedding.py). Used only when `gradient` is the layer's own
+    array, unchanged (no clipping, scaling or accumulation in between).
+    """
+    square = getattr(variable, "grad_square", None)
+    if square is None or gradient is not variable.grad:
+        return None
+    return square

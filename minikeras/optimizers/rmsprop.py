@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import kernels
-from .base import Optimizer, check_arg, keras_cast
+from .base import Optimizer, check_arg, keras_cast, row_square
 
 
 class RMSprop(Optimizer):
@@ -59,10 +59,14 @@ class RMSprop(Optimizer):
         i = self._get_variable_index(variable)
         momentum_buf = self._momentums[i].value if self.momentum > 0 else None
         average_grad = self._average_gradients[i].value if self.centered else None
-        kernels.optimizers.rmsprop_update(var, np.asarray(gradient, dtype=var.dtype),
-                               self._velocities[i].value, average_grad, momentum_buf,
-                               float(keras_cast(learning_rate, var.dtype)), float(self.rho),
-                               float(self.momentum), float(self.epsilon))
+        args = (self._velocities[i].value, average_grad, momentum_buf,
+                float(keras_cast(learning_rate, var.dtype)), float(self.rho),
+                float(self.momentum), float(self.epsilon))
+        square = row_square(gradient, variable)
+        if square is not None:  # an Embedding's rows: grad^2 as Keras's sparse update sums it
+            kernels.embedding.rmsprop_update_rows(var, gradient, square, *args)
+        else:
+            kernels.optimizers.rmsprop_update(var, np.asarray(gradient, dtype=var.dtype), *args)
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,

@@ -1,0 +1,114 @@
+"""The numba twins of the conv, pooling, embedding and normalization kernels equal their NumPy
+references: float32 and float64, odd shapes, batch 1, groups, strides, dilation, padding-sized
+inputs, repeated indices."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from minikeras import kernels
+
+NUMPY = kernels.load_path("numpy")
+NUMBA = kernels.load_path("numba")
+TOL = {np.float32: 2e-6, np.float64: 1e-13}
+
+
+def assert_twins(name, *args):
+    ref, fast = NUMPY[name](*args), NUMBA[name](*args)
+    ref = ref if isinstance(ref, tuple) else (ref,)
+    fast = fast if isinstance(fast, tuple) else (fast,)
+    for k, (a, b) in enumerate(zip(ref, fast, strict=True)):
+        assert a.shape == b.shape and a.dtype == b.dtype, f"{name}[{k}]: {b.shape} {b.dtype}"
+        tol = TOL.get(a.dtype.type, 0.0)
+        scale = max(float(np.max(np.abs(a))), 1.0) if a.size else 1.0
+        np.testing.assert_allclose(b, a, rtol=0, atol=tol * scale, err_msg=f"{name}[{k}]")
+
+
+@settings(max_examples=25, deadline=None)
+@given(rank=st.sampled_from([1, 2]), batch=st.integers(1, 3), size=st.integers(3, 8),
+       k=st.integers(1, 3), stride=st.integers(1, 3), dilation=st.integers(1, 2),
+       groups=st.sampled_from([1, 2]), bias=st.booleans(),
+       dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2**16))
+def test_conv_twins(rank, batch, size, k, stride, dilation, groups, bias, dtype, seed):
+    rng = np.random.default_rng(seed)
+    if stride > 1:
+        dilation = 1  # Keras forbids both
+    spatial = (size, size + 1)[:rank] if rank == 2 else (size,)
+    ksize = (k, max(1, k - 1))[:rank]
+    if any(s < d * (kk - 1) + 1 for s, kk, d in zip(spatial, ksize, (dilation,) * rank,
+                                                      strict=True)):
+        return
+    cin, filters = 2 * groups, 3 * groups
+    x = rng.normal(size=(batch, *spatial, cin)).astype(dtype)
+    kernel = rng.normal(size=(*ksize, cin // groups, filters)).astype(dtype)
+    b = rng.normal(size=filters).astype(dtype) if bias else None
+    strides, dilations = (stride,) * rank, (dilation,) * rank
+    z = NUMPY["conv_forward"](x, kernel, b, strides, dilations, groups)
+    assert_twins("conv_forward", x, kernel, b, strides, dilations, groups)
+    dz = rng.normal(size=z.shape).astype(dtype)
+    assert_twins("conv_backward", dz, x, kernel, strides, dilations, groups)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, pool, strides", [((1, 7, 3), (2,), (2,)),
+                                                  ((2, 9, 2), (3,), (1,)),
+                                                  ((2, 5, 7, 3), (2, 3), (2, 1)),
+                                                  ((1, 4, 4, 1), (4, 4), (1, 1)),
+                                                  ((2, 4, 5, 3, 2), (2, 2, 2), (1, 2, 1))])
+def test_pooling_twins(shape, pool, strides, dtype, rng):
+    x = rng.normal(size=shape).astype(dtype)
+    x.reshape(-1)[::5] = 0.0
+    x.reshape(-1)[1::5] = 0.0  # ties
+    y, arg = NUMPY["max_pool_forward"](x, pool, strides)
+    assert_twins("max_pool_forward", x, pool, strides)
+    dy = rng.normal(size=y.shape).astype(dtype)
+    assert_twins("max_pool_backward", dy, arg, x.shape, pool, strides)
+    assert_twins("max_pool_backward_ties", dy, x, y, pool, strides)
+    count = rng.integers(1, int(np.prod(pool)) + 1, size=y.shape[1:-1])
+    assert_twins("avg_pool_forward", x, pool, strides, count)
+    assert_twins("avg_pool_backward", dy, x.shape, pool, strides, count)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_embedding_twins(dtype, rng):
+    table = rng.normal(size=(7, 3)).astype(dtype)
+    indices = rng.integers(0, 7, size=23)
+    dy = rng.normal(size=(23, 3)).astype(dtype)
+    assert_twins("embedding_forward", table, indices)
+    assert_twins("embedding_backward", dy, indices, 7)
+    grad = NUMPY["embedding_backward"](dy, indices, 7)
+    square = NUMPY["embedding_backward"](dy * dy, indices, 7)
+    for name, slots, scalars in [
+            ("adam_update_rows", 2, (0.01, 0.9, 0.999, 1e-7)),
+            ("rmsprop_update_rows", 3, (0.01, 0.9, 0.5, 1e-7)),
+            ("adagrad_update_rows", 1, (0.1, 1e-7))]:
+        for amsgrad in ([False, True] if name == "adam_update_rows" else [False]):
+            # slots >= 0, the first (a second moment) larger than the rest squared
+            start = [table.copy()] + [(np.abs(rng.normal(size=table.shape)) * 0.1
+                                       + (i == 0)).astype(dtype) for i in range(slots)]
+            results = []
+            for path in (NUMPY, NUMBA):
+                arrays = [a.copy() for a in start]
+                extra = ([arrays[0].copy() * 0 + 1] if amsgrad else [None]) \
+                    if name == "adam_update_rows" else []
+                path[name](arrays[0], grad, square, *arrays[1:], *extra, *scalars)
+                results.append(arrays)
+            for a, b in zip(*results, strict=True):
+                np.testing.assert_allclose(b, a, rtol=TOL[dtype], atol=TOL[dtype], err_msg=name)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows, features", [(1, 3), (7, 5), (33, 2)])
+def test_normalization_twins(rows, features, dtype, rng):
+    x = (rng.normal(size=(rows, features)) * 3 + 1).astype(dtype)
+    dy = rng.normal(size=x.shape).astype(dtype)
+    gamma, beta = (rng.normal(size=features).astype(dtype) for _ in range(2))
+    assert_twins("batch_norm_moments", x)
+    mean, variance = NUMPY["batch_norm_moments"](x)
+    for g, b in [(gamma, beta), (None, None)]:
+        assert_twins("batch_norm_forward", x, mean, variance, g, b, 1e-3)
+        for training in (True, False):
+            assert_twins("batch_norm_backward", dy, x, mean, variance, g, 1e-3, training)
+        assert_twins("layer_norm_forward", x, g, b, 1e-3)
+        assert_twins("layer_norm_backward", dy, x, g, 1e-3)
