@@ -74,6 +74,11 @@ class Layer:
         # to the loss and its gradient to dy, so layers never see it.
         self.activity_regularizer = regularizers.get(activity_regularizer)
 
+    # The input axis whose size the weights' shapes were made from (Dense, RNNs: the features,
+    # -1), or None where no input axis fixes them (Embedding: its indices' axes are free);
+    # a built layer fed another size there is an error (Keras's input_spec).
+    weights_input_axis = -1
+
     # ---- weights -------------------------------------------------------------------------
     def add_weight(self, shape, initializer="glorot_uniform", dtype=None, trainable=True,
                    regularizer=None, constraint=None, name=None):

@@ -56,6 +56,7 @@ def check_indices(x, input_dim, name):
 
 
 class Embedding(Layer):
+    weights_input_axis = None  # any number of indices per sample
     integer_input = True  # Sequential keeps x as indices instead of casting it to floats
 
     @legacy_args.accepts(legacy_args.EMBEDDING)

@@ -320,10 +320,12 @@ def check_built_shape(layer, shape):
     built = layer.built_input_shape
     if not layer.built or built is None:
         return
-    if layer.weights and built[-1] is not None and shape[-1] is not None \
-            and built[-1] != shape[-1]:
+    axis = layer.weights_input_axis  # the input axis the weights' shapes were made from
+    if layer.weights and axis is not None and len(built) == len(shape) \
+            and built[axis] is not None and shape[axis] is not None \
+            and built[axis] != shape[axis]:
         raise ValueError(f'Input 0 of layer "{layer.name}" is incompatible with the layer: '
-                         f"expected axis -1 of input shape to have value {built[-1]}, but "
+                         f"expected axis {axis} of input shape to have value {built[axis]}, but "
                          f"received input with shape {tuple(shape)}")
     if not layer.weights and tuple(built[1:]) != tuple(shape[1:]):
         layer.built = False

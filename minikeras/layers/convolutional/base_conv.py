@@ -21,6 +21,11 @@ from ..base import Layer
 class BaseConv(Layer):
     rank = None
 
+    @property
+    def weights_input_axis(self):
+        """The channels axis: the kernel's input-channel dimension was made from it."""
+        return 1 if self.data_format == "channels_first" else -1
+
     @legacy_args.accepts(legacy_args.CONV)
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, groups=1, activation=None, use_bias=True,

@@ -27,6 +27,11 @@ class BatchNormalization(Layer):
     supports_masking = True
     accepts_mask = True
 
+    @property
+    def weights_input_axis(self):
+        """The normalized axis: gamma, beta and the moving statistics have its size."""
+        return self.axis
+
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
                  moving_mean_initializer="zeros", moving_variance_initializer="ones",

@@ -18,6 +18,11 @@ from ..base import Layer
 class LayerNormalization(Layer):
     supports_masking = True
 
+    @property
+    def weights_input_axis(self):
+        """The normalized axis (gamma and beta have its size); None for several axes."""
+        return None if isinstance(self.axis, (list, tuple)) else self.axis
+
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
                  beta_constraint=None, gamma_constraint=None, **kwargs):
