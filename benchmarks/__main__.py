@@ -107,8 +107,8 @@ def main(argv=None):
             with_scripts=not args.quick)
         tick("cold start")
     print(file=sys.stderr)
-    print(report.machine_line(results["machine"]))
     print(report.table(results, args.peers))
+    print(report.machine_line(results["machine"]))
     for line in report.extras(results) + report.scaling_table(results, args.peers):
         print(line)
     if args.json:

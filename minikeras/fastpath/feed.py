@@ -33,10 +33,10 @@ def feed_loss_and_metrics(model, last, batch_size, logits, values, y):
         return
     y_pred = last.activation(logits)
     for metric in model.compiled_metrics:
-        fn = getattr(metric, "fn", None)
+        fn = metric.fn if isinstance(metric, MeanMetricWrapper) else None
         zero_one = fn in ZERO_ONE or (
             fn is accuracy_metrics.binary_accuracy and y_pred.shape[1] == 1)
-        if isinstance(metric, MeanMetricWrapper) and zero_one and n < 2 ** 24:
+        if zero_one and n < 2 ** 24:
             metric.update_state(y, y_pred)
             continue
         for start in range(0, n, batch_size):

@@ -4,6 +4,7 @@ from .activation import Activation
 from .alpha_dropout import AlphaDropout
 from .base import Layer
 from .convolutional import Conv1D, Conv2D, Conv3D
+from .convolutional.legacy_spellings import Convolution1D, Convolution2D
 from .cropping import Cropping1D, Cropping2D
 from .dense import Dense
 from .dropout import Dropout
@@ -13,7 +14,6 @@ from .gaussian_dropout import GaussianDropout
 from .gaussian_noise import GaussianNoise
 from .input_layer import Input, InputLayer, KerasTensor
 from .lambda_layer import Lambda
-from .legacy_args import Convolution1D, Convolution2D
 from .masking import Masking
 from .normalization import BatchNormalization, LayerNormalization
 from .permute import Permute

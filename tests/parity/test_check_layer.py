@@ -180,6 +180,19 @@ def _minikeras_layer_cases():
         (L.GRU(3), seq), (L.GRU(3, reset_after=False), seq),
         (L.LSTM(3, return_state=True), seq),  # three outputs: y, h, c; a dy for each
         (L.Bidirectional(L.LSTM(2)), seq), (L.TimeDistributed(L.Dense(2)), seq),
+        # the convolution issue's layers (float inputs; Embedding's integer input is left out)
+        (L.Conv1D(2, 2), (2, 5, 3)), (L.Conv2D(2, (2, 2), padding="same"), (2, 4, 4, 3)),
+        (L.Conv3D(2, 2), (1, 3, 3, 3, 2)),
+        (L.MaxPooling1D(2), (2, 4, 3)), (L.AveragePooling1D(2), (2, 4, 3)),
+        (L.MaxPooling2D(2), (2, 4, 4, 3)), (L.AveragePooling2D(2), (2, 4, 4, 3)),
+        (L.MaxPooling3D(2), (1, 4, 4, 4, 2)), (L.AveragePooling3D(2), (1, 4, 4, 4, 2)),
+        (L.GlobalMaxPooling1D(), (2, 4, 3)), (L.GlobalAveragePooling1D(), (2, 4, 3)),
+        (L.GlobalMaxPooling2D(), (2, 3, 3, 2)), (L.GlobalAveragePooling2D(), (2, 3, 3, 2)),
+        (L.GlobalMaxPooling3D(), (1, 3, 3, 3, 2)), (L.GlobalAveragePooling3D(), (1, 3, 3, 3, 2)),
+        (L.BatchNormalization(), (4, 5)), (L.LayerNormalization(), (4, 5)),
+        (L.ZeroPadding1D(1), (2, 4, 3)), (L.ZeroPadding2D(1), (2, 3, 3, 2)),
+        (L.Cropping1D(1), (2, 4, 3)), (L.Cropping2D(1), (2, 4, 4, 2)),
+        (L.UpSampling1D(2), (2, 3, 2)), (L.UpSampling2D(2), (2, 2, 2, 2)),
     ]
 
 
@@ -190,8 +203,9 @@ def test_check_layer_runs_on_every_minikeras_layer():
 
     cases = _minikeras_layer_cases()
     covered = {type(layer).__name__ for layer, _ in cases}
-    assert set(minikeras.layers.__all__) - covered == {"Input", "InputLayer", "KerasTensor",
-                                                       "Layer", "Lambda"}
+    assert set(minikeras.layers.__all__) - covered == {
+        "Input", "InputLayer", "KerasTensor", "Layer", "Lambda", "Embedding",
+        "Convolution1D", "Convolution2D"}  # Keras 1's functions build Conv1D / Conv2D
     for layer, shape in cases:
         def forward(x, weights, layer=layer):
             layer.build_from_shape(x.shape)
