@@ -13,7 +13,8 @@ import warnings
 from importlib import import_module
 from importlib.util import find_spec
 
-TOPICS = ("dense", "activations", "losses", "metrics", "optimizers", "rnn", "gru", "fused")
+TOPICS = ("dense", "activations", "losses", "metrics", "optimizers", "rnn", "gru", "fused",
+          "rnn_epoch")
 PATHS = {"numpy": "numpy_ref", "numba": "numba_fast"}
 
 KERNELS = os.environ.get("MINIKERAS_KERNELS", "numba").strip().lower() or "numba"

@@ -28,6 +28,7 @@ Used only when ALL of these hold, else `fit` takes the general path, unchanged:
 import numpy as np
 
 from .. import kernels
+from ..kernels import plan as planner
 from ..layers.rnn.lstm import LSTM
 from .fused import (
     FusedEpochs,
@@ -82,20 +83,8 @@ def _plain_lstm(layer):
 
 
 def _lstm_loop(batch, lstm):
-    """The time loop the layer runs at this batch size (numba_fast/rnn.py's choice)."""
-    from ..kernels.numba_fast import rnn as fast
-
-    return fast._lstm_strategy(batch, lstm.recurrent_kernel.value, np.ones(1), *lstm._codes)
-
-
-def _loop_plan():
-    """(FUSED_MAX_WORK, threads, block limit) for the kernel to choose and split its loops by
-    as the layer would (a test's forced strategy included)."""
-    from ..kernels.numba_fast import blocks
-    from ..kernels.numba_fast import rnn as fast
-
-    work = {"fused": 2 ** 62, "gemm": 0}.get(fast.STRATEGY, fast.FUSED_MAX_WORK)
-    return np.array([work, *blocks.plan()], dtype=np.int64)
+    """The time loop the layer runs at this batch size (kernels/plan.py's choice)."""
+    return planner.choose("lstm", batch, lstm.units, *lstm._codes).loop
 
 
 class FusedRecurrentEpochs(FusedEpochs):
@@ -121,10 +110,12 @@ class FusedRecurrentEpochs(FusedEpochs):
     def applies(self, batch_size):
         """True when the layer-by-layer path would run the LSTM, for every batch of the epoch,
         on loops this kernel calls: rnn_fused.py's for all, or rnn_gemm.py's for all."""
-        n = self.x.shape[0]
-        sizes = {min(batch_size, n), n % batch_size or min(batch_size, n)}
-        kinds = {_lstm_loop(size, self.lstm) for size in sizes}
-        return kinds in ({"fused"}, {"gemm"})
+        plan = self._plan(batch_size)
+        return plan is not None and plan.loop in ("fused", "gemm")
+
+    def _plan(self, batch_size):
+        return planner.epoch_plan("lstm", self.x.shape[0], batch_size, self.lstm.units,
+                                  *self.lstm._codes)
 
     def run_epoch(self, order, batch_size, y):
         """Train one epoch over rows `order` (FusedEpochs.run_epoch with the LSTM kernel), or,
@@ -146,4 +137,4 @@ class FusedRecurrentEpochs(FusedEpochs):
                                      self.lstm_layout, self.lstm_codes, self.layout,
                                      self.act_codes, self.loss_code, epsilon(), self.opt_code,
                                      hyper, step_scalars, slot_1, slot_2, logits, values,
-                                     _loop_plan())
+                                     self._plan(batch_size))
