@@ -2,20 +2,18 @@
 decided here and nowhere else.
 
 `choose(cell, batch, units, ...)` returns a `Plan`; the numba twins (numba_fast/rnn.py,
-gru.py) run the loop it names, the epoch kernels (numba_fast/rnn_epoch.py) take it as an
-argument, and the whole-epoch path asks `epoch_plan` which loop every batch of an epoch
+gru.py) run the loop it names, the whole-epoch kernel (numba_fast/rnn_epoch.py) takes one as
+an argument, and the whole-epoch path asks `epoch_plan` which loop every batch of an epoch
 would take. The math never depends on the plan, only the speed (and, where rows are summed
-slab by slab, the last bits: blocks.py). The loops:
+slab by slab, the last bits: blocks.py). The loops, each calling numba_fast/cells.py:
 
     "fused"  numba_fast/rnn_fused.py (LSTM, SimpleRNN), gru.py (GRU): one compiled loop over
              the whole sequence, the recurrent matmul by hand; no BLAS or Python per step.
-    "steps"  numba_fast/rnn_steps.py: a Python time loop, each step's matmul one BLAS call,
-             the rest one compiled call (LSTM with recurrent dropout, SimpleRNN).
-    "gemm"   numba_fast/rnn_gemm.py: one compiled loop, BLAS GEMMs per step in row blocks,
-             the batch over numba's threads (LSTM without recurrent dropout).
-    "numpy"  the NumPy reference itself: BLAS matmuls and SIMD ufuncs over the batch.
+    "gemm"   numba_fast/rnn_gemm.py (LSTM, SimpleRNN): one compiled loop, BLAS GEMMs per step
+             in row blocks, the batch over numba's threads.
+    "numpy"  the NumPy reference itself (large GRUs): BLAS matmuls, SIMD ufuncs over the batch.
 
-Tests and benchmarks force a loop or a block size with `forced(...)`.
+Tests and benchmarks force a loop, a block size or a thread count with `forced(...)`.
 """
 
 import os
@@ -23,11 +21,8 @@ from contextlib import contextmanager
 from typing import NamedTuple
 
 import numba
-import numpy as np
 
-from .codes import SIGMOID, TANH
-
-LOOPS = ("fused", "steps", "gemm", "numpy")
+LOOPS = ("fused", "gemm", "numpy")
 GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
 
 
@@ -42,31 +37,32 @@ class Plan(NamedTuple):
 
 # ---- the thresholds, and the measurements behind them -----------------------------------------
 # work = batch * units * (gates * units): the multiply-adds of one step's recurrent matmul.
+# Measured on this project's 2-core AMD EPYC (shared: load 5-7 from other processes; the
+# minimum of >= 20 runs), float32, forward + backward of 10 steps, in us, tanh/sigmoid:
 #
-# FUSED_MAX_WORK: below it the loop with the matmul written by hand wins (no per-call cost),
-# above it BLAS wins. LSTM and SimpleRNN (CPU time, float32, forward + backward of 10 steps,
-# us; numpy_ref / fused / steps):
-#   batch 8, units 8:       1115 /   107 /   226      fused loops win (no per-step Python)
-#   batch 8, units 32:      1288 /   752 /   502      BLAS for the matmul wins
-#   batch 32, units 32:     1952 /  3032 /  1591
-# LSTM forward only, 30 steps, us (fused / gemm): batch 1, units 64: 192 / 199;
-#   batch 4, units 64: 863 / 296; batch 16, units 32: 1618 / 360.
-# GRU (numpy_ref / fused, same setup; the fused GRU loop keeps float64 sums):
-#   batch 8, units 32: 823 / 396;  batch 16, units 32: 1073 / 763;  batch 8, units 64:
-#   1523 / 2898;  batch 32, units 32: 1345 / 1541  -> 65536.
-FUSED_MAX_WORK = {"lstm": 16384, "simple_rnn": 16384, "gru": 65536}
-# STEPS_MAX_CELLS (batch * units): past it a step's elementwise work is large enough for
-# NumPy's SIMD ufuncs over the batch to beat the per-row compiled step (batch 64, units 32:
-# numpy 2813 / steps 3620 us; batch 64, units 128: 9967 / 13449).
-STEPS_MAX_CELLS = 2048
+# FUSED_MAX_WORK: below it the loop with the matmul by hand wins (no BLAS or launch cost per
+# call), past it the GEMM loop. fused / gemm:
+#   LSTM       batch 8, units 8 (work 2048):      45 /  54     batch 4, units 16 (4096):  50 /  52
+#              batch 16, units 8 (4096):          79 /  74     batch 8, units 16 (8192):  90 /  63
+#              batch 4, units 32 (16384):        123 /  80     batch 1, units 64, 30 steps:
+#                                                              294 / 132
+#   SimpleRNN  batch 4, units 32 (4096):          35 /  45     batch 8, units 32 (8192):  60 /  51
+#   GRU (numpy_ref / fused; its loop keeps float64 sums): batch 8, units 32: 823 / 396;
+#              batch 16, units 32: 1073 / 763;  batch 8, units 64: 1523 / 2898;
+#              batch 32, units 32: 1345 / 1541  -> 65536.
+FUSED_MAX_WORK = {"lstm": 4096, "simple_rnn": 8192, "gru": 65536}
+# Past FUSED_MAX_WORK the GEMM loop runs every LSTM and SimpleRNN: it beat the NumPy reference
+# and the former Python-per-step loop ("steps", removed) at every measured size (gemm / steps /
+# numpy, us): LSTM batch 8, units 32, recurrent dropout: 112 / 314 / 823; relu: 99 / 153 / 850;
+# W6 (batch 64, units 64, 30 steps) tanh: 2313 / 13031 / 13944; relu: 2596 / 13654 / 20520;
+# recurrent dropout: 3921 / 22646 / 16712. SimpleRNN batch 8, units 64, recurrent dropout:
+# 92 / 160 / 249; batch 16, units 64: 116 / 161 / 284; batch 64, units 64, 30 steps:
+# 796 / 1276 / 1500.
+#
 # SINGLE_THREAD_MACS: OpenBLAS runs a GEMM of up to 4 * 65536 multiply-adds on the calling
 # thread and wakes its pool past that (blocks.py: the pool's spinning threads cost W6's fit
 # 10.7-11.5 s against 1.85 s with blocks under this size). MINIKERAS_BLOCK_MACS overrides it.
 SINGLE_THREAD_MACS = int(os.environ.get("MINIKERAS_BLOCK_MACS", 4 * 65536))
-
-# GEMM_CODES: the (activation, recurrent_activation) pairs the rule sends to the GEMM loop
-# (it computes every pair; the others measured faster on the NumPy reference, see below).
-GEMM_CODES = {(TANH, SIGMOID)}
 
 _forced = {"loop": None, "block_limit": None, "threads": None}
 
@@ -74,9 +70,9 @@ _forced = {"loop": None, "block_limit": None, "threads": None}
 @contextmanager
 def forced(loop=None, block_limit=None, threads=None):
     """Within the block, every recurrent layer on the numba path runs `loop` (where that loop
-    computes the layer: "gemm" is the LSTM's without recurrent dropout, "steps" not the GRU's;
-    elsewhere the rule picks), GEMMs are cut to `block_limit` multiply-adds and split over
-    `threads` (None: unchanged). For tests and benchmarks:
+    computes the layer: "gemm" is the LSTM's and SimpleRNN's; elsewhere the rule picks),
+    GEMMs are cut to `block_limit` multiply-adds and split over `threads` (None: unchanged).
+    For tests and benchmarks:
 
         with plan.forced(loop="gemm", block_limit=1):   # one-row GEMM blocks
             layer(x)
@@ -91,53 +87,38 @@ def forced(loop=None, block_limit=None, threads=None):
         _forced.update(old)
 
 
-def _runs(loop, cell, recurrent_dropout):
+def _runs(loop, cell):
     """True when `loop` can compute this cell."""
-    if loop == "gemm":
-        return cell == "lstm" and not recurrent_dropout
-    if loop == "steps":
-        return cell != "gru"
-    return True
+    return loop != "gemm" or cell != "gru"
 
 
-def choose(cell, batch, units, activation=TANH, recurrent_activation=SIGMOID,
-           recurrent_dropout=False):
-    """The Plan for one call of a recurrent layer's time loop.
-
-    cell: "lstm", "gru" or "simple_rnn"; batch, units: the loop's shapes; activation,
-    recurrent_activation: kernels/codes.py's codes; recurrent_dropout: whether recurrent
-    dropout is on, as a bool or as the recurrent-dropout masks themselves (on when any entry
-    is not 1; looked at only where it matters: the test costs ~2 us, a small layer's step
-    ~3 us).
-    """
+def choose(cell, batch, units):
+    """The Plan for one call of a recurrent layer's time loop: cell "lstm", "gru" or
+    "simple_rnn"; batch, units the loop's shapes. The activations and recurrent dropout do not
+    enter: every loop computes them all, and no measurement above asked for a rule on them."""
     if cell not in GATES:
         raise ValueError(f"`cell` must be one of {sorted(GATES)}; received cell={cell!r}.")
-    limit = _forced["block_limit"] or SINGLE_THREAD_MACS
     loop = _forced["loop"]
-    if loop is None and batch * units * GATES[cell] * units < FUSED_MAX_WORK[cell]:
-        return Plan("fused", 1, limit)
-    dropout = bool(np.any(recurrent_dropout != 1)) if isinstance(recurrent_dropout, np.ndarray) \
-        else bool(recurrent_dropout)
-    if loop is None or not _runs(loop, cell, dropout):
-        loop = _by_size(cell, batch, units, (activation, recurrent_activation), dropout)
-    threads = (_forced["threads"] or numba.get_num_threads()) if loop == "gemm" else 1
-    return Plan(loop, threads, limit)
+    if loop is None or not _runs(loop, cell):
+        if batch * units * GATES[cell] * units < FUSED_MAX_WORK[cell]:
+            loop = "fused"
+        else:
+            loop = "gemm" if _runs("gemm", cell) else "numpy"
+    threads, limit = gemm_split()
+    return Plan(loop, threads if loop == "gemm" else 1, limit)
 
 
-def _by_size(cell, batch, units, codes, recurrent_dropout):
-    if batch * units * GATES[cell] * units < FUSED_MAX_WORK[cell]:
-        return "fused"
-    if _runs("gemm", cell, recurrent_dropout) and codes in GEMM_CODES:
-        return "gemm"
-    if cell != "gru" and batch * units < STEPS_MAX_CELLS:
-        return "steps"
-    return "numpy"
+def gemm_split():
+    """(threads, block_limit) for any threaded GEMM kernel (the recurrent layers' input
+    projection too): numba's thread count and SINGLE_THREAD_MACS, unless forced."""
+    return (_forced["threads"] or numba.get_num_threads(),
+            _forced["block_limit"] or SINGLE_THREAD_MACS)
 
 
-def epoch_plan(cell, rows, batch_size, units, activation=TANH, recurrent_activation=SIGMOID):
+def epoch_plan(cell, rows, batch_size, units):
     """The Plan every batch of an epoch takes (`rows` samples in batches of `batch_size`, the
     last one possibly smaller, no recurrent dropout), or None when the batches would take
     different loops. What the whole-epoch kernels ask before they run an epoch in one call."""
     sizes = {min(batch_size, rows), rows % batch_size or min(batch_size, rows)}
-    plans = {choose(cell, size, units, activation, recurrent_activation) for size in sizes}
+    plans = {choose(cell, size, units) for size in sizes}
     return plans.pop() if len(plans) == 1 else None

@@ -17,10 +17,10 @@ Used only when ALL of these hold, else `fit` takes the general path, unchanged:
     all False, a bias, no dropout or recurrent_dropout, no regularizer (activity included) or
     constraint, trainable; x is 3-D and carries no mask (no Masking layer)
   - the rest are plain Dense layers (fused.py's rule; no Dropout between them)
-  - at this batch size and at the last, partial one, the layer itself runs `rnn_fused.py`'s
-    time loops (batch_size * recurrent_kernel.size < FUSED_MAX_WORK) or, at both, for a larger
-    LSTM with tanh/sigmoid, `rnn_gemm.py`'s, so the kernel calls the same loops (and the same
-    input projection kernels); the batch size is known only in `run_epoch`, which otherwise
+  - at this batch size and at the last, partial one, the layer itself runs the same time
+    loops (`kernels.plan.epoch_plan`: rnn_fused.py's for both, or rnn_gemm.py's for both), so
+    the kernel calls the same loops (and the same input projection kernels); the batch size
+    is known only in `run_epoch`, which otherwise
     runs the per-batch `train_step` loop itself (what `fit` would have run: no batch hook is
     there to call)
 """
@@ -84,7 +84,7 @@ def _plain_lstm(layer):
 
 def _lstm_loop(batch, lstm):
     """The time loop the layer runs at this batch size (kernels/plan.py's choice)."""
-    return planner.choose("lstm", batch, lstm.units, *lstm._codes).loop
+    return planner.choose("lstm", batch, lstm.units).loop
 
 
 class FusedRecurrentEpochs(FusedEpochs):
@@ -114,8 +114,7 @@ class FusedRecurrentEpochs(FusedEpochs):
         return plan is not None and plan.loop in ("fused", "gemm")
 
     def _plan(self, batch_size):
-        return planner.epoch_plan("lstm", self.x.shape[0], batch_size, self.lstm.units,
-                                  *self.lstm._codes)
+        return planner.epoch_plan("lstm", self.x.shape[0], batch_size, self.lstm.units)
 
     def run_epoch(self, order, batch_size, y):
         """Train one epoch over rows `order` (FusedEpochs.run_epoch with the LSTM kernel), or,

@@ -127,7 +127,16 @@ def test_twins_agree_on_the_gemm_loops(dtype, limit, batch_size):
     assert_close(fast["params"], fused["params"], TOL[dtype], "gemm vs fused loops")
 
 
-@pytest.mark.parametrize("loop", ["steps", "numpy"])
+def test_twins_agree_on_the_gemm_loops_for_other_lstm_activations():
+    problem = _problem(np.float64, 9, 4, 3, 3, [1], 3, 1, [0], [3, 4, 1], batch_size=4,
+                       loop=plan.Plan("gemm", 2, 1))
+    _, ref = _run(NUMPY, problem)
+    _, fast = _run(NUMBA, problem)
+    for name in ("params", "opt_state_1", "opt_state_2", "logits_out", "values_out"):
+        assert_close(fast[name], ref[name], TOL[np.float64], name)
+
+
+@pytest.mark.parametrize("loop", ["numpy"])
 def test_a_plan_the_epoch_cannot_run_is_refused(loop):
     """The epoch kernel runs the fused or the GEMM time loops; any other plan is a ValueError
     naming it (kernels.plan.epoch_plan never gives one)."""

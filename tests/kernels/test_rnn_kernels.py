@@ -68,7 +68,7 @@ SIMPLE_NAMES = ["outputs", "h", "hprev", "hnew", "dxz", "drecurrent_kernel", "dh
        dtype=st.sampled_from([np.float32, np.float64]), transposed=st.booleans(),
        masked=st.booleans(), dropped=st.booleans(), zero=st.booleans(),
        act=st.sampled_from(CODES), rec_act=st.sampled_from(CODES), seed=st.integers(0, 99),
-       path=st.sampled_from(["fused", "steps", "gemm"]))
+       path=st.sampled_from(["fused", "gemm"]))
 def test_lstm_twins_agree(batch, steps, units, dtype, transposed, masked, dropped, zero, act,
                           rec_act, seed, path):
     assume(dtype == np.float64 or rec_act not in UNBOUNDED_GATES)
@@ -87,7 +87,7 @@ def test_lstm_twins_agree(batch, steps, units, dtype, transposed, masked, droppe
        dtype=st.sampled_from([np.float32, np.float64]), transposed=st.booleans(),
        masked=st.booleans(), dropped=st.booleans(), zero=st.booleans(),
        act=st.sampled_from(CODES), seed=st.integers(0, 99),
-       path=st.sampled_from(["fused", "steps", "gemm"]))
+       path=st.sampled_from(["fused", "gemm"]))
 def test_simple_rnn_twins_agree(batch, steps, units, dtype, transposed, masked, dropped, zero,
                                 act, seed, path):
     assume(dtype == np.float64 or act != 0)
@@ -121,6 +121,23 @@ def test_lstm_gemm_loop_agrees_with_the_reference(batch, steps, units, dtype, tr
         assert_close(a, b, _tolerance(dtype, name), f"lstm gemm {name}")
 
 
+@pytest.mark.parametrize("cell", ["lstm", "simple_rnn"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gemm_loop_with_recurrent_dropout_in_row_blocks(cell, dtype):
+    """The GEMM loop's per-gate recurrent-dropout GEMMs, in one-row blocks over two threads,
+    with masked steps and a non-default activation: the reference's numbers."""
+    gates, act = (4, 3) if cell == "lstm" else (1, 2)
+    case = _case(np.random.default_rng(5), 5, 4, 3, gates, dtype, True, True, True)
+    run = (lambda m: _run_lstm(m, case, act, 2, False)) if cell == "lstm" else (
+        lambda m: _run_simple(m, case, act, True))
+    with plan.forced(loop="gemm", block_limit=1, threads=2):
+        mine = run(fast)
+    names = LSTM_NAMES if cell == "lstm" else SIMPLE_NAMES
+    for name, a, b in zip(names, mine, run(ref), strict=True):
+        assert a.shape == b.shape and a.dtype == np.dtype(dtype), name
+        assert_close(a, b, _tolerance(dtype, name), f"{cell} gemm {name}")
+
+
 def _tolerance(dtype, name):
     if dtype == np.float32 and name in ("dh0", "dc0"):
         # sums of 4 gates' terms that cancel; sigmoid as tanh(z/2)/2 + 1/2 rounds apart
@@ -133,22 +150,19 @@ def _tolerance(dtype, name):
 def test_the_plan_picks_each_loop():
     assert plan.choose("lstm", 64, 64).loop == "gemm"  # W6: LSTM(64), batch 64
     assert plan.choose("lstm", 1, 4).loop == "fused"  # the airline tutorial
-    rmask = np.ones((4, 64, 64))
-    assert plan.choose("lstm", 64, 64, recurrent_dropout=rmask).loop == "gemm"
-    assert plan.choose("lstm", 64, 64, recurrent_dropout=rmask * 0.5).loop == "numpy"
-    assert plan.choose("lstm", 8, 32, recurrent_dropout=True).loop == "steps"
-    assert plan.choose("simple_rnn", 8, 64).loop == "steps"
-    assert plan.choose("simple_rnn", 64, 128).loop == "numpy"
+    assert plan.choose("lstm", 64, 64).threads == plan.gemm_split()[0]
+    assert plan.choose("lstm", 1, 4).threads == 1
+    assert plan.choose("simple_rnn", 8, 64).loop == "gemm"
+    assert plan.choose("simple_rnn", 8, 8).loop == "fused"
     assert plan.choose("gru", 1, 4).loop == "fused"
     assert plan.choose("gru", 64, 128).loop == "numpy"
     with plan.forced(loop="gemm", block_limit=7, threads=3):
         assert plan.choose("lstm", 1, 4) == plan.Plan("gemm", 3, 7)
-        # forced where that loop cannot run the layer: the rule picks
-        assert plan.choose("lstm", 2, 64, recurrent_dropout=True).loop == "steps"
-        assert plan.choose("gru", 1, 4).loop == "fused"
+        assert plan.gemm_split() == (3, 7)
+        assert plan.choose("gru", 1, 4).loop == "fused"  # no GEMM loop: the rule picks
     assert plan.choose("lstm", 1, 4).loop == "fused"  # the context is left as it was
-    with pytest.raises(ValueError, match="loop='blas'"):
-        with plan.forced(loop="blas"):
+    with pytest.raises(ValueError, match="loop='steps'"):
+        with plan.forced(loop="steps"):
             pass
     with pytest.raises(ValueError, match="cell='rnn'"):
         plan.choose("rnn", 1, 4)
@@ -157,18 +171,17 @@ def test_the_plan_picks_each_loop():
 def test_every_batch_of_an_epoch_takes_one_loop_or_none():
     assert plan.epoch_plan("lstm", 4000, 64, 64).loop == "gemm"  # W6
     assert plan.epoch_plan("lstm", 100, 1, 4).loop == "fused"  # airline
-    # batches of 8 on the GEMM loop, a last batch of 2 on the fused one: no single loop
-    assert plan.epoch_plan("lstm", 20, 6, 40) is None
+    # batches of 16 on the GEMM loop, a last batch of 4 on the fused one: no single loop
+    assert plan.epoch_plan("lstm", 20, 16, 8) is None
 
 
 # ---- backward == finite differences (float64, both paths) ---------------------------------
 # Smooth activations only: relu / hard_sigmoid kinks make central differences unreliable.
-PATHS = [(ref, "fused"), (fast, "fused"), (fast, "steps")]
-PATH_IDS = ["numpy", "numba-fused", "numba-steps"]
+PATHS = [(ref, "fused"), (fast, "fused"), (fast, "gemm")]
+PATH_IDS = ["numpy", "numba-fused", "numba-gemm"]
 
 
-@pytest.mark.parametrize("module,path", PATHS + [(fast, "gemm")],
-                         ids=PATH_IDS + ["numba-gemm"])
+@pytest.mark.parametrize("module,path", PATHS, ids=PATH_IDS)
 @pytest.mark.parametrize("masked,zero,dropped,act,rec_act", [
     (False, False, False, 1, 2), (True, False, True, 1, 2), (True, True, False, 0, 1),
     (True, False, False, 2, 1), (True, False, False, 1, 2), (True, True, False, 1, 2)])

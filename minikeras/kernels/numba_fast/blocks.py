@@ -19,19 +19,21 @@ recompiled.
 
 import threading
 
-import numba
 import numpy as np
 from numba import njit
 
-SINGLE_THREAD_MACS = 4 * 65536
+from .. import plan as planner
+
+SINGLE_THREAD_MACS = planner.SINGLE_THREAD_MACS  # the size is kernels/plan.py's
 # numba's default threading layer (workqueue) aborts the process if two Python threads launch
 # parallel kernels at once, so every launch of a `parallel=True` kernel takes this lock.
 LAUNCH = threading.Lock()
 
 
 def plan():
-    """(threads, limit): what the compiled kernels split by (passed in, so they stay cached)."""
-    return numba.get_num_threads(), SINGLE_THREAD_MACS
+    """(threads, limit): what the compiled kernels split by (passed in, so they stay cached);
+    kernels/plan.py's, forced values included."""
+    return planner.gemm_split()
 
 
 @njit(cache=True)

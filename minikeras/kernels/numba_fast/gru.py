@@ -150,10 +150,8 @@ def _gru_backward_fused(doutputs, dh_last, recurrent_kernel, mask, recurrent_mas
     return (dxz, drecurrent_kernel.astype(dtype), drecurrent_bias.astype(dtype), dh)
 
 
-def _loop(recurrent_kernel, recurrent_mask, batch, activation, recurrent_activation):
-    return planner.choose("gru", batch, recurrent_kernel.shape[0], activation,
-                          recurrent_activation,
-                          recurrent_dropout=recurrent_mask).loop
+def _loop(recurrent_kernel, batch):
+    return planner.choose("gru", batch, recurrent_kernel.shape[0]).loop
 
 
 GRU_FORWARD = {"fused": _gru_forward_fused, "numpy": reference.gru_forward}
@@ -162,15 +160,13 @@ GRU_BACKWARD = {"fused": _gru_backward_fused, "numpy": reference.gru_backward}
 
 def gru_forward(xz, recurrent_kernel, recurrent_bias, h0, mask, recurrent_mask, activation,
                 recurrent_activation, reset_after, zero_output_for_mask):
-    run = GRU_FORWARD[_loop(recurrent_kernel, recurrent_mask, xz.shape[0], activation,
-                            recurrent_activation)]
+    run = GRU_FORWARD[_loop(recurrent_kernel, xz.shape[0])]
     return run(xz, recurrent_kernel, recurrent_bias, h0, mask, recurrent_mask, activation,
                recurrent_activation, reset_after, zero_output_for_mask)
 
 
 def gru_backward(doutputs, dh_last, recurrent_kernel, mask, recurrent_mask, hprev, gates, q_all,
                  activation, recurrent_activation, reset_after, zero_output_for_mask):
-    run = GRU_BACKWARD[_loop(recurrent_kernel, recurrent_mask, doutputs.shape[0], activation,
-                             recurrent_activation)]
+    run = GRU_BACKWARD[_loop(recurrent_kernel, doutputs.shape[0])]
     return run(doutputs, dh_last, recurrent_kernel, mask, recurrent_mask, hprev, gates, q_all,
                activation, recurrent_activation, reset_after, zero_output_for_mask)
