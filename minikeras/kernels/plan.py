@@ -17,6 +17,7 @@ Tests and benchmarks force a loop, a block size or a thread count with `forced(.
 """
 
 import os
+import time
 from contextlib import contextmanager
 from typing import NamedTuple
 
@@ -27,7 +28,8 @@ GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
 
 
 class Plan(NamedTuple):
-    """loop: one of LOOPS; threads: numba threads the loop may use (1 but for "gemm");
+    """loop: one of LOOPS; threads: the threads the loop may use (1 but for "gemm";
+    free_threads());
     block_limit: the most multiply-adds one BLAS call may take (so that BLAS stays on the
     calling thread)."""
     loop: str
@@ -65,6 +67,8 @@ FUSED_MAX_WORK = {"lstm": 4096, "simple_rnn": 8192, "gru": 65536}
 SINGLE_THREAD_MACS = int(os.environ.get("MINIKERAS_BLOCK_MACS", 4 * 65536))
 
 _forced = {"loop": None, "block_limit": None, "threads": None}
+_running = {"at": float("-inf"), "others": None}
+CPUS = os.cpu_count() or 1
 
 
 @contextmanager
@@ -104,15 +108,43 @@ def choose(cell, batch, units):
             loop = "fused"
         else:
             loop = "gemm" if _runs("gemm", cell) else "numpy"
-    threads, limit = gemm_split()
-    return Plan(loop, threads if loop == "gemm" else 1, limit)
+    if loop != "gemm":
+        return Plan(loop, 1, _forced["block_limit"] or SINGLE_THREAD_MACS)
+    return Plan(loop, *gemm_split())
 
 
 def gemm_split():
     """(threads, block_limit) for any threaded GEMM kernel (the recurrent layers' input
-    projection too): numba's thread count and SINGLE_THREAD_MACS, unless forced."""
-    return (_forced["threads"] or numba.get_num_threads(),
-            _forced["block_limit"] or SINGLE_THREAD_MACS)
+    projection too): the free threads and SINGLE_THREAD_MACS, unless forced."""
+    return (_forced["threads"] or free_threads(), _forced["block_limit"] or SINGLE_THREAD_MACS)
+
+
+def free_threads():
+    """numba's thread count, less the cores other processes are running on right now (at
+    least 1). Why: a threaded loop waits at its end for every thread, and on a busy machine
+    the scheduler lets a thread wait its turn for milliseconds. Measured at W6's LSTM(64),
+    batch 64, 30 steps, forward + backward, while other processes kept 5 of this machine's 2
+    cores busy (ms, min / median / 90th percentile of 150): 2 threads 2.4 / 32-40 / 48-52,
+    1 thread 5.0 / 13.2 / 17.6-21. Linux's /proc/loadavg gives the processes running now
+    (this one included); elsewhere, numba's count. The numbers do not depend on the count
+    (blocks.py), so the choice changes the speed only."""
+    configured = numba.get_num_threads()
+    if configured == 1:
+        return 1
+    now = time.monotonic()
+    if now - _running["at"] > 0.1:  # read at most every 0.1 s
+        _running.update(at=now, others=_others_running())
+    if _running["others"] is None:
+        return configured
+    return max(1, min(configured, CPUS - _running["others"]))
+
+
+def _others_running():
+    try:
+        with open("/proc/loadavg") as f:
+            return max(0, int(f.read().split()[3].split("/")[0]) - 1)
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def epoch_plan(cell, rows, batch_size, units):

@@ -138,6 +138,35 @@ def test_gemm_loop_with_recurrent_dropout_in_row_blocks(cell, dtype):
         assert_close(a, b, _tolerance(dtype, name), f"{cell} gemm {name}")
 
 
+@pytest.mark.parametrize("dropped", [False, True])
+def test_gemm_loop_gives_the_same_bits_on_any_thread_count(dropped):
+    """Slabs are cut by the block limit, not the thread count (blocks.py), so the sums over
+    rows, and so every result, are the same bits on 1 thread (no launch) and on 2."""
+    case = _case(np.random.default_rng(9), 7, 4, 3, 4, np.float32, False, True, dropped)
+    runs = []
+    for threads in (1, 2):
+        with plan.forced(loop="gemm", block_limit=3 * 12, threads=threads):  # 1-row slabs
+            runs.append(_run_lstm(fast, case, 1, 2, False))
+    for name, a, b in zip(LSTM_NAMES, *runs, strict=True):
+        assert np.array_equal(a, b), name
+
+
+def test_free_threads_leaves_the_busy_cores():
+    """The thread count backs off by the processes running now (Linux's /proc/loadavg)."""
+    import numba
+
+    old = dict(plan._running)
+    try:
+        plan._running.update(at=float("inf"), others=0)  # an idle machine
+        assert plan.free_threads() == min(numba.get_num_threads(), plan.CPUS)
+        plan._running.update(others=plan.CPUS)  # every core busy
+        assert plan.free_threads() == 1
+        plan._running.update(others=None)  # no /proc/loadavg: numba's count
+        assert plan.free_threads() == numba.get_num_threads()
+    finally:
+        plan._running.update(old)
+
+
 def _tolerance(dtype, name):
     if dtype == np.float32 and name in ("dh0", "dc0"):
         # sums of 4 gates' terms that cancel; sigmoid as tanh(z/2)/2 + 1/2 rounds apart

@@ -120,8 +120,9 @@ def forward_core(xz, recurrent_kernel, recurrent_mask, dropout, h, c, mask, acti
     """The forward loop on fresh time-major buffers; h (batch, u) and c (batch, u; width 0
     for SimpleRNN) are updated in place. xz (batch, T, G u), recurrent_kernel (u, G u),
     recurrent_mask (G, batch, u; read only with dropout) and mask contiguous, one dtype.
-    Returns outputs, hprev, cprev, gates, cnew, each (T, batch, .). One slab runs on the
-    calling thread: no launch, so no wait for a pool thread a busy machine has descheduled."""
+    Returns outputs, hprev, cprev, gates, cnew, each (T, batch, .). One slab, or threads 1,
+    runs on the calling thread: no launch, so no wait for a pool thread that a busy machine
+    has descheduled (kernels/plan.py picks threads 1 there)."""
     batch, steps, width = xz.shape
     u = h.shape[1]
     gates = np.empty((steps, batch, width), xz.dtype)
@@ -135,10 +136,13 @@ def forward_core(xz, recurrent_kernel, recurrent_mask, dropout, h, c, mask, acti
     out = np.zeros((batch, u), xz.dtype)
     slab = blocks.slab_size(batch, u * width, threads, limit)
     block = blocks.block_size(u * width, limit)
-    if blocks.slab_count(batch, slab) == 1:
-        _forward_rows(xz, recurrent_kernel, gate_kernels, recurrent_mask, dropout, h, c, mask,
-                      gates, hprev, cprev, cnew, outputs, activation, recurrent_activation,
-                      zero_output_for_mask, block, scratch, out, 0, batch)
+    count = blocks.slab_count(batch, slab)
+    if threads <= 1 or count == 1:
+        for p in range(count):
+            _forward_rows(xz, recurrent_kernel, gate_kernels, recurrent_mask, dropout, h, c,
+                          mask, gates, hprev, cprev, cnew, outputs, activation,
+                          recurrent_activation, zero_output_for_mask, block, scratch, out,
+                          p * slab, min(batch, (p + 1) * slab))
     else:
         _forward_slabs(xz, recurrent_kernel, gate_kernels, recurrent_mask, dropout, h, c, mask,
                        gates, hprev, cprev, cnew, outputs, activation, recurrent_activation,
@@ -289,10 +293,12 @@ def backward_core(doutputs, dh, dc, recurrent_kernel, recurrent_mask, dropout, m
     scratch = (np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype),
                np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype),
                np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype))
-    if parts.shape[0] == 1:
-        _backward_rows(doutputs, dh, dc, kernel_t, gate_kernels_t, recurrent_mask, dropout,
-                       mask, gates, hprev, cprev, cnew, dxz, parts[0], activation,
-                       recurrent_activation, zero_output_for_mask, block, scratch, 0, batch)
+    if threads <= 1 or parts.shape[0] == 1:
+        for p in range(parts.shape[0]):
+            _backward_rows(doutputs, dh, dc, kernel_t, gate_kernels_t, recurrent_mask,
+                           dropout, mask, gates, hprev, cprev, cnew, dxz, parts[p], activation,
+                           recurrent_activation, zero_output_for_mask, block, scratch,
+                           p * slab, min(batch, (p + 1) * slab))
     else:
         _backward_slabs(doutputs, dh, dc, kernel_t, gate_kernels_t, recurrent_mask, dropout,
                         mask, gates, hprev, cprev, cnew, dxz, parts, activation,
