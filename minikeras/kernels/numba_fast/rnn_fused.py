@@ -132,6 +132,7 @@ def lstm_backward_fused(doutputs, dh_last, dc_last, recurrent_kernel, mask, recu
     dc[:] = dc_last
     carry = np.zeros((batch, u), dtype)
     dh_new = np.empty(u, dtype)
+    a = np.empty(u, dtype)  # act(c_new)
     for t in range(steps - 1, -1, -1):
         for b in range(batch):
             used = mask[b, t] != 0
@@ -139,7 +140,7 @@ def lstm_backward_fused(doutputs, dh_last, dc_last, recurrent_kernel, mask, recu
             if not used:
                 continue  # dh and dc pass through unchanged; dxz stays 0
             dz = dxz[b, t]
-            lstm_cell_backward(dh_new, dc[b], gates[b, t], cprev[b, t], cnew[b, t], dz,
+            lstm_cell_backward(dh_new, dc[b], gates[b, t], cprev[b, t], cnew[b, t], a, dz,
                                activation, recurrent_activation)
             for k in range(u):  # dU_g += (h * r_g).T @ dz_g;  dh = sum_g (dz_g @ U_g.T) * r_g
                 acc = 0.0

@@ -82,9 +82,10 @@ def _forward_rows(xz, kernel, gate_kernels, recurrent_mask, dropout, h, c, mask,
     z, masked, term, h_new = scratch  # (batch, width), then 3 x (batch, u); rows r0:r1 used
     for t in range(steps):
         for b in range(r0, r1):
-            hprev[t, b] = h[b]
-            if lstm:
-                cprev[t, b] = c[b]
+            for j in range(h.shape[1]):
+                hprev[t, b, j] = h[b, j]
+            for j in range(c.shape[1]):
+                cprev[t, b, j] = c[b, j]
         _recurrent_term(h, kernel, gate_kernels, recurrent_mask, dropout, z, masked, term, r0,
                         r1, block)
         for b in range(r0, r1):
@@ -96,8 +97,8 @@ def _forward_rows(xz, kernel, gate_kernels, recurrent_mask, dropout, h, c, mask,
                                   activation, recurrent_activation)
                 keep_or_update(c[b], cnew[t, b], used)
             else:
-                simple_rnn_cell_forward(z[b], h_new[b], activation)
-                gates[t, b] = h_new[b]
+                simple_rnn_cell_forward(z[b], gates[t, b], activation)
+                h_new[b] = gates[t, b]
             keep_or_update(h[b], h_new[b], used)
             step_output(out[b], h_new[b], outputs[t, b], used, zero_output_for_mask)
 
@@ -230,7 +231,7 @@ def _backward_rows(dout, dh, dc, kernel_t, gate_kernels_t, recurrent_mask, dropo
     steps, batch, width = gates.shape
     u = dh.shape[1]
     lstm = dc.shape[1] > 0
-    dh_recurrent, carry, dh_new, masked, column, square = scratch  # (batch, u) each
+    dh_recurrent, carry, dh_new, masked, column, square, a = scratch  # (batch, u) each
     for b in range(r0, r1):
         dh_recurrent[b] = 0  # dz_{t+1} @ U.T
         carry[b] = 0
@@ -244,14 +245,16 @@ def _backward_rows(dout, dh, dc, kernel_t, gate_kernels_t, recurrent_mask, dropo
                 dh[b, j] += dh_recurrent[b, j]
             state_gradient(dout[b, t], carry[b], dh[b], dh_new[b], used, zero_output_for_mask)
             if not used:  # dh (and dc) pass through unchanged
-                dz[b] = 0
+                for j in range(width):
+                    dz[b, j] = 0
                 continue
             if lstm:
-                lstm_cell_backward(dh_new[b], dc[b], gates[t, b], cprev[t, b], cnew[t, b],
+                lstm_cell_backward(dh_new[b], dc[b], gates[t, b], cprev[t, b], cnew[t, b], a[b],
                                    dz[b], activation, recurrent_activation)
             else:
                 simple_rnn_cell_backward(dh_new[b], gates[t, b], dz[b], activation)
-            dh[b] = 0
+            for j in range(u):
+                dh[b, j] = 0
         for s in range(r0, r1, block):
             _recurrent_backward(dz, hprev[t], kernel_t, gate_kernels_t, recurrent_mask,
                                 dropout, dh_recurrent, parts, masked, column, term, term_g,
@@ -292,7 +295,8 @@ def backward_core(doutputs, dh, dc, recurrent_kernel, recurrent_mask, dropout, m
         gate_kernels_t[g] = gate_kernels_t[g].T.copy()
     scratch = (np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype),
                np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype),
-               np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype))
+               np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype),
+               np.empty((batch, u), dh.dtype))
     if threads <= 1 or parts.shape[0] == 1:
         for p in range(parts.shape[0]):
             _backward_rows(doutputs, dh, dc, kernel_t, gate_kernels_t, recurrent_mask,
