@@ -2,7 +2,7 @@
 
 The airline tutorial's `LSTM(4) -> Dense(1)` spends ~190 us a training step in Python around
 ~10 us of arithmetic (W6's LSTM(64), batch 64: ~0.5 ms around ~2 ms). Each epoch goes to
-`kernels.rnn.lstm_dense_epoch` (its steps: kernels/numpy_ref/rnn_epoch.py); the bookkeeping
+`kernels.rnn_epoch.lstm_dense_epoch` (its steps: kernels/numpy_ref/rnn_epoch.py); the bookkeeping
 around it (flat buffers, optimizer slots and scalars, loss tracker, metrics) is
 dense_epoch.py's. Same numbers as the plain loop, bit for bit in the tested cases
 (tests/models/test_fused_recurrent.py): the kernel runs the time loops the layer itself would
@@ -49,9 +49,10 @@ class LSTMEpochRunner(DenseEpochRunner):
         self.layout = self.flat.dense_layout(dense, first=3)
 
     def epoch_loop(self, batch_size):
-        """The loop plan every batch of an epoch at this batch size takes, or None."""
-        return plan.lstm_epoch_plan(self.x.shape[0], batch_size, self.lstm.units,
-                                    *self.lstm_codes[:2])
+        """kernels/plan.py's Plan that every batch of an epoch at this batch size takes, when
+        it is one of the kernel's loops ("fused" or "gemm"), else None."""
+        found = plan.epoch_plan("lstm", self.x.shape[0], batch_size, self.lstm.units)
+        return found if found is not None and found.loop in ("fused", "gemm") else None
 
     def run_epoch(self, batch_size):
         if self.epoch_loop(batch_size) is None:  # the plain loop's steps, in its order
@@ -64,7 +65,7 @@ class LSTMEpochRunner(DenseEpochRunner):
 
     def compiled_epoch(self, order, batch_size, params, hyper, step_scalars, slot_1, slot_2,
                        logits, values):
-        kernels.rnn.lstm_dense_epoch(
+        kernels.rnn_epoch.lstm_dense_epoch(
             self.x, self.y2d, self.labels, order, batch_size, params, self.lstm_layout,
             self.lstm_codes, self.layout, self.act_codes, self.loss_code, config.epsilon(),
             self.opt_code, hyper, step_scalars, slot_1, slot_2, logits, values,

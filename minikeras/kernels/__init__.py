@@ -16,7 +16,7 @@ from importlib import import_module
 from importlib.util import find_spec
 
 TOPICS = ("dense", "activations", "losses", "metrics", "optimizers", "rnn", "gru", "fused",
-          "conv", "pooling", "embedding", "normalization")
+          "rnn_epoch", "conv", "pooling", "embedding", "normalization")
 PATHS = {"numpy": "numpy_ref", "numba": "numba_fast"}
 
 KERNELS = os.environ.get("MINIKERAS_KERNELS", "numba").strip().lower() or "numba"
@@ -47,6 +47,7 @@ if KERNELS == "numba":
         optimizers,
         pooling,
         rnn,
+        rnn_epoch,
     )
 else:
     from .numpy_ref import (
@@ -62,10 +63,11 @@ else:
         optimizers,
         pooling,
         rnn,
+        rnn_epoch,
     )
 
 __all__ = ["KERNELS", "load_path", "activations", "conv", "dense", "embedding", "fused", "gru",
-           "losses", "metrics", "normalization", "optimizers", "pooling", "rnn"]
+           "losses", "metrics", "normalization", "optimizers", "pooling", "rnn", "rnn_epoch"]
 
 
 def load_path(path):

@@ -1,21 +1,156 @@
-"""Which loop runs a recurrent layer's time steps (placeholder: the recurrent-kernel rework
-replaces this module with the one loop-choice function)."""
+"""Which compiled time loop runs a recurrent layer, on how many threads, in which GEMM blocks:
+decided here and nowhere else.
 
-import numpy as np
+`choose(cell, batch, units, ...)` returns a `Plan`; the numba twins (numba_fast/rnn.py,
+gru.py) run the loop it names, the whole-epoch kernel (numba_fast/rnn_epoch.py) takes one as
+an argument, and the whole-epoch path asks `epoch_plan` which loop every batch of an epoch
+would take. The math never depends on the plan, only the speed (and, where rows are summed
+slab by slab, the last bits: blocks.py). The loops, each calling numba_fast/cells.py:
+
+    "fused"  numba_fast/rnn_fused.py (LSTM, SimpleRNN), gru.py (GRU): one compiled loop over
+             the whole sequence, the recurrent matmul by hand; no BLAS or Python per step.
+    "gemm"   numba_fast/rnn_gemm.py (LSTM, SimpleRNN): one compiled loop, BLAS GEMMs per step
+             in row blocks, the batch over numba's threads.
+    "numpy"  the NumPy reference itself (large GRUs): BLAS matmuls, SIMD ufuncs over the batch.
+
+Tests and benchmarks force a loop, a block size or a thread count with `forced(...)`.
+"""
+
+import os
+import time
+from contextlib import contextmanager
+from typing import NamedTuple
+
+import numba
+
+LOOPS = ("fused", "gemm", "numpy")
+GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
 
 
-def lstm_epoch_plan(n, batch_size, units, activation, recurrent_activation):
-    """The loop plan `kernels.rnn.lstm_dense_epoch` takes when every batch of an epoch of n
-    rows at this batch size runs one kind of loop it has (the small fused loops for all, or
-    the GEMM loops for all), else None."""
-    from .numba_fast import blocks
-    from .numba_fast import rnn as fast
+class Plan(NamedTuple):
+    """loop: one of LOOPS; threads: the threads the loop may use (1 but for "gemm";
+    free_threads());
+    block_limit: the most multiply-adds one BLAS call may take (so that BLAS stays on the
+    calling thread)."""
+    loop: str
+    threads: int
+    block_limit: int
 
-    sizes = {min(batch_size, n), n % batch_size or min(batch_size, n)}
-    recurrent = np.empty((units, 4 * units))
-    kinds = {fast._lstm_strategy(size, recurrent, np.ones(1), activation, recurrent_activation)
-             for size in sizes}
-    if kinds not in ({"fused"}, {"gemm"}):
+
+# ---- the thresholds, and the measurements behind them -----------------------------------------
+# work = batch * units * (gates * units): the multiply-adds of one step's recurrent matmul.
+# Measured on this project's 2-core AMD EPYC (shared: load 5-7 from other processes; the
+# minimum of >= 20 runs), float32, forward + backward of 10 steps, in us, tanh/sigmoid:
+#
+# FUSED_MAX_WORK: below it the loop with the matmul by hand wins (no BLAS or launch cost per
+# call), past it the GEMM loop. fused / gemm:
+#   LSTM       batch 8, units 8 (work 2048):      45 /  54     batch 4, units 16 (4096):  50 /  52
+#              batch 16, units 8 (4096):          79 /  74     batch 8, units 16 (8192):  90 /  63
+#              batch 4, units 32 (16384):        123 /  80     batch 1, units 64, 30 steps:
+#                                                              294 / 132
+#   SimpleRNN  batch 4, units 32 (4096):          35 /  45     batch 8, units 32 (8192):  60 /  51
+#   GRU (numpy_ref / fused; its loop keeps float64 sums): batch 8, units 32: 823 / 396;
+#              batch 16, units 32: 1073 / 763;  batch 8, units 64: 1523 / 2898;
+#              batch 32, units 32: 1345 / 1541  -> 65536.
+FUSED_MAX_WORK = {"lstm": 4096, "simple_rnn": 8192, "gru": 65536}
+# Past FUSED_MAX_WORK the GEMM loop runs every LSTM and SimpleRNN: it beat the NumPy reference
+# and the former Python-per-step loop ("steps", removed) at every measured size (gemm / steps /
+# numpy, us): LSTM batch 8, units 32, recurrent dropout: 112 / 314 / 823; relu: 99 / 153 / 850;
+# W6 (batch 64, units 64, 30 steps) tanh: 2313 / 13031 / 13944; relu: 2596 / 13654 / 20520;
+# recurrent dropout: 3921 / 22646 / 16712. SimpleRNN batch 8, units 64, recurrent dropout:
+# 92 / 160 / 249; batch 16, units 64: 116 / 161 / 284; batch 64, units 64, 30 steps:
+# 796 / 1276 / 1500.
+#
+# SINGLE_THREAD_MACS: OpenBLAS runs a GEMM of up to 4 * 65536 multiply-adds on the calling
+# thread and wakes its pool past that (blocks.py: the pool's spinning threads cost W6's fit
+# 10.7-11.5 s against 1.85 s with blocks under this size). MINIKERAS_BLOCK_MACS overrides it.
+SINGLE_THREAD_MACS = int(os.environ.get("MINIKERAS_BLOCK_MACS", 4 * 65536))
+
+_forced = {"loop": None, "block_limit": None, "threads": None}
+_running = {"at": float("-inf"), "others": None}
+CPUS = os.cpu_count() or 1
+
+
+@contextmanager
+def forced(loop=None, block_limit=None, threads=None):
+    """Within the block, every recurrent layer on the numba path runs `loop` (where that loop
+    computes the layer: "gemm" is the LSTM's and SimpleRNN's; elsewhere the rule picks),
+    GEMMs are cut to `block_limit` multiply-adds and split over `threads` (None: unchanged).
+    For tests and benchmarks:
+
+        with plan.forced(loop="gemm", block_limit=1):   # one-row GEMM blocks
+            layer(x)
+    """
+    if loop is not None and loop not in LOOPS:
+        raise ValueError(f"`loop` must be one of {LOOPS} or None; received loop={loop!r}.")
+    old = dict(_forced)
+    _forced.update(loop=loop, block_limit=block_limit, threads=threads)
+    try:
+        yield
+    finally:
+        _forced.update(old)
+
+
+def _runs(loop, cell):
+    """True when `loop` can compute this cell."""
+    return loop != "gemm" or cell != "gru"
+
+
+def choose(cell, batch, units):
+    """The Plan for one call of a recurrent layer's time loop: cell "lstm", "gru" or
+    "simple_rnn"; batch, units the loop's shapes. The activations and recurrent dropout do not
+    enter: every loop computes them all, and no measurement above asked for a rule on them."""
+    if cell not in GATES:
+        raise ValueError(f"`cell` must be one of {sorted(GATES)}; received cell={cell!r}.")
+    loop = _forced["loop"]
+    if loop is None or not _runs(loop, cell):
+        if batch * units * GATES[cell] * units < FUSED_MAX_WORK[cell]:
+            loop = "fused"
+        else:
+            loop = "gemm" if _runs("gemm", cell) else "numpy"
+    if loop != "gemm":
+        return Plan(loop, 1, _forced["block_limit"] or SINGLE_THREAD_MACS)
+    return Plan(loop, *gemm_split())
+
+
+def gemm_split():
+    """(threads, block_limit) for any threaded GEMM kernel (the recurrent layers' input
+    projection too): the free threads and SINGLE_THREAD_MACS, unless forced."""
+    return (_forced["threads"] or free_threads(), _forced["block_limit"] or SINGLE_THREAD_MACS)
+
+
+def free_threads():
+    """numba's thread count, less the cores other processes are running on right now (at
+    least 1). Why: a threaded loop waits at its end for every thread, and on a busy machine
+    the scheduler lets a thread wait its turn for milliseconds. Measured at W6's LSTM(64),
+    batch 64, 30 steps, forward + backward, while other processes kept 5 of this machine's 2
+    cores busy (ms, min / median / 90th percentile of 150): 2 threads 2.4 / 32-40 / 48-52,
+    1 thread 5.0 / 13.2 / 17.6-21. Linux's /proc/loadavg gives the processes running now
+    (this one included); elsewhere, numba's count. The numbers do not depend on the count
+    (blocks.py), so the choice changes the speed only."""
+    configured = numba.get_num_threads()
+    if configured == 1:
+        return 1
+    now = time.monotonic()
+    if now - _running["at"] > 0.1:  # read at most every 0.1 s
+        _running.update(at=now, others=_others_running())
+    if _running["others"] is None:
+        return configured
+    return max(1, min(configured, CPUS - _running["others"]))
+
+
+def _others_running():
+    try:
+        with open("/proc/loadavg") as f:
+            return max(0, int(f.read().split()[3].split("/")[0]) - 1)
+    except (OSError, ValueError, IndexError):
         return None
-    work = {"fused": 2 ** 62, "gemm": 0}.get(fast.STRATEGY, fast.FUSED_MAX_WORK)
-    return np.array([work, *blocks.plan()], dtype=np.int64)
+
+
+def epoch_plan(cell, rows, batch_size, units):
+    """The Plan every batch of an epoch takes (`rows` samples in batches of `batch_size`, the
+    last one possibly smaller, no recurrent dropout), or None when the batches would take
+    different loops. What the whole-epoch kernels ask before they run an epoch in one call."""
+    sizes = {min(batch_size, rows), rows % batch_size or min(batch_size, rows)}
+    plans = {choose(cell, size, units) for size in sizes}
+    return plans.pop() if len(plans) == 1 else None

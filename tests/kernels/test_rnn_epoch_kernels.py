@@ -5,17 +5,18 @@ import pytest
 from helpers import assert_close
 
 from minikeras import kernels
+from minikeras.kernels import plan
 
 NUMPY = kernels.load_path("numpy")["lstm_dense_epoch"]
 NUMBA = kernels.load_path("numba")["lstm_dense_epoch"]
 TOL = {np.float32: 2e-5, np.float64: 1e-12}
 
 
-FUSED = np.array([16384, 2, 4 * 65536], dtype=np.int64)  # loop_plan: rnn.py's defaults
+FUSED = plan.Plan("fused", 1, plan.SINGLE_THREAD_MACS)
 
 
 def _problem(dtype, n, steps, features, u, dense_sizes, loss_code, opt_code, acts, lstm_codes,
-             batch_size=4, seed=0, loop_plan=FUSED):
+             batch_size=4, seed=0, loop=FUSED):
     """Random weights and data; params = LSTM kernel, recurrent kernel, bias, then Dense."""
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, steps, features)).astype(dtype)
@@ -33,7 +34,7 @@ def _problem(dtype, n, steps, features, u, dense_sizes, loss_code, opt_code, act
         offset += fan_in * fan_out + fan_out
     params = (rng.standard_normal(offset) * 0.5).astype(dtype)
     order = rng.permutation(n).astype(np.int64)
-    hyper = {0: [0.05, 0.9, 1.0], 1: [0.9, 0.999, 1e-7], 2: [0.01, 0.9, 1e-7]}[opt_code]
+    constants = {0: [0.05, 0.9, 1.0], 1: [0.9, 0.999, 1e-7], 2: [0.01, 0.9, 1e-7]}[opt_code]
     count = -(-n // batch_size)
     alphas = 0.01 * np.sqrt(1 - 0.999 ** np.arange(1, count + 1)) / (
         1 - 0.9 ** np.arange(1, count + 1))
@@ -41,10 +42,11 @@ def _problem(dtype, n, steps, features, u, dense_sizes, loss_code, opt_code, act
                 lstm_layout=np.array(lstm_layout, dtype=np.int64),
                 lstm_codes=np.array(lstm_codes, dtype=np.int64),
                 layout=np.array(layout, dtype=np.int64), act_codes=np.array(acts, dtype=np.int64),
-                loss_code=loss_code, epsilon=1e-7, opt_code=opt_code, hyper=np.array(hyper),
-                step_scalars=alphas, slot_1=np.zeros(offset, dtype),
-                slot_2=np.zeros(offset, dtype), logits_out=np.zeros((n, units), dtype),
-                values_out=np.zeros(n, dtype), loop_plan=loop_plan)
+                loss_code=loss_code, epsilon=1e-7, opt_code=opt_code,
+                opt_constants=np.array(constants),
+                step_scalars=alphas, opt_state_1=np.zeros(offset, dtype),
+                opt_state_2=np.zeros(offset, dtype), logits_out=np.zeros((n, units), dtype),
+                values_out=np.zeros(n, dtype), plan=loop)
 
 
 def _run(kernel, problem):
@@ -64,7 +66,7 @@ def test_twins_agree(dtype, loss_code, acts, opt_code, batch_size):
     count_ref, ref = _run(NUMPY, problem)
     count_fast, fast = _run(NUMBA, problem)
     assert count_ref == count_fast == -(-11 // batch_size)
-    for name in ("params", "slot_1", "slot_2", "logits_out", "values_out"):
+    for name in ("params", "opt_state_1", "opt_state_2", "logits_out", "values_out"):
         assert_close(fast[name], ref[name], TOL[dtype], name)
     assert not np.array_equal(ref["params"], problem["params"]), "the epoch changed nothing"
     lstm_end = problem["lstm_layout"][2] + 4 * 4
@@ -77,7 +79,7 @@ def test_twins_agree_for_other_lstm_activations(lstm_codes):
     problem = _problem(np.float64, 9, 4, 3, 3, [1], 3, 1, [0], lstm_codes)
     _, ref = _run(NUMPY, problem)
     _, fast = _run(NUMBA, problem)
-    for name in ("params", "slot_1", "slot_2", "logits_out", "values_out"):
+    for name in ("params", "opt_state_1", "opt_state_2", "logits_out", "values_out"):
         assert_close(fast[name], ref[name], TOL[np.float64], name)
 
 
@@ -86,7 +88,7 @@ def test_the_epoch_is_the_layers_train_step():
     from minikeras.kernels.numpy_ref import rnn
 
     problem = _problem(np.float64, 4, 3, 2, 2, [1], 3, 0, [0], [1, 2, 0], batch_size=4)
-    problem["hyper"] = np.array([0.1, 0.0, 0.0])
+    problem["opt_constants"] = np.array([0.1, 0.0, 0.0])
     _, ref = _run(NUMPY, problem)
     p = problem["params"]
     kernel, recurrent, bias = p[:16].reshape(2, 8), p[16:32].reshape(2, 8), p[32:40]
@@ -113,24 +115,32 @@ def test_the_epoch_is_the_layers_train_step():
 @pytest.mark.parametrize("limit", [4 * 65536, 1])
 @pytest.mark.parametrize("batch_size", [1, 4, 7])
 def test_twins_agree_on_the_gemm_loops(dtype, limit, batch_size):
-    """loop_plan FUSED_MAX_WORK = 0: every batch takes rnn_gemm.py's loops and the threaded
-    projection kernels (limit 1: one-row GEMM blocks, two slabs), as a large LSTM would."""
-    plan = np.array([0, 2, limit], dtype=np.int64)
+    """A "gemm" plan: every batch takes rnn_gemm.py's loops and the threaded projection
+    kernels (limit 1: one-row GEMM blocks, two slabs), as a large LSTM would."""
     problem = _problem(dtype, 11, 3, 2, 4, [3, 1], 3, 1, [1, 0], [1, 2, 0],
-                       batch_size=batch_size, loop_plan=plan)
+                       batch_size=batch_size, loop=plan.Plan("gemm", 2, limit))
     _, ref = _run(NUMPY, problem)
     _, fast = _run(NUMBA, problem)
-    for name in ("params", "slot_1", "slot_2", "logits_out", "values_out"):
+    for name in ("params", "opt_state_1", "opt_state_2", "logits_out", "values_out"):
         assert_close(fast[name], ref[name], TOL[dtype], name)
-    fused = _run(NUMBA, {**problem, "loop_plan": FUSED})[1]
+    fused = _run(NUMBA, {**problem, "plan": FUSED})[1]
     assert_close(fast["params"], fused["params"], TOL[dtype], "gemm vs fused loops")
 
 
-def test_a_plan_that_mixes_the_loops_is_refused():
-    """Batches of 4 on the GEMM loops and a last batch of 1 on the fused ones: the numba twin
-    refuses rather than run one epoch on two kinds of loop (the plan never asks it to)."""
-    plan = np.array([4 * 4 * 4 * 2, 2, 4 * 65536], dtype=np.int64)  # work < 128 -> fused
+def test_twins_agree_on_the_gemm_loops_for_other_lstm_activations():
+    problem = _problem(np.float64, 9, 4, 3, 3, [1], 3, 1, [0], [3, 4, 1], batch_size=4,
+                       loop=plan.Plan("gemm", 2, 1))
+    _, ref = _run(NUMPY, problem)
+    _, fast = _run(NUMBA, problem)
+    for name in ("params", "opt_state_1", "opt_state_2", "logits_out", "values_out"):
+        assert_close(fast[name], ref[name], TOL[np.float64], name)
+
+
+@pytest.mark.parametrize("loop", ["numpy"])
+def test_a_plan_the_epoch_cannot_run_is_refused(loop):
+    """The epoch kernel runs the fused or the GEMM time loops; any other plan is a ValueError
+    naming it (kernels.plan.epoch_plan never gives one)."""
     problem = _problem(np.float64, 9, 3, 2, 4, [1], 3, 1, [0], [1, 2, 0], batch_size=4,
-                       loop_plan=plan)
-    with pytest.raises(ValueError, match="both the fused and the GEMM"):
+                       loop=plan.Plan(loop, 1, plan.SINGLE_THREAD_MACS))
+    with pytest.raises(ValueError, match=f"plan.loop='{loop}'"):
         _run(NUMBA, problem)

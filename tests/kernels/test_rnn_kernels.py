@@ -4,15 +4,14 @@ Both checked over odd shapes, batch 1, non-contiguous inputs, masks with skipped
 recurrent-dropout masks, every activation code and both zero_output_for_mask settings.
 """
 
-from contextlib import contextmanager
-
 import numpy as np
 import pytest
 from helpers import F64, FD, assert_close, numeric_grad
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from minikeras.kernels.numba_fast import blocks, rnn_gemm
+from minikeras.kernels import plan
+from minikeras.kernels.numba_fast import cells
 from minikeras.kernels.numba_fast import rnn as fast
 from minikeras.kernels.numpy_ref import rnn as ref
 
@@ -22,17 +21,6 @@ CODES = [0, 1, 2, 3, 4]  # linear, tanh, sigmoid, relu, hard_sigmoid
 # difference step after step (measured up to 1.4e-4), so those run in float64 only.
 UNBOUNDED_GATES = (0, 3)
 TWIN_TOL = {np.float32: 1e-5, np.float64: F64}
-
-
-@contextmanager
-def strategy(name):
-    """Force the numba twin's fused loops ("fused"), its BLAS-per-step loops ("blas") or its
-    GEMM-and-SIMD-gates LSTM loop ("gemm"; tanh/sigmoid without recurrent dropout only)."""
-    old, fast.STRATEGY = fast.STRATEGY, name
-    try:
-        yield
-    finally:
-        fast.STRATEGY = old
 
 
 def _case(rng, batch, steps, units, gates, dtype, transposed, masked, dropped):
@@ -80,18 +68,18 @@ SIMPLE_NAMES = ["outputs", "h", "hprev", "hnew", "dxz", "drecurrent_kernel", "dh
        dtype=st.sampled_from([np.float32, np.float64]), transposed=st.booleans(),
        masked=st.booleans(), dropped=st.booleans(), zero=st.booleans(),
        act=st.sampled_from(CODES), rec_act=st.sampled_from(CODES), seed=st.integers(0, 99),
-       path=st.sampled_from(["fused", "blas"]))
+       path=st.sampled_from(["fused", "gemm"]))
 def test_lstm_twins_agree(batch, steps, units, dtype, transposed, masked, dropped, zero, act,
                           rec_act, seed, path):
     assume(dtype == np.float64 or rec_act not in UNBOUNDED_GATES)
     case = _case(np.random.default_rng(seed), batch, steps, units, 4, dtype, transposed, masked,
                  dropped)
-    with strategy(path):
+    with plan.forced(loop=path):
         mine = _run_lstm(fast, case, act, rec_act, zero)
     theirs = _run_lstm(ref, case, act, rec_act, zero)
     for name, a, b in zip(LSTM_NAMES, mine, theirs, strict=True):
         assert a.dtype == np.dtype(dtype), name
-        assert_close(a, b, TWIN_TOL[dtype], f"lstm {name}")
+        assert_close(a, b, _tolerance(dtype, name), f"lstm {name}")
 
 
 @settings(max_examples=50, deadline=None)
@@ -99,13 +87,13 @@ def test_lstm_twins_agree(batch, steps, units, dtype, transposed, masked, droppe
        dtype=st.sampled_from([np.float32, np.float64]), transposed=st.booleans(),
        masked=st.booleans(), dropped=st.booleans(), zero=st.booleans(),
        act=st.sampled_from(CODES), seed=st.integers(0, 99),
-       path=st.sampled_from(["fused", "blas"]))
+       path=st.sampled_from(["fused", "gemm"]))
 def test_simple_rnn_twins_agree(batch, steps, units, dtype, transposed, masked, dropped, zero,
                                 act, seed, path):
     assume(dtype == np.float64 or act != 0)
     case = _case(np.random.default_rng(seed), batch, steps, units, 1, dtype, transposed, masked,
                  dropped)
-    with strategy(path):
+    with plan.forced(loop=path):
         mine = _run_simple(fast, case, act, zero)
     theirs = _run_simple(ref, case, act, zero)
     for name, a, b in zip(SIMPLE_NAMES, mine, theirs, strict=True):
@@ -120,47 +108,109 @@ def test_simple_rnn_twins_agree(batch, steps, units, dtype, transposed, masked, 
        row_blocks=st.booleans())
 def test_lstm_gemm_loop_agrees_with_the_reference(batch, steps, units, dtype, transposed,
                                                   masked, zero, seed, row_blocks):
-    """rnn_gemm.py's loop (Keras's default tanh/sigmoid, no recurrent dropout); row_blocks
-    splits every GEMM into one-row blocks, as it does for large layers."""
+    """rnn_gemm.py's loop with Keras's default tanh/sigmoid; row_blocks cuts every GEMM into
+    one-row blocks on two threads, as it does for large layers."""
     case = _case(np.random.default_rng(seed), batch, steps, units, 4, dtype, transposed, masked,
                  False)
-    old = blocks.SINGLE_THREAD_MACS
-    blocks.SINGLE_THREAD_MACS = 1 if row_blocks else old
-    try:
-        with strategy("gemm"):
-            mine = _run_lstm(fast, case, 1, 2, zero)
-    finally:
-        blocks.SINGLE_THREAD_MACS = old
+    with plan.forced(loop="gemm", block_limit=1 if row_blocks else None,
+                     threads=2 if row_blocks else None):
+        mine = _run_lstm(fast, case, 1, 2, zero)
     theirs = _run_lstm(ref, case, 1, 2, zero)
     for name, a, b in zip(LSTM_NAMES, mine, theirs, strict=True):
         assert a.shape == b.shape and a.dtype == np.dtype(dtype), name
-        tol = TWIN_TOL[dtype]
-        if dtype == np.float32 and name in ("dh0", "dc0"):
-            # sums of 4 gates' terms that cancel; sigmoid as tanh(z/2)/2 + 1/2 rounds apart
-            # from the exp form. Over 2,000 random cases both float32 loops were as far from
-            # the float64 result (dh0 / dc0: gemm 5.4e-6 / 9.3e-5, reference 2.1e-5 / 6.1e-5).
-            tol = 2e-4
-        assert_close(a, b, tol, f"lstm gemm {name}")
+        assert_close(a, b, _tolerance(dtype, name), f"lstm gemm {name}")
 
 
-def test_lstm_gemm_loop_runs_the_large_default_lstms():
-    big, rmask = np.zeros((64, 256)), np.ones((4, 64, 64))
-    assert fast._lstm_strategy(64, big, rmask, 1, 2) == "gemm"  # W6: LSTM(64), batch 64
-    assert fast._lstm_strategy(1, np.zeros((4, 16)), rmask[:, :1, :4], 1, 2) == "fused"
-    assert fast._lstm_strategy(64, big, rmask * 0.5, 1, 2) == "numpy"  # recurrent dropout
-    assert fast._lstm_strategy(64, big, rmask, 3, 2) == "numpy"  # relu: not this loop's
-    with strategy("gemm"):  # forced where it does not apply: the BLAS-per-step loop
-        assert fast._lstm_strategy(2, big, rmask[:, :2] * 0.5, 1, 2) == "blas"
+@pytest.mark.parametrize("cell", ["lstm", "simple_rnn"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gemm_loop_with_recurrent_dropout_in_row_blocks(cell, dtype):
+    """The GEMM loop's per-gate recurrent-dropout GEMMs, in one-row blocks over two threads,
+    with masked steps and a non-default activation: the reference's numbers."""
+    gates, act = (4, 3) if cell == "lstm" else (1, 2)
+    case = _case(np.random.default_rng(5), 5, 4, 3, gates, dtype, True, True, True)
+    run = (lambda m: _run_lstm(m, case, act, 2, False)) if cell == "lstm" else (
+        lambda m: _run_simple(m, case, act, True))
+    with plan.forced(loop="gemm", block_limit=1, threads=2):
+        mine = run(fast)
+    names = LSTM_NAMES if cell == "lstm" else SIMPLE_NAMES
+    for name, a, b in zip(names, mine, run(ref), strict=True):
+        assert a.shape == b.shape and a.dtype == np.dtype(dtype), name
+        assert_close(a, b, _tolerance(dtype, name), f"{cell} gemm {name}")
+
+
+@pytest.mark.parametrize("dropped", [False, True])
+def test_gemm_loop_gives_the_same_bits_on_any_thread_count(dropped):
+    """Slabs are cut by the block limit, not the thread count (blocks.py), so the sums over
+    rows, and so every result, are the same bits on 1 thread (no launch) and on 2."""
+    case = _case(np.random.default_rng(9), 7, 4, 3, 4, np.float32, False, True, dropped)
+    runs = []
+    for threads in (1, 2):
+        with plan.forced(loop="gemm", block_limit=3 * 12, threads=threads):  # 1-row slabs
+            runs.append(_run_lstm(fast, case, 1, 2, False))
+    for name, a, b in zip(LSTM_NAMES, *runs, strict=True):
+        assert np.array_equal(a, b), name
+
+
+def test_free_threads_leaves_the_busy_cores():
+    """The thread count backs off by the processes running now (Linux's /proc/loadavg)."""
+    import numba
+
+    old = dict(plan._running)
+    try:
+        plan._running.update(at=float("inf"), others=0)  # an idle machine
+        assert plan.free_threads() == min(numba.get_num_threads(), plan.CPUS)
+        plan._running.update(others=plan.CPUS)  # every core busy
+        assert plan.free_threads() == 1
+        plan._running.update(others=None)  # no /proc/loadavg: numba's count
+        assert plan.free_threads() == numba.get_num_threads()
+    finally:
+        plan._running.update(old)
+
+
+def _tolerance(dtype, name):
+    if dtype == np.float32 and name in ("dh0", "dc0"):
+        # sums of 4 gates' terms that cancel; sigmoid as tanh(z/2)/2 + 1/2 rounds apart
+        # from the exp form. Over 2,000 random cases both float32 loops were as far from
+        # the float64 result (dh0 / dc0: gemm 5.4e-6 / 9.3e-5, reference 2.1e-5 / 6.1e-5).
+        return 2e-4
+    return TWIN_TOL[dtype]
+
+
+def test_the_plan_picks_each_loop():
+    assert plan.choose("lstm", 64, 64).loop == "gemm"  # W6: LSTM(64), batch 64
+    assert plan.choose("lstm", 1, 4).loop == "fused"  # the airline tutorial
+    assert plan.choose("lstm", 64, 64).threads == plan.gemm_split()[0]
+    assert plan.choose("lstm", 1, 4).threads == 1
+    assert plan.choose("simple_rnn", 8, 64).loop == "gemm"
+    assert plan.choose("simple_rnn", 8, 8).loop == "fused"
+    assert plan.choose("gru", 1, 4).loop == "fused"
+    assert plan.choose("gru", 64, 128).loop == "numpy"
+    with plan.forced(loop="gemm", block_limit=7, threads=3):
+        assert plan.choose("lstm", 1, 4) == plan.Plan("gemm", 3, 7)
+        assert plan.gemm_split() == (3, 7)
+        assert plan.choose("gru", 1, 4).loop == "fused"  # no GEMM loop: the rule picks
+    assert plan.choose("lstm", 1, 4).loop == "fused"  # the context is left as it was
+    with pytest.raises(ValueError, match="loop='steps'"):
+        with plan.forced(loop="steps"):
+            pass
+    with pytest.raises(ValueError, match="cell='rnn'"):
+        plan.choose("rnn", 1, 4)
+
+
+def test_every_batch_of_an_epoch_takes_one_loop_or_none():
+    assert plan.epoch_plan("lstm", 4000, 64, 64).loop == "gemm"  # W6
+    assert plan.epoch_plan("lstm", 100, 1, 4).loop == "fused"  # airline
+    # batches of 16 on the GEMM loop, a last batch of 4 on the fused one: no single loop
+    assert plan.epoch_plan("lstm", 20, 16, 8) is None
 
 
 # ---- backward == finite differences (float64, both paths) ---------------------------------
 # Smooth activations only: relu / hard_sigmoid kinks make central differences unreliable.
-PATHS = [(ref, "fused"), (fast, "fused"), (fast, "blas")]
-PATH_IDS = ["numpy", "numba-fused", "numba-blas"]
+PATHS = [(ref, "fused"), (fast, "fused"), (fast, "gemm")]
+PATH_IDS = ["numpy", "numba-fused", "numba-gemm"]
 
 
-@pytest.mark.parametrize("module,path", PATHS + [(fast, "gemm")],
-                         ids=PATH_IDS + ["numba-gemm"])
+@pytest.mark.parametrize("module,path", PATHS, ids=PATH_IDS)
 @pytest.mark.parametrize("masked,zero,dropped,act,rec_act", [
     (False, False, False, 1, 2), (True, False, True, 1, 2), (True, True, False, 0, 1),
     (True, False, False, 2, 1), (True, False, False, 1, 2), (True, True, False, 1, 2)])
@@ -177,7 +227,7 @@ def test_lstm_backward_matches_finite_differences(module, path, masked, zero, dr
                                                 zero)
         return float(np.sum(outputs * dout) + np.sum(h * dh) + np.sum(c * dc))
 
-    with strategy(path):
+    with plan.forced(loop=path):
         _, _, _, *cache = module.lstm_forward(xz, kernel, h0, c0, mask, rmask, act, rec_act,
                                               zero)
         dxz, dkernel, dh0, dc0 = module.lstm_backward(dout, dh, dc, kernel, mask, rmask, *cache,
@@ -204,7 +254,7 @@ def test_simple_rnn_backward_matches_finite_differences(module, path, masked, ze
         outputs, h, *_ = module.simple_rnn_forward(xz, kernel, h0, mask, rmask, act, zero)
         return float(np.sum(outputs * dout) + np.sum(h * dh))
 
-    with strategy(path):
+    with plan.forced(loop=path):
         _, _, *cache = module.simple_rnn_forward(xz, kernel, h0, mask, rmask, act, zero)
         dxz, dkernel, dh0 = module.simple_rnn_backward(dout, dh, kernel, mask, rmask, *cache,
                                                        act, zero)
@@ -220,22 +270,15 @@ def test_masked_steps_keep_states_and_outputs():
         xz, kernel, (h0, c0), mask, rmask, _, _ = _case(rng, 2, 4, 3, 4, np.float64, False,
                                                         False, False)
         mask[1] = 0
-        with strategy(path):
+        with plan.forced(loop=path):
             outputs, h, c, *_ = module.lstm_forward(xz, kernel, h0, c0, mask, rmask, 1, 2, False)
         assert np.array_equal(h[1], h0[1]) and np.array_equal(c[1], c0[1])
         assert not outputs[1].any()
         assert np.array_equal(outputs[0, -1], h[0])
 
 
-def test_the_size_rule_picks_each_loop():
-    kernel = np.zeros((4, 16))  # 4 units, LSTM
-    assert fast._strategy(1, kernel) == "fused"  # the airline tutorial
-    assert fast._strategy(8, np.zeros((32, 128))) == "blas"
-    assert fast._strategy(64, np.zeros((128, 512))) == "numpy"
-
-
 def test_gemm_loop_float32_tanh_is_within_3_ulp():
-    """rnn_gemm's vectorizable float32 tanh: within 3 ulp of float64 tanh rounded once, and
+    """cells.py's vectorizable float32 tanh: within 3 ulp of float64 tanh rounded once, and
     equal to it for > 92% of a dense grid, random normals and tiny values (measured: 92.6% of
     3.2 million; NumPy's own float32 tanh: 70%); inf, NaN and signed zeros as tanh has them."""
     from numba import njit
@@ -243,7 +286,7 @@ def test_gemm_loop_float32_tanh_is_within_3_ulp():
     @njit
     def apply(x, out):
         for i in range(x.size):
-            out[i] = rnn_gemm._tanh(x[i])
+            out[i] = cells.tanh(x[i])
 
     rng = np.random.default_rng(0)
     tiny = np.geomspace(1e-30, 1, 20_000)
@@ -270,7 +313,7 @@ def test_lstm_gemm_backward_casts_gradients_to_the_forward_dtype():
     cast to float32, not a numba typing error; Fortran-ordered states work too."""
     case = _case(np.random.default_rng(3), 5, 4, 3, 4, np.float32, False, True, False)
     xz, kernel, (h0, c0), mask, rmask, dout, (dh, dc) = case
-    with strategy("gemm"):
+    with plan.forced(loop="gemm"):
         _, _, _, *cache = fast.lstm_forward(xz, kernel, np.asfortranarray(h0), c0, mask, rmask,
                                             1, 2, False)
         mine = fast.lstm_backward(dout.astype(np.float64), np.asfortranarray(dh), dc, kernel,

@@ -2,8 +2,6 @@
 weight, the input and the initial state; 20 training steps), float64 finite differences
 (layer and kernels), numba == NumPy twins, config, weights, and bad input."""
 
-from contextlib import contextmanager
-
 import numpy as np
 import pytest
 from helpers import F32_TRAJECTORY, F64, FD, assert_close, numeric_grad, use_dtype
@@ -12,6 +10,7 @@ from hypothesis import strategies as st
 from rnn_parity import assert_finite_differences, assert_parity
 
 from minikeras import Sequential, initializers
+from minikeras.kernels import plan
 from minikeras.kernels.numba_fast import gru as fast
 from minikeras.kernels.numpy_ref import gru as ref
 from minikeras.layers.dense import Dense
@@ -190,13 +189,9 @@ NAMES = ["outputs", "h", "hprev", "gates", "q", "dxz", "drecurrent_kernel", "dre
          "dh0"]
 
 
-@contextmanager
 def strategy(name):
-    old, fast.STRATEGY = fast.STRATEGY, name
-    try:
-        yield
-    finally:
-        fast.STRATEGY = old
+    """Force a loop of the numba twin (kernels/plan.py)."""
+    return plan.forced(loop=name)
 
 
 def _case(rng, batch, steps, units, dtype, transposed=False, masked=False, dropped=False):
@@ -248,8 +243,8 @@ def test_gru_twins_agree(batch, steps, units, dtype, transposed, masked, dropped
 
 
 def test_size_rule_uses_the_reference_for_large_layers():
-    assert fast._strategy(1, np.zeros((4, 12))) == "fused"
-    assert fast._strategy(64, np.zeros((128, 384))) == "numpy"
+    assert plan.choose("gru", 1, 4).loop == "fused"
+    assert plan.choose("gru", 64, 128).loop == "numpy"
 
 
 @pytest.mark.parametrize("module", [ref, fast], ids=["numpy", "numba"])

@@ -101,7 +101,8 @@ def test_forward_and_gradients_match_keras(kwargs, options, dtype, rng):
 
 
 # Large enough for the numba path's GEMM loop (kernels/numba_fast/rnn_gemm.py): 12 * 40 * 160
-# multiply-adds a step, past FUSED_MAX_WORK; Keras's default activations, no recurrent dropout.
+# multiply-adds a step, past kernels/plan.py's FUSED_MAX_WORK; Keras's default activations, no
+# recurrent dropout.
 GEMM_CASES = [({}, {}), ({"return_sequences": True}, {"masked": True}),
               ({"go_backwards": True, "return_state": True}, {"masked": True, "initial": True}),
               ({"return_sequences": True, "zero_output_for_mask": True}, {"masked": True}),
@@ -112,11 +113,9 @@ GEMM_CASES = [({}, {}), ({"return_sequences": True}, {"masked": True}),
 @pytest.mark.parametrize("kwargs,options", GEMM_CASES,
                          ids=[str(c[0]) + str(c[1]) for c in GEMM_CASES])
 def test_large_layers_match_keras(kwargs, options, dtype, rng):
-    from minikeras import kernels
-    from minikeras.kernels.numba_fast import rnn as fast
+    from minikeras.kernels import plan
 
-    if kernels.KERNELS == "numba":
-        assert fast._lstm_strategy(12, np.zeros((40, 160)), np.ones((4, 12, 40)), 1, 2) == "gemm"
+    assert plan.choose("lstm", 12, 40).loop == "gemm"
     assert_parity(LSTM, keras.layers.LSTM, dtype, rng, shape=(12, 6, 5), units=40, **kwargs,
                   **options)
 
@@ -333,11 +332,10 @@ def test_input_projection_kernels_in_slabs_and_blocks_are_the_one_gemm(dtype, ma
 def test_recurrent_layers_take_an_empty_batch(strategy):
     """A batch of 0 sequences gives 0 outputs (and zero weight gradients) on every path,
     including the threaded projection kernels and, forced, the LSTM's GEMM loop."""
-    from minikeras.kernels.numba_fast import rnn as fast
+    from minikeras.kernels import plan
     from minikeras.layers import GRU, SimpleRNN
 
-    old, fast.STRATEGY = fast.STRATEGY, strategy
-    try:
+    with plan.forced(loop=strategy):
         for layer_class in (LSTM, GRU, SimpleRNN) if strategy is None else (LSTM,):
             layer = layer_class(4)
             out = layer(np.zeros((0, 5, 3), "float32"))
@@ -345,5 +343,3 @@ def test_recurrent_layers_take_an_empty_batch(strategy):
             dx = layer.backward(np.zeros((0, 4), "float32"))
             assert dx.shape == (0, 5, 3)
             assert not np.any(layer.kernel.grad), layer_class.__name__
-    finally:
-        fast.STRATEGY = old

@@ -6,12 +6,14 @@ core the compiled loop around the GEMM needs (measured at W6's 64 x 64 @ 64 x 25
 compiled kernels: one GEMM 0.5-5.5 ms, four 16-row GEMMs 0.03-0.06 ms; W6's fit 10.7-11.5 s
 without blocks, 1.85 s with them, on an idle machine). So the kernels that loop around BLAS
 (the LSTM time loop, the recurrent layers' input projection) cut every GEMM into row blocks
-under that size, and use the cores with their own threads instead: the rows are split into
-one slab per numba thread (`prange`), each slab's GEMMs in blocks.
+under that size, and use the cores with their own threads instead: the rows are cut into
+slabs of one block each (at most MAX_SLABS slabs), and numba's threads share the slabs out
+(`prange`).
 
-Sums over rows (dkernel, dbias, drecurrent_kernel) are taken slab by slab and then added, so
-at the rounding level they depend on the number of threads (`numba.get_num_threads()`): the
-same run on a machine with another core count can differ in the last bits.
+Sums over rows (dkernel, dbias, drecurrent_kernel) are taken slab by slab and then added in
+slab order. The slabs depend on the rows and the block limit only, not on the thread count,
+so a run gives the same bits on 1 thread or 16 (kernels/plan.py may then pick the thread
+count per call, from how busy the machine is).
 Note: numba's on-disk cache watches each file alone; after editing this file, clear
 `__pycache__` so the cached kernels that call it (dense.py, rnn_gemm.py, rnn_epoch.py) are
 recompiled.
@@ -19,19 +21,21 @@ recompiled.
 
 import threading
 
-import numba
 import numpy as np
 from numba import njit
 
-SINGLE_THREAD_MACS = 4 * 65536
+from .. import plan as planner
+
+SINGLE_THREAD_MACS = planner.SINGLE_THREAD_MACS  # the size is kernels/plan.py's
 # numba's default threading layer (workqueue) aborts the process if two Python threads launch
 # parallel kernels at once, so every launch of a `parallel=True` kernel takes this lock.
 LAUNCH = threading.Lock()
 
 
 def plan():
-    """(threads, limit): what the compiled kernels split by (passed in, so they stay cached)."""
-    return numba.get_num_threads(), SINGLE_THREAD_MACS
+    """(threads, limit): what the compiled kernels split by (passed in, so they stay cached);
+    kernels/plan.py's, forced values included."""
+    return planner.gemm_split()
 
 
 @njit(cache=True)
@@ -40,12 +44,15 @@ def block_size(macs_per_row, limit):
     return max(1, limit // max(1, macs_per_row))
 
 
+MAX_SLABS = 64  # bounds the per-slab partial sums (MAX_SLABS copies of a kernel's gradient)
+
+
 @njit(cache=True)
 def slab_size(rows, macs_per_row, threads, limit):
-    """Rows per thread: the rows split evenly over the threads, unless a thread would get less
-    than one block's worth of work (then fewer threads)."""
-    used = max(1, min(threads, rows * macs_per_row // limit))
-    return max(1, (rows + used - 1) // used)  # at least 1, for an empty batch too
+    """Rows per slab: one block's (at least 1, for an empty batch too), or more where that
+    would make more than MAX_SLABS slabs. `threads` does not enter (see the module docstring);
+    the argument stays for the callers."""
+    return max(block_size(macs_per_row, limit), (rows + MAX_SLABS - 1) // MAX_SLABS, 1)
 
 
 @njit(cache=True)

@@ -33,16 +33,20 @@ def dense_backward(dz, x, kernel):
 
 
 # ---- the recurrent layers' input projection: rows in slabs over threads, BLAS in blocks -------
+@njit(cache=True)
+def _projection_forward_rows(x, kernel, bias, z, r0, r1, block):
+    blocks.gemm_rows(x, kernel, z, r0, r1, block)
+    if bias is not None:
+        for i in range(r0, r1):
+            for j in range(z.shape[1]):
+                z[i, j] += bias[j]
+
+
 @njit(cache=True, parallel=True)
 def _projection_forward_loop(x, kernel, bias, z, slab, block):
-    n, units = z.shape
+    n = z.shape[0]
     for p in prange(blocks.slab_count(n, slab)):
-        r0, r1 = p * slab, min(n, (p + 1) * slab)
-        blocks.gemm_rows(x, kernel, z, r0, r1, block)
-        if bias is not None:
-            for i in range(r0, r1):
-                for j in range(units):
-                    z[i, j] += bias[j]
+        _projection_forward_rows(x, kernel, bias, z, p * slab, min(n, (p + 1) * slab), block)
 
 
 @njit(cache=True)
@@ -50,8 +54,13 @@ def projection_forward_core(x, kernel, bias, threads, limit):
     """z = x @ kernel + bias for x (rows, features), kernel (features, units), contiguous."""
     z = np.empty((x.shape[0], kernel.shape[1]), kernel.dtype)
     macs = kernel.size
-    _projection_forward_loop(x, kernel, bias, z, blocks.slab_size(x.shape[0], macs, threads, limit),
-                             blocks.block_size(macs, limit))
+    n = x.shape[0]
+    slab, block = blocks.slab_size(n, macs, threads, limit), blocks.block_size(macs, limit)
+    if threads <= 1:  # no launch: no wait for a pool thread a busy machine descheduled
+        for p in range(blocks.slab_count(n, slab)):
+            _projection_forward_rows(x, kernel, bias, z, p * slab, min(n, (p + 1) * slab), block)
+    else:
+        _projection_forward_loop(x, kernel, bias, z, slab, block)
     return z
 
 
@@ -71,21 +80,28 @@ def projection_forward(x, kernel, bias):
                                        bias, *blocks.plan())
 
 
+@njit(cache=True)
+def _projection_backward_rows(dz, x, kernel_t, dx, dkernel_part, dbias_part, r0, r1, block):
+    units = dz.shape[1]
+    term = np.empty(dkernel_part.shape, dz.dtype)
+    for s in range(r0, r1, block):
+        e = min(r1, s + block)
+        np.dot(dz[s:e], kernel_t, dx[s:e])
+        np.dot(x[s:e].T, dz[s:e], term)
+        for i in range(term.shape[0]):
+            for j in range(units):
+                dkernel_part[i, j] += term[i, j]
+        for i in range(s, e):
+            for j in range(units):
+                dbias_part[j] += dz[i, j]
+
+
 @njit(cache=True, parallel=True)
 def _projection_backward_loop(dz, x, kernel_t, dx, dkernel_parts, dbias_parts, slab, block):
-    n, units = dz.shape
+    n = dz.shape[0]
     for p in prange(dkernel_parts.shape[0]):
-        term = np.empty(dkernel_parts.shape[1:], dz.dtype)
-        for s in range(p * slab, min(n, (p + 1) * slab), block):
-            e = min(n, (p + 1) * slab, s + block)
-            np.dot(dz[s:e], kernel_t, dx[s:e])
-            np.dot(x[s:e].T, dz[s:e], term)
-            for i in range(term.shape[0]):
-                for j in range(units):
-                    dkernel_parts[p, i, j] += term[i, j]
-            for i in range(s, e):
-                for j in range(units):
-                    dbias_parts[p, j] += dz[i, j]
+        _projection_backward_rows(dz, x, kernel_t, dx, dkernel_parts[p], dbias_parts[p],
+                                  p * slab, min(n, (p + 1) * slab), block)
 
 
 @njit(cache=True)
@@ -98,8 +114,13 @@ def projection_backward_core(dz, x, kernel, threads, limit):
     dx = np.empty((n, kernel.shape[0]), dz.dtype)
     dkernel_parts = np.zeros((parts, kernel.shape[0], units), dz.dtype)
     dbias_parts = np.zeros((parts, units), dz.dtype)
-    _projection_backward_loop(dz, x, np.ascontiguousarray(kernel.T), dx, dkernel_parts,
-                              dbias_parts, slab, blocks.block_size(macs, limit))
+    kernel_t, block = np.ascontiguousarray(kernel.T), blocks.block_size(macs, limit)
+    if threads <= 1:  # no launch (as in projection_forward_core)
+        for p in range(parts):
+            _projection_backward_rows(dz, x, kernel_t, dx, dkernel_parts[p], dbias_parts[p],
+                                      p * slab, min(n, (p + 1) * slab), block)
+    else:
+        _projection_backward_loop(dz, x, kernel_t, dx, dkernel_parts, dbias_parts, slab, block)
     for p in range(1, parts):
         dkernel_parts[0] += dkernel_parts[p]
         dbias_parts[0] += dbias_parts[p]

@@ -1,30 +1,30 @@
 """numba twins of `numpy_ref/gru.py`: the GRU time loop fused per time step and sample.
 
-The equations, shapes and masking rules are in the reference module. As for the LSTM
-(numba_fast/rnn.py), the choice is by size: small layers run the whole sequence as one
-compiled loop (each step walks the batch once doing the recurrent matmuls, the gates, the
-state update and the mask, with no temporaries; at tutorial sizes Python's per-step overhead
-is the cost); larger ones use the NumPy reference itself, whose per-step matmuls go to BLAS
-and whose exp/tanh run SIMD over the batch. Measured (float32, forward + backward of 10 steps,
-us, numpy_ref / fused; a shared 2-core machine, so +-30%):
-    batch 1, units 4:      613 /   13        batch 8, units 8:      740 /   59
-    batch 8, units 32:     823 /  396        batch 16, units 32:   1073 /  763
-    batch 8, units 64:    1523 / 2898        batch 32, units 32:   1345 / 1541
-so the fused loop runs while batch * recurrent_kernel.size < FUSED_MAX_WORK (65536).
-Scalars are computed in float64 and rounded once into the output dtype.
+The equations, shapes and masking rules are in the reference module; the cell's compiled
+math is cells.py's (gru_cell_*). `kernels/plan.py` chooses the loop: small layers run the
+whole sequence as one compiled loop (each step walks the batch once doing the recurrent
+matmuls by hand, then the cell on each sample's row; at tutorial sizes Python's per-step
+overhead is the cost); larger ones use the NumPy reference itself, whose per-step matmuls go
+to BLAS and whose exp/tanh run SIMD over the batch. The recurrent sums are kept in float64
+and rounded once.
 """
 
 import numpy as np
 from numba import njit
 
+from .. import plan as planner
 from ..numpy_ref import gru as reference
-from .rnn import _act, _slope
-from .rnn_fused import _output_grad
+from .cells import (
+    gru_cell_backward,
+    gru_cell_gates,
+    gru_cell_output,
+    gru_cell_reset_backward,
+    keep_or_update,
+    state_gradient,
+    step_output,
+)
 
 __all__ = ["gru_forward", "gru_backward"]
-
-FUSED_MAX_WORK = 65536
-STRATEGY = None  # None: by size; "fused" or "numpy" forces one (tests)
 
 
 @njit(cache=True)
@@ -40,8 +40,8 @@ def _gru_forward_fused(xz, recurrent_kernel, recurrent_bias, h0, mask, recurrent
     h = np.empty((batch, u), dtype)
     h[:] = h0
     out = np.zeros((batch, u), dtype)
-    pre = np.empty(three_u, np.float64)  # z | r | recurrent term of the candidate
-    hr = np.empty(u, np.float64)
+    pre = np.empty(three_u, np.float64)  # recurrent terms: z | r | the candidate's
+    h_new = np.empty(u, dtype)
     for t in range(steps):
         for b in range(batch):
             for j in range(u):
@@ -59,33 +59,23 @@ def _gru_forward_fused(xz, recurrent_kernel, recurrent_bias, h0, mask, recurrent
                     hh_k = h[b, k] * recurrent_mask[2, b, k]
                     for j in range(u):
                         pre[2 * u + j] += hh_k * recurrent_kernel[k, 2 * u + j]
-            for j in range(u):
-                gates[b, t, j] = _act(xz[b, t, j] + pre[j], recurrent_activation)
-                gates[b, t, u + j] = _act(xz[b, t, u + j] + pre[u + j], recurrent_activation)
-            if reset_after:
+            gru_cell_gates(xz[b, t], pre[:2 * u], gates[b, t], recurrent_activation)
+            if reset_after:  # q = (h * r_h) @ U_h + b_h; the cell multiplies it by r
                 for j in range(u):
                     q_all[b, t, j] = pre[2 * u + j]
-                    a = xz[b, t, 2 * u + j] + gates[b, t, u + j] * pre[2 * u + j]
-                    gates[b, t, 2 * u + j] = _act(a, activation)
-            else:
+            else:  # q = r * (h * r_h); the candidate's recurrent term is q @ U_h
                 for k in range(u):
-                    hr[k] = gates[b, t, u + k] * (h[b, k] * recurrent_mask[2, b, k])
-                    q_all[b, t, k] = hr[k]
+                    q_all[b, t, k] = gates[b, t, u + k] * (h[b, k] * recurrent_mask[2, b, k])
                 for j in range(u):
-                    a = xz[b, t, 2 * u + j]
+                    a = 0.0
                     for k in range(u):
-                        a += hr[k] * recurrent_kernel[k, 2 * u + j]
-                    gates[b, t, 2 * u + j] = _act(a, activation)
-            m = mask[b, t]
-            for j in range(u):
-                z = gates[b, t, j]
-                h_new = z * h[b, j] + (1 - z) * gates[b, t, 2 * u + j]
-                if m != 0:
-                    h[b, j] = h_new
-                    out[b, j] = h_new
-                elif zero_output_for_mask:
-                    out[b, j] = 0
-                outputs[b, t, j] = out[b, j]
+                        a += q_all[b, t, k] * recurrent_kernel[k, 2 * u + j]
+                    pre[2 * u + j] = a
+            gru_cell_output(xz[b, t], pre[2 * u:], h[b], gates[b, t], h_new, activation,
+                            reset_after)
+            used = mask[b, t] != 0
+            keep_or_update(h[b], h_new, used)
+            step_output(out[b], h_new, outputs[b, t], used, zero_output_for_mask)
     return outputs, h, hprev, gates, q_all
 
 
@@ -100,38 +90,33 @@ def _gru_backward_fused(doutputs, dh_last, recurrent_kernel, mask, recurrent_mas
     drecurrent_bias = np.zeros(3 * u, np.float64)
     dh = np.empty((batch, u), dtype)
     dh[:] = dh_last
-    dout_carry = np.zeros((batch, u), dtype)
+    carry = np.zeros((batch, u), dtype)
     d = np.empty(3 * u, np.float64)  # dz_ | dr_ | da
     dq = np.empty(u, np.float64)
-    dh_new = np.empty(u, np.float64)
+    h_reset = np.empty(u, np.float64)
+    dh_new = np.empty(u, dtype)
     for t in range(steps - 1, -1, -1):
         for b in range(batch):
-            m = mask[b, t]
-            for j in range(u):
-                dout = _output_grad(doutputs[b, t, j], dout_carry, b, j, m != 0,
-                                    zero_output_for_mask)
-                dh_new[j] = dout + dh[b, j]
-            if m == 0:
+            used = mask[b, t] != 0
+            state_gradient(doutputs[b, t], carry[b], dh[b], dh_new, used, zero_output_for_mask)
+            if not used:
                 continue  # dh passes through unchanged; dxz stays 0
-            for j in range(u):
-                z = gates[b, t, j]
-                hh = gates[b, t, 2 * u + j]
-                d[2 * u + j] = dh_new[j] * (1 - z) * _slope(hh, activation)
-                d[j] = dh_new[j] * (hprev[b, t, j] - hh) * _slope(z, recurrent_activation)
+            gru_cell_backward(dh_new, hprev[b, t], gates[b, t], d, activation,
+                              recurrent_activation)
             if reset_after:
+                gru_cell_reset_backward(d, q_all[b, t], dq, gates[b, t], recurrent_activation,
+                                        True)
                 for j in range(u):
-                    r = gates[b, t, u + j]
-                    dq[j] = d[2 * u + j] * r
-                    d[u + j] = d[2 * u + j] * q_all[b, t, j] * _slope(r, recurrent_activation)
                     drecurrent_bias[2 * u + j] += dq[j]
-            else:
+            else:  # dq = da @ U_h.T, and the reset gate saw h * r_h
                 for k in range(u):
                     acc = 0.0
                     for j in range(u):
                         acc += d[2 * u + j] * recurrent_kernel[k, 2 * u + j]
                     dq[k] = acc
-                    hk = hprev[b, t, k] * recurrent_mask[2, b, k]
-                    d[u + k] = acc * hk * _slope(gates[b, t, u + k], recurrent_activation)
+                    h_reset[k] = hprev[b, t, k] * recurrent_mask[2, b, k]
+                gru_cell_reset_backward(d, h_reset, dq, gates[b, t], recurrent_activation,
+                                        False)
             for j in range(3 * u):
                 dxz[b, t, j] = d[j]
             for j in range(2 * u):
@@ -165,23 +150,23 @@ def _gru_backward_fused(doutputs, dh_last, recurrent_kernel, mask, recurrent_mas
     return (dxz, drecurrent_kernel.astype(dtype), drecurrent_bias.astype(dtype), dh)
 
 
-def _strategy(batch, recurrent_kernel):
-    if STRATEGY is not None:
-        return STRATEGY
-    return "fused" if batch * recurrent_kernel.size < FUSED_MAX_WORK else "numpy"
+def _loop(recurrent_kernel, batch):
+    return planner.choose("gru", batch, recurrent_kernel.shape[0]).loop
+
+
+GRU_FORWARD = {"fused": _gru_forward_fused, "numpy": reference.gru_forward}
+GRU_BACKWARD = {"fused": _gru_backward_fused, "numpy": reference.gru_backward}
 
 
 def gru_forward(xz, recurrent_kernel, recurrent_bias, h0, mask, recurrent_mask, activation,
                 recurrent_activation, reset_after, zero_output_for_mask):
-    run = {"fused": _gru_forward_fused,
-           "numpy": reference.gru_forward}[_strategy(xz.shape[0], recurrent_kernel)]
+    run = GRU_FORWARD[_loop(recurrent_kernel, xz.shape[0])]
     return run(xz, recurrent_kernel, recurrent_bias, h0, mask, recurrent_mask, activation,
                recurrent_activation, reset_after, zero_output_for_mask)
 
 
 def gru_backward(doutputs, dh_last, recurrent_kernel, mask, recurrent_mask, hprev, gates, q_all,
                  activation, recurrent_activation, reset_after, zero_output_for_mask):
-    run = {"fused": _gru_backward_fused,
-           "numpy": reference.gru_backward}[_strategy(doutputs.shape[0], recurrent_kernel)]
+    run = GRU_BACKWARD[_loop(recurrent_kernel, doutputs.shape[0])]
     return run(doutputs, dh_last, recurrent_kernel, mask, recurrent_mask, hprev, gates, q_all,
                activation, recurrent_activation, reset_after, zero_output_for_mask)

@@ -10,8 +10,8 @@ and optimizer pieces. So it computes the layer path's numbers (tests/models/
 test_fused_recurrent.py compares them to 1e-6 in float32, 1e-12 in float64). What it saves is
 the Python between them (~190 us a step on the airline tutorial's LSTM(4), batch 1; ~0.5 ms on
 W6's LSTM(64), batch 64).
-`models/fused_recurrent.py` plans it only where the layer would run one of those loops, the
-same kind for every batch. The two kinds are two compiled epochs (`_epoch_small_lstm`,
+The caller passes `kernels.plan.epoch_plan`'s Plan: the loop the layer would run, the same
+for every batch of the epoch. The two kinds are two compiled epochs (`_epoch_small_lstm`,
 `_epoch_large_lstm`) around shared pieces, so a small LSTM's first fit does not compile the
 GEMM loops (the airline tutorial's first run with an empty cache: 21 s, not 33 s).
 Note: numba's on-disk cache watches only this file; after editing a kernel it calls, clear
@@ -21,6 +21,7 @@ Note: numba's on-disk cache watches only this file; after editing a kernel it ca
 import numpy as np
 from numba import njit
 
+from . import blocks
 from .dense import (
     dense_backward,
     dense_forward,
@@ -29,25 +30,27 @@ from .dense import (
 )
 from .fused import _activate, _activation_backward, _loss, loss_selector
 from .optimizers import adam_update, rmsprop_update, sgd_update
-from .rnn_fused import _lstm_backward_fused, _lstm_forward_fused
+from .rnn_fused import lstm_backward_fused, lstm_forward_fused
 from .rnn_gemm import lstm_backward_gemm_core, lstm_forward_gemm_core
+
+__all__ = ["lstm_dense_epoch"]
 
 
 def lstm_dense_epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
-                     act_codes, loss_code, epsilon, opt_code, hyper, step_scalars, slot_1,
-                     slot_2, logits_out, values_out, loop_plan):
-    fused_max_work, threads, limit = (int(v) for v in loop_plan)
-    n, u = x.shape[0], int(lstm_layout[4])
-    work = [b * 4 * u * u for b in {min(batch_size, n), n % batch_size or min(batch_size, n)}]
+                     act_codes, loss_code, epsilon, opt_code, opt_constants, step_scalars,
+                     opt_state_1, opt_state_2, logits_out, values_out, plan):
+    """`plan` (kernels/plan.py's Plan, from `plan.epoch_plan`): the loop every batch takes,
+    "fused" or "gemm", and the threads and GEMM blocks of the "gemm" one."""
+    if plan.loop not in ("fused", "gemm"):
+        raise ValueError(f"lstm_dense_epoch runs the 'fused' or the 'gemm' time loops; received "
+                         f"plan.loop={plan.loop!r} (kernels.plan.epoch_plan says which applies)")
     args = (x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout, act_codes,
-            loss_code, loss_selector(loss_code), epsilon, opt_code, hyper, step_scalars, slot_1,
-            slot_2, logits_out, values_out)
-    if all(w < fused_max_work for w in work):
+            loss_code, loss_selector(loss_code), epsilon, opt_code, opt_constants, step_scalars,
+            opt_state_1, opt_state_2, logits_out, values_out)
+    if plan.loop == "fused":
         return _epoch_small_lstm(*args)
-    if all(w >= fused_max_work for w in work):
-        return _epoch_large_lstm(*args, threads, limit)
-    raise ValueError(f"lstm_dense_epoch: batch_size={batch_size} with {n} rows puts batches on "
-                     "both the fused and the GEMM time loops; the plan should not fuse this fit")
+    with blocks.LAUNCH:  # the GEMM loops launch numba's threads (one launch at a time)
+        return _epoch_large_lstm(*args, plan.threads, plan.block_limit)
 
 
 # ---- the pieces both epochs share -------------------------------------------------------------
@@ -130,28 +133,30 @@ def _dense_head(h0, yb, lb, params, grads, layout, act_codes, loss_code, loss_se
 
 @njit(cache=True)
 def _lstm_grads_and_update(params, grads, lstm_layout, dkernel, drecurrent_kernel, dbias,
-                           slot_1, slot_2, opt_code, hyper, alpha):
+                           opt_state_1, opt_state_2, opt_code, opt_constants, alpha):
     """Store the LSTM's gradients, then one optimizer update over every parameter."""
     k_off, r_off, b_off = lstm_layout[0], lstm_layout[1], lstm_layout[2]
     grads[k_off:k_off + dkernel.size] = dkernel.ravel()
     grads[r_off:r_off + drecurrent_kernel.size] = drecurrent_kernel.ravel()
     grads[b_off:b_off + dbias.size] = dbias
+    k = opt_constants  # SGD: lr, momentum, nesterov; Adam: beta_1, beta_2, epsilon;
+    #                    RMSprop: lr, rho, epsilon (kernels/codes.py)
     if opt_code == 0:
-        if hyper[1] != 0.0:
-            sgd_update(params, grads, slot_1, hyper[0], hyper[1], hyper[2] != 0.0)
+        if k[1] != 0.0:
+            sgd_update(params, grads, opt_state_1, k[0], k[1], k[2] != 0.0)
         else:
-            sgd_update(params, grads, None, hyper[0], hyper[1], False)
+            sgd_update(params, grads, None, k[0], k[1], False)
     elif opt_code == 1:
-        adam_update(params, grads, slot_1, slot_2, None, alpha, hyper[0], hyper[1], hyper[2])
+        adam_update(params, grads, opt_state_1, opt_state_2, None, alpha, k[0], k[1], k[2])
     else:
-        rmsprop_update(params, grads, slot_1, None, None, hyper[0], hyper[1], 0.0, hyper[2])
+        rmsprop_update(params, grads, opt_state_1, None, None, k[0], k[1], 0.0, k[2])
 
 
 # ---- the two epochs ---------------------------------------------------------------------------
 @njit(cache=True)
 def _epoch_small_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
-                      act_codes, loss_code, loss_sel, epsilon, opt_code, hyper, step_scalars,
-                      slot_1, slot_2, logits_out, values_out):
+                      act_codes, loss_code, loss_sel, epsilon, opt_code, opt_constants,
+                      step_scalars, opt_state_1, opt_state_2, logits_out, values_out):
     """rnn_fused.py's time loops; the projection by dense_forward/backward (what the layer's
     projection kernels run when it is one single-thread GEMM), its backward in time-major
     rows as cell_utils orders them."""
@@ -170,7 +175,7 @@ def _epoch_small_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm
         mask = np.ones((batch, steps), dtype=params.dtype)
         recurrent_mask = np.ones((4, batch, u), dtype=params.dtype)
         xz = dense_forward(xb, kernel, bias).reshape(batch, steps, 4 * u)
-        outputs, _, _, hprev, cprev, gates, cnew = _lstm_forward_fused(
+        outputs, _, _, hprev, cprev, gates, cnew = lstm_forward_fused(
             xz, recurrent_kernel, zeros, zeros, mask, recurrent_mask, activation,
             recurrent_activation, zero_output_for_mask)
         dh = _dense_head(np.ascontiguousarray(outputs[:, steps - 1, :]), yb, lb, params, grads,
@@ -178,25 +183,28 @@ def _epoch_small_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm
                          start)
         doutputs = np.zeros((batch, steps, u), dtype=params.dtype)
         doutputs[:, steps - 1, :] = dh
-        dxz, drecurrent_kernel, _, _ = _lstm_backward_fused(
+        dxz, drecurrent_kernel, _, _ = lstm_backward_fused(
             doutputs, zeros, zeros, recurrent_kernel, mask, recurrent_mask, hprev, cprev, gates,
             cnew, activation, recurrent_activation, zero_output_for_mask)
         _, dkernel, dbias = dense_backward(
             _time_major_rows(dxz.reshape(batch * steps, 4 * u), batch, steps),
             _time_major_rows(xb, batch, steps), kernel)
         _lstm_grads_and_update(params, grads, lstm_layout, dkernel, drecurrent_kernel, dbias,
-                               slot_1, slot_2, opt_code, hyper, step_scalars[step])
+                               opt_state_1, opt_state_2, opt_code, opt_constants,
+                               step_scalars[step])
         step += 1
     return step
 
 
 @njit(cache=True)
 def _epoch_large_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
-                      act_codes, loss_code, loss_sel, epsilon, opt_code, hyper, step_scalars,
-                      slot_1, slot_2, logits_out, values_out, threads, limit):
-    """rnn_gemm.py's loops (tanh/sigmoid; caches time-major) and the threaded projection
-    kernels, its backward in time-major rows, as cell_utils runs it."""
+                      act_codes, loss_code, loss_sel, epsilon, opt_code, opt_constants,
+                      step_scalars, opt_state_1, opt_state_2, logits_out, values_out, threads,
+                      limit):
+    """rnn_gemm.py's loops (caches time-major) and the threaded projection kernels, its
+    backward in time-major rows, as cell_utils runs it."""
     n, steps, _ = x.shape
+    activation, recurrent_activation = lstm_codes[0], lstm_codes[1]
     zero_output_for_mask = lstm_codes[2] != 0
     u = lstm_layout[4]
     grads = np.zeros_like(params)
@@ -211,7 +219,7 @@ def _epoch_large_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm
         outputs, hprev, cprev, gates, cnew = lstm_forward_gemm_core(
             xz.reshape(batch, steps, 4 * u), recurrent_kernel,
             np.zeros((batch, u), dtype=params.dtype), np.zeros((batch, u), dtype=params.dtype),
-            mask, zero_output_for_mask, threads, limit)
+            mask, activation, recurrent_activation, zero_output_for_mask, threads, limit)
         dh = _dense_head(outputs[steps - 1].copy(), yb, lb, params, grads, layout, act_codes,
                          loss_code, loss_sel, epsilon, logits_out, values_out, start)
         doutputs = np.zeros((batch, steps, u), dtype=params.dtype)
@@ -219,11 +227,12 @@ def _epoch_large_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm
         dxz, drecurrent_kernel = lstm_backward_gemm_core(
             doutputs, np.zeros((batch, u), dtype=params.dtype),
             np.zeros((batch, u), dtype=params.dtype), recurrent_kernel, mask, hprev, cprev,
-            gates, cnew, zero_output_for_mask, threads, limit)
+            gates, cnew, activation, recurrent_activation, zero_output_for_mask, threads, limit)
         _, dkernel, dbias = projection_backward_core(
             dxz.reshape(steps * batch, 4 * u), _time_major_rows(xb, batch, steps), kernel,
             threads, limit)
         _lstm_grads_and_update(params, grads, lstm_layout, dkernel, drecurrent_kernel, dbias,
-                               slot_1, slot_2, opt_code, hyper, step_scalars[step])
+                               opt_state_1, opt_state_2, opt_code, opt_constants,
+                               step_scalars[step])
         step += 1
     return step

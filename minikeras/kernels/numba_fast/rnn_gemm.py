@@ -1,93 +1,41 @@
-"""The LSTM time loops behind `numba_fast/rnn.py` for large layers: BLAS GEMMs and
-vectorized gates in one compiled loop, the batch split over threads.
+"""The time loops of larger LSTM and SimpleRNN layers: BLAS GEMMs per step and the cell
+(cells.py) in one compiled loop, the batch split over threads.
 
 At W6's size (batch 64, 64 units) a step is a (batch, u) @ (u, 4u) GEMM and 5 * batch * u
-transcendentals. The whole sequence runs in one compiled function per direction:
+transcendentals. The whole sequence runs in one compiled function per direction (G gates:
+4 for the LSTM, 1 for SimpleRNN; r_g the recurrent-dropout masks):
 
-    forward, step t:  z = h_{t-1} @ U + xz_t                (BLAS, numba's np.dot)
-                      i f o = tanh(z / 2) / 2 + 1/2,  g = tanh(z)
-                      c_new = f * c + i * g,  h_new = o * tanh(c_new)     (masking as the reference)
-    backward, step t: dz_t from the cached gates and tanh(c_new)
-                      dh_{t-1} += dz_t @ U.T                (BLAS)
-                      drecurrent_kernel += h_{t-1}^T @ dz_t (BLAS)
+    forward, step t:  z = h_{t-1} @ U + xz_t                 (BLAS, numba's np.dot;
+                                                              per gate (h * r_g) @ U_g
+                                                              with recurrent dropout)
+                      the cell on each sample's row of z      (gates, states, mask)
+    backward, step t: dz_t = the cell's backward on each row
+                      dh_{t-1} += dz_t @ U.T                 (BLAS; per gate, times r_g)
+                      drecurrent_kernel += h_{t-1}^T @ dz_t  (BLAS; (h * r_g)^T per gate)
 
 Samples are independent through the time loop, so the batch is cut into one slab of rows per
 thread (`prange`); each thread runs all the steps on its slab, with its GEMMs in row blocks
-that keep OpenBLAS on the calling thread (blocks.py says why), and keeps its own
-drecurrent_kernel, summed at the end. tanh is `_tanh` below: a polynomial written so LLVM
-vectorizes it (compiled libm calls are scalar, ~15 ns each; this is ~0.7 ns). Only Keras's
-default activations (tanh, sigmoid) and no recurrent dropout take this loop (`rnn.py`
-picks); the equations, shapes and masking rules are `numpy_ref/rnn.py`'s. Buffers are
-time-major (T, batch, .) so each step's rows are contiguous for BLAS; the caches go out as
+(blocks.py says why; `kernels/plan.py` sizes both), and keeps its own drecurrent_kernel,
+summed at the end. The equations, shapes and masking rules are `numpy_ref/rnn.py`'s. Buffers
+are time-major (T, batch, .) so each step's rows are contiguous for BLAS; the caches go out as
 (batch, T, .) views of them, the reference's shapes, and come back into backward as the same
-buffers.
+buffers. The SimpleRNN's cache `hnew` travels in the `gates` buffer (G = 1), and it has no
+cell state (c buffers of width 0).
 """
 
-import math
-
 import numpy as np
-from numba import njit, prange, types
-from numba.extending import overload
+from numba import njit, prange
 
-from ..codes import SIGMOID, TANH
 from . import blocks
-from .rnn_fused import _output_grad
-
-
-def gemm_applies(activation, recurrent_activation, recurrent_mask):
-    """True when this loop computes the layer: tanh/sigmoid, no recurrent dropout."""
-    return (activation == TANH and recurrent_activation == SIGMOID
-            and not np.any(recurrent_mask != 1))
-
-
-# ---- tanh, vectorizable -----------------------------------------------------------
-def _tanh(a):
-    """tanh(a) in a's precision. float32: at most 3 ulp from the correctly rounded value
-    (NumPy's float32 tanh: 1 ulp). How often it is exactly that value depends on the inputs:
-    92.7% on a grid over [-12, 12], normals and log-spaced tiny values (NumPy: 70%), 74.8% on
-    evenly spaced float32 bit patterns in [1e-6, 9.2] (NumPy: 84.1%). float64 calls libm.
-    Note: numba's cache watches each file alone; after editing this or blocks.py, clear
-    `__pycache__` so the cached loops that call them are recompiled."""
-    return np.tanh(a)
-
-
-@njit(error_model="numpy", fastmath={"contract"})
-def _tanh_float32(a):
-    # tanh |a| = m / (m + 2) with m = e^y - 1, y = 2|a| (|a| clamped to 9.1: past it float32
-    # tanh is 1). m = 2^k (1 + p) - 1 where y = k ln 2 + r, |r| <= ln(2) / 2 (ln 2 split in a
-    # short head and a tail, so k ln 2 is exact enough) and p = e^r - 1 by its Taylor series to
-    # r^7. 2^k is an integer shift (k <= 26). All float32, no calls, no branches but selects,
-    # so LLVM vectorizes a loop of these 8 lanes wide: ~0.7 ns each here (libm: ~15 ns).
-    f = np.float32
-    x = min(abs(a), f(9.1))
-    y = x + x
-    k = np.int32(y * f(1.4426950408889634) + f(0.5))  # round(y / ln 2); y >= 0
-    kf = f(k)
-    r = (y - kf * f(0.693145751953125)) - kf * f(1.4286068203094173e-06)
-    p = r * (f(1) + r * (f(1 / 2) + r * (f(1 / 6) + r * (f(1 / 24) + r * (f(1 / 120) + r * (
-        f(1 / 720) + r * f(1 / 5040)))))))
-    two_k = f(np.int32(1) << k)
-    m = two_k * p + (two_k - f(1))
-    return np.float32(math.copysign(m / (m + f(2)), a))
-
-
-@overload(_tanh)
-def _tanh_impl(a):
-    if isinstance(a, types.Float) and a.bitwidth == 32:
-        return lambda a: _tanh_float32(a)
-    return lambda a: math.tanh(a)
-
-
-# ---- helpers --------------------------------------------------------------------------------
-@njit(cache=True)
-def _gate_affine(u, dtype):
-    """scale, shift (4u,): gate = scale * tanh(scale * z) + shift is sigmoid on the i, f, o
-    columns (scale = shift = 1/2: exact in binary, so no rounding is added) and tanh on g."""
-    scale = np.full(4 * u, 0.5, dtype)
-    shift = np.full(4 * u, 0.5, dtype)
-    scale[2 * u:3 * u] = 1
-    shift[2 * u:3 * u] = 0
-    return scale, shift
+from .cells import (
+    keep_or_update,
+    lstm_cell_backward,
+    lstm_cell_forward,
+    simple_rnn_cell_backward,
+    simple_rnn_cell_forward,
+    state_gradient,
+    step_output,
+)
 
 
 def _time_major(a):
@@ -95,153 +43,316 @@ def _time_major(a):
     return np.ascontiguousarray(a.transpose(1, 0, 2))
 
 
+@njit(cache=True)
+def _gate_kernels(recurrent_kernel, gates):
+    """(G, u, u): each gate's columns of U as its own contiguous matrix (for BLAS)."""
+    u = recurrent_kernel.shape[0]
+    out = np.empty((gates, u, u), recurrent_kernel.dtype)
+    for g in range(gates):
+        out[g] = recurrent_kernel[:, g * u:(g + 1) * u]
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def _recurrent_term(h, kernel, gate_kernels, recurrent_mask, dropout, z, masked, term, r0, r1,
+                    block):
+    """z[r0:r1] = h @ U, or with recurrent dropout, per gate (h * r_g) @ U_g."""
+    if not dropout:
+        blocks.gemm_rows(h, kernel, z, r0, r1, block)
+        return
+    u = h.shape[1]
+    for g in range(gate_kernels.shape[0]):
+        for b in range(r0, r1):
+            for j in range(u):
+                masked[b, j] = h[b, j] * recurrent_mask[g, b, j]
+        blocks.gemm_rows(masked, gate_kernels[g], term, r0, r1, block)
+        for b in range(r0, r1):
+            for j in range(u):
+                z[b, g * u + j] = term[b, j]
+
+
 # ---- forward --------------------------------------------------------------------------------
+@njit(cache=True, error_model="numpy")
+def _forward_rows(xz, kernel, gate_kernels, recurrent_mask, dropout, h, c, mask, gates, hprev,
+                  cprev, cnew, outputs, activation, recurrent_activation, zero_output_for_mask,
+                  block, scratch, out, r0, r1):
+    """All the steps for rows r0:r1 (one thread's slab)."""
+    steps, batch, width = gates.shape
+    lstm = c.shape[1] > 0
+    z, masked, term, h_new = scratch  # (batch, width), then 3 x (batch, u); rows r0:r1 used
+    for t in range(steps):
+        for b in range(r0, r1):
+            for j in range(h.shape[1]):
+                hprev[t, b, j] = h[b, j]
+            for j in range(c.shape[1]):
+                cprev[t, b, j] = c[b, j]
+        _recurrent_term(h, kernel, gate_kernels, recurrent_mask, dropout, z, masked, term, r0,
+                        r1, block)
+        for b in range(r0, r1):
+            for j in range(width):
+                z[b, j] += xz[b, t, j]
+            used = mask[b, t] != 0
+            if lstm:
+                lstm_cell_forward(z[b], cprev[t, b], gates[t, b], cnew[t, b], h_new[b],
+                                  activation, recurrent_activation)
+                keep_or_update(c[b], cnew[t, b], used)
+            else:
+                simple_rnn_cell_forward(z[b], gates[t, b], activation)
+                h_new[b] = gates[t, b]
+            keep_or_update(h[b], h_new[b], used)
+            step_output(out[b], h_new[b], outputs[t, b], used, zero_output_for_mask)
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
-def _lstm_forward_loop(xz, kernel, h, c, out, mask, gates, hprev, cprev, cnew, outputs,
-                       zero_output_for_mask, slab, block, scale, shift):
-    steps, batch, four_u = gates.shape
-    u = four_u // 4
+def _forward_slabs(xz, kernel, gate_kernels, recurrent_mask, dropout, h, c, mask, gates, hprev,
+                   cprev, cnew, outputs, activation, recurrent_activation, zero_output_for_mask,
+                   block, scratch, out, slab):
+    batch = h.shape[0]
     for p in prange(blocks.slab_count(batch, slab)):
-        r0 = p * slab
-        r1 = min(batch, r0 + slab)
-        for t in range(steps):
-            z = gates[t]
-            for b in range(r0, r1):
-                for j in range(u):
-                    hprev[t, b, j] = h[b, j]
-            blocks.gemm_rows(h, kernel, z, r0, r1, block)
-            for b in range(r0, r1):
-                used = mask[b, t] != 0
-                for j in range(four_u):  # i f o = tanh(z / 2) / 2 + 1/2, g = tanh(z)
-                    a = scale[j] * (z[b, j] + xz[b, t, j])
-                    z[b, j] = scale[j] * _tanh(a) + shift[j]
-                for j in range(u):
-                    cprev[t, b, j] = c[b, j]
-                    cnew[t, b, j] = z[b, u + j] * c[b, j] + z[b, j] * z[b, 2 * u + j]
-                    h_new = z[b, 3 * u + j] * _tanh(cnew[t, b, j])
-                    if used:
-                        c[b, j] = cnew[t, b, j]
-                        h[b, j] = h_new
-                        out[b, j] = h_new
-                    elif zero_output_for_mask:
-                        out[b, j] = 0
-                    outputs[t, b, j] = out[b, j]
+        _forward_rows(xz, kernel, gate_kernels, recurrent_mask, dropout, h, c, mask, gates,
+                      hprev, cprev, cnew, outputs, activation, recurrent_activation,
+                      zero_output_for_mask, block, scratch, out, p * slab,
+                      min(batch, (p + 1) * slab))
 
 
 @njit(cache=True)
-def lstm_forward_gemm_core(xz, recurrent_kernel, h, c, mask, zero_output_for_mask, threads,
-                           limit):
-    """The forward loop on fresh time-major buffers; h, c (batch, u) are updated in place.
-    Returns outputs, hprev, cprev, gates, cnew, each (T, batch, .). xz (batch, T, 4u),
-    recurrent_kernel and mask contiguous, all of one dtype."""
-    batch, steps, four_u = xz.shape
-    u = four_u // 4
-    gates = np.empty((steps, batch, four_u), xz.dtype)
+def forward_core(xz, recurrent_kernel, recurrent_mask, dropout, h, c, mask, activation,
+                 recurrent_activation, zero_output_for_mask, threads, limit):
+    """The forward loop on fresh time-major buffers; h (batch, u) and c (batch, u; width 0
+    for SimpleRNN) are updated in place. xz (batch, T, G u), recurrent_kernel (u, G u),
+    recurrent_mask (G, batch, u; read only with dropout) and mask contiguous, one dtype.
+    Returns outputs, hprev, cprev, gates, cnew, each (T, batch, .). One slab, or threads 1,
+    runs on the calling thread: no launch, so no wait for a pool thread that a busy machine
+    has descheduled (kernels/plan.py picks threads 1 there)."""
+    batch, steps, width = xz.shape
+    u = h.shape[1]
+    gates = np.empty((steps, batch, width), xz.dtype)
     hprev = np.empty((steps, batch, u), xz.dtype)
-    cprev, cnew, outputs = np.empty_like(hprev), np.empty_like(hprev), np.empty_like(hprev)
-    scale, shift = _gate_affine(u, xz.dtype)
-    _lstm_forward_loop(xz, recurrent_kernel, h, c, np.zeros_like(h), mask, gates, hprev, cprev,
-                       cnew, outputs, zero_output_for_mask,
-                       blocks.slab_size(batch, u * four_u, threads, limit),
-                       blocks.block_size(u * four_u, limit), scale, shift)
+    outputs = np.empty_like(hprev)
+    cprev = np.empty((steps, batch, c.shape[1]), xz.dtype)
+    cnew = np.empty_like(cprev)
+    gate_kernels = _gate_kernels(recurrent_kernel, width // u if dropout else 0)
+    scratch = (np.empty((batch, width), xz.dtype), np.empty((batch, u), xz.dtype),
+               np.empty((batch, u), xz.dtype), np.empty((batch, u), xz.dtype))
+    out = np.zeros((batch, u), xz.dtype)
+    slab = blocks.slab_size(batch, u * width, threads, limit)
+    block = blocks.block_size(u * width, limit)
+    count = blocks.slab_count(batch, slab)
+    if threads <= 1 or count == 1:
+        for p in range(count):
+            _forward_rows(xz, recurrent_kernel, gate_kernels, recurrent_mask, dropout, h, c,
+                          mask, gates, hprev, cprev, cnew, outputs, activation,
+                          recurrent_activation, zero_output_for_mask, block, scratch, out,
+                          p * slab, min(batch, (p + 1) * slab))
+    else:
+        _forward_slabs(xz, recurrent_kernel, gate_kernels, recurrent_mask, dropout, h, c, mask,
+                       gates, hprev, cprev, cnew, outputs, activation, recurrent_activation,
+                       zero_output_for_mask, block, scratch, out, slab)
     return outputs, hprev, cprev, gates, cnew
 
 
-def _lstm_forward_gemm(xz, recurrent_kernel, h0, c0, mask, recurrent_mask, activation,
-                       recurrent_activation, zero_output_for_mask):
+@njit(cache=True)
+def lstm_forward_gemm_core(xz, recurrent_kernel, h, c, mask, activation, recurrent_activation,
+                           zero_output_for_mask, threads, limit):
+    """forward_core for an LSTM without recurrent dropout (the whole-epoch kernel's)."""
+    no_mask = np.empty((0, 0, 0), xz.dtype)
+    return forward_core(xz, recurrent_kernel, no_mask, False, h, c, mask, activation,
+                        recurrent_activation, zero_output_for_mask, threads, limit)
+
+
+def _forward(xz, recurrent_kernel, h0, c0, mask, recurrent_mask, codes, zero_output_for_mask,
+             plan):
     dtype = xz.dtype
-    h, c = (s.astype(dtype, order="C", copy=True) for s in (h0, c0))  # updated in place
+    h = h0.astype(dtype, order="C", copy=True)  # updated in place
+    c = (np.empty((h.shape[0], 0), dtype) if c0 is None
+         else c0.astype(dtype, order="C", copy=True))
+    dropout = bool(np.any(recurrent_mask != 1))
     with blocks.LAUNCH:
-        outputs, hprev, cprev, gates, cnew = lstm_forward_gemm_core(
-            np.ascontiguousarray(xz), np.ascontiguousarray(recurrent_kernel, dtype), h, c,
-            np.ascontiguousarray(mask, dtype), bool(zero_output_for_mask), *blocks.plan())
-    outputs, hprev, cprev, gates, cnew = (a.transpose(1, 0, 2)  # (batch, T, .) views
-                                          for a in (outputs, hprev, cprev, gates, cnew))
+        caches = forward_core(
+            np.ascontiguousarray(xz), np.ascontiguousarray(recurrent_kernel, dtype),
+            np.ascontiguousarray(recurrent_mask, dtype), dropout, h, c,
+            np.ascontiguousarray(mask, dtype), *codes, bool(zero_output_for_mask),
+            plan.threads, plan.block_limit)
+    return h, c, [a.transpose(1, 0, 2) for a in caches]  # (batch, T, .) views
+
+
+def lstm_forward_gemm(xz, recurrent_kernel, h0, c0, mask, recurrent_mask, activation,
+                      recurrent_activation, zero_output_for_mask, plan):
+    h, c, (outputs, hprev, cprev, gates, cnew) = _forward(
+        xz, recurrent_kernel, h0, c0, mask, recurrent_mask, (activation, recurrent_activation),
+        zero_output_for_mask, plan)
     return outputs, h, c, hprev, cprev, gates, cnew
 
 
+def simple_rnn_forward_gemm(xz, recurrent_kernel, h0, mask, recurrent_mask, activation,
+                            zero_output_for_mask, plan):
+    h, _, (outputs, hprev, _, hnew, _) = _forward(
+        xz, recurrent_kernel, h0, None, mask, recurrent_mask, (activation, activation),
+        zero_output_for_mask, plan)
+    return outputs, h, hprev, hnew
+
+
 # ---- backward -------------------------------------------------------------------------------
-@njit(cache=True, parallel=True, error_model="numpy")
-def _lstm_backward_loop(dout, dh, dc, kernel_t, mask, gates, hprev, cprev, cnew, dxz,
-                        drecurrent_parts, zero_output_for_mask, slab, block):
-    steps, batch, four_u = gates.shape
-    u = four_u // 4
-    for p in prange(drecurrent_parts.shape[0]):
-        r0 = p * slab
-        r1 = min(batch, r0 + slab)
-        dh_recurrent = np.zeros((r1 - r0, u), dh.dtype)  # dz_{t+1} @ U.T for this slab
-        dout_carry = np.zeros((r1 - r0, u), dh.dtype)
-        step_term = np.empty((u, four_u), dh.dtype)
-        for t in range(steps - 1, -1, -1):
-            dz = dxz[t]
-            for b in range(r0, r1):
-                used = mask[b, t] != 0
-                k = b - r0
-                for j in range(u):
-                    d_out = _output_grad(dout[b, t, j], dout_carry, k, j, used,
-                                         zero_output_for_mask)
-                    dh_total = dh[b, j] + dh_recurrent[k, j]
-                    if not used:
-                        dh[b, j] = dh_total
-                        dz[b, j] = 0
-                        dz[b, u + j] = 0
-                        dz[b, 2 * u + j] = 0
-                        dz[b, 3 * u + j] = 0
-                        continue
-                    i = gates[t, b, j]
-                    f = gates[t, b, u + j]
-                    g = gates[t, b, 2 * u + j]
-                    o = gates[t, b, 3 * u + j]
-                    a = _tanh(cnew[t, b, j])
-                    dh_new = d_out + dh_total
-                    dc_new = dc[b, j] + dh_new * o * (1 - a * a)
-                    dz[b, j] = dc_new * g * (i * (1 - i))
-                    dz[b, u + j] = dc_new * cprev[t, b, j] * (f * (1 - f))
-                    dz[b, 2 * u + j] = dc_new * i * (1 - g * g)
-                    dz[b, 3 * u + j] = dh_new * a * (o * (1 - o))
-                    dc[b, j] = dc_new * f
-                    dh[b, j] = 0
-            for s in range(r0, r1, block):
-                e = min(r1, s + block)
-                np.dot(dz[s:e], kernel_t, dh_recurrent[s - r0:e - r0])
-                np.dot(hprev[t, s:e].T, dz[s:e], step_term)
-                for q in range(u):
-                    for j in range(four_u):
-                        drecurrent_parts[p, q, j] += step_term[q, j]
-        for b in range(r0, r1):
+@njit(cache=True, error_model="numpy")
+def _recurrent_backward(dz, hprev_t, kernel_t, gate_kernels_t, recurrent_mask, dropout,
+                        dh_recurrent, parts, masked, column, term, term_g, square, s, e):
+    """Rows s:e: dh_recurrent = dz @ U.T and parts += h_{t-1}^T @ dz, or with recurrent
+    dropout, per gate (dz_g @ U_g.T) * r_g and (h_{t-1} * r_g)^T @ dz_g."""
+    if not dropout:
+        np.dot(dz[s:e], kernel_t, dh_recurrent[s:e])
+        np.dot(hprev_t[s:e].T, dz[s:e], term)
+        for q in range(parts.shape[0]):
+            for j in range(parts.shape[1]):
+                parts[q, j] += term[q, j]
+        return
+    u = hprev_t.shape[1]
+    dh_recurrent[s:e] = 0
+    for g in range(gate_kernels_t.shape[0]):
+        for b in range(s, e):
             for j in range(u):
-                dh[b, j] += dh_recurrent[b - r0, j]
+                column[b, j] = dz[b, g * u + j]
+                masked[b, j] = hprev_t[b, j] * recurrent_mask[g, b, j]
+        np.dot(column[s:e], gate_kernels_t[g], square[s:e])
+        for b in range(s, e):
+            for j in range(u):
+                dh_recurrent[b, j] += square[b, j] * recurrent_mask[g, b, j]
+        np.dot(masked[s:e].T, column[s:e], term_g)
+        for q in range(u):
+            for j in range(u):
+                parts[q, g * u + j] += term_g[q, j]
+
+
+@njit(cache=True, error_model="numpy")
+def _backward_rows(dout, dh, dc, kernel_t, gate_kernels_t, recurrent_mask, dropout, mask,
+                   gates, hprev, cprev, cnew, dxz, parts, activation, recurrent_activation,
+                   zero_output_for_mask, block, scratch, r0, r1):
+    """All the steps, last first, for rows r0:r1 (one thread's slab); parts (u, G u) is the
+    slab's drecurrent_kernel."""
+    steps, batch, width = gates.shape
+    u = dh.shape[1]
+    lstm = dc.shape[1] > 0
+    dh_recurrent, carry, dh_new, masked, column, square, a = scratch  # (batch, u) each
+    for b in range(r0, r1):
+        dh_recurrent[b] = 0  # dz_{t+1} @ U.T
+        carry[b] = 0
+    term = np.empty((u, width), dh.dtype)  # h_{t-1}^T @ dz_t
+    term_g = np.empty((u, u), dh.dtype)  # one gate's, with recurrent dropout
+    for t in range(steps - 1, -1, -1):
+        dz = dxz[t]
+        for b in range(r0, r1):
+            used = mask[b, t] != 0
+            for j in range(u):
+                dh[b, j] += dh_recurrent[b, j]
+            state_gradient(dout[b, t], carry[b], dh[b], dh_new[b], used, zero_output_for_mask)
+            if not used:  # dh (and dc) pass through unchanged
+                for j in range(width):
+                    dz[b, j] = 0
+                continue
+            if lstm:
+                lstm_cell_backward(dh_new[b], dc[b], gates[t, b], cprev[t, b], cnew[t, b], a[b],
+                                   dz[b], activation, recurrent_activation)
+            else:
+                simple_rnn_cell_backward(dh_new[b], gates[t, b], dz[b], activation)
+            for j in range(u):
+                dh[b, j] = 0
+        for s in range(r0, r1, block):
+            _recurrent_backward(dz, hprev[t], kernel_t, gate_kernels_t, recurrent_mask,
+                                dropout, dh_recurrent, parts, masked, column, term, term_g,
+                                square, s, min(r1, s + block))
+    for b in range(r0, r1):
+        for j in range(u):
+            dh[b, j] += dh_recurrent[b, j]
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _backward_slabs(dout, dh, dc, kernel_t, gate_kernels_t, recurrent_mask, dropout, mask,
+                    gates, hprev, cprev, cnew, dxz, parts, activation, recurrent_activation,
+                    zero_output_for_mask, block, scratch, slab):
+    batch = dh.shape[0]
+    for p in prange(parts.shape[0]):
+        _backward_rows(dout, dh, dc, kernel_t, gate_kernels_t, recurrent_mask, dropout, mask,
+                       gates, hprev, cprev, cnew, dxz, parts[p], activation,
+                       recurrent_activation, zero_output_for_mask, block, scratch, p * slab,
+                       min(batch, (p + 1) * slab))
 
 
 @njit(cache=True)
-def lstm_backward_gemm_core(doutputs, dh, dc, recurrent_kernel, mask, hprev, cprev, gates,
-                            cnew, zero_output_for_mask, threads, limit):
-    """Backward of lstm_forward_gemm_core from its time-major caches; dh, dc (batch, u) go in
-    as the gradients on the last state and come out as those on the initial one.
-    Returns dxz (T, batch, 4u) and drecurrent_kernel (summed slab by slab)."""
-    steps, batch, four_u = gates.shape
-    u = four_u // 4
-    slab = blocks.slab_size(batch, four_u * u, threads, limit)
-    parts = np.zeros((blocks.slab_count(batch, slab), u, four_u), gates.dtype)
-    dxz = np.empty((steps, batch, four_u), gates.dtype)
-    _lstm_backward_loop(doutputs, dh, dc, np.ascontiguousarray(recurrent_kernel.T), mask, gates,
-                        hprev, cprev, cnew, dxz, parts, zero_output_for_mask, slab,
-                        blocks.block_size(four_u * u, limit))
+def backward_core(doutputs, dh, dc, recurrent_kernel, recurrent_mask, dropout, mask, hprev,
+                  cprev, gates, cnew, activation, recurrent_activation, zero_output_for_mask,
+                  threads, limit):
+    """Backward of forward_core from its time-major caches; dh, dc (batch, u; dc width 0 for
+    SimpleRNN) go in as the gradients on the last states and come out as those on the initial
+    ones. Returns dxz (T, batch, G u) and drecurrent_kernel (summed slab by slab)."""
+    steps, batch, width = gates.shape
+    u = dh.shape[1]
+    slab = blocks.slab_size(batch, width * u, threads, limit)
+    block = blocks.block_size(width * u, limit)
+    parts = np.zeros((blocks.slab_count(batch, slab), u, width), gates.dtype)
+    dxz = np.empty((steps, batch, width), gates.dtype)
+    kernel_t = np.ascontiguousarray(recurrent_kernel.T)
+    gate_kernels_t = _gate_kernels(recurrent_kernel, width // u if dropout else 0)
+    for g in range(gate_kernels_t.shape[0]):
+        gate_kernels_t[g] = gate_kernels_t[g].T.copy()
+    scratch = (np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype),
+               np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype),
+               np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype),
+               np.empty((batch, u), dh.dtype))
+    if threads <= 1 or parts.shape[0] == 1:
+        for p in range(parts.shape[0]):
+            _backward_rows(doutputs, dh, dc, kernel_t, gate_kernels_t, recurrent_mask,
+                           dropout, mask, gates, hprev, cprev, cnew, dxz, parts[p], activation,
+                           recurrent_activation, zero_output_for_mask, block, scratch,
+                           p * slab, min(batch, (p + 1) * slab))
+    else:
+        _backward_slabs(doutputs, dh, dc, kernel_t, gate_kernels_t, recurrent_mask, dropout,
+                        mask, gates, hprev, cprev, cnew, dxz, parts, activation,
+                        recurrent_activation, zero_output_for_mask, block, scratch, slab)
     for p in range(1, parts.shape[0]):
         parts[0] += parts[p]
     return dxz, parts[0]
 
 
-def _lstm_backward_gemm(doutputs, dh_last, dc_last, recurrent_kernel, mask, recurrent_mask,
-                        hprev, cprev, gates, cnew, activation, recurrent_activation,
-                        zero_output_for_mask):
+@njit(cache=True)
+def lstm_backward_gemm_core(doutputs, dh, dc, recurrent_kernel, mask, hprev, cprev, gates,
+                            cnew, activation, recurrent_activation, zero_output_for_mask,
+                            threads, limit):
+    """backward_core for an LSTM without recurrent dropout (the whole-epoch kernel's)."""
+    no_mask = np.empty((0, 0, 0), gates.dtype)
+    return backward_core(doutputs, dh, dc, recurrent_kernel, no_mask, False, mask, hprev,
+                         cprev, gates, cnew, activation, recurrent_activation,
+                         zero_output_for_mask, threads, limit)
+
+
+def _backward(doutputs, dh_last, dc_last, recurrent_kernel, mask, recurrent_mask, hprev,
+              cprev, gates, cnew, codes, zero_output_for_mask, plan):
     dtype = gates.dtype  # the forward's; gradients of another dtype are cast to it
-    dh, dc = (s.astype(dtype, order="C", copy=True) for s in (dh_last, dc_last))
+    dh = dh_last.astype(dtype, order="C", copy=True)
+    dc = (np.empty((dh.shape[0], 0), dtype) if dc_last is None
+          else dc_last.astype(dtype, order="C", copy=True))
+    empty = np.empty((hprev.shape[0], hprev.shape[1], 0), dtype)
     with blocks.LAUNCH:
-        dxz, drecurrent_kernel = lstm_backward_gemm_core(
+        dxz, drecurrent_kernel = backward_core(
             np.ascontiguousarray(doutputs, dtype), dh, dc,
             np.ascontiguousarray(recurrent_kernel, dtype),
+            np.ascontiguousarray(recurrent_mask, dtype), bool(np.any(recurrent_mask != 1)),
             np.ascontiguousarray(mask, dtype),
-            *(_time_major(a) for a in (hprev, cprev, gates, cnew)),
-            bool(zero_output_for_mask), *blocks.plan())
+            *(_time_major(a) for a in (hprev, empty if cprev is None else cprev, gates,
+                                       empty if cnew is None else cnew)),
+            *codes, bool(zero_output_for_mask), plan.threads, plan.block_limit)
     return dxz.transpose(1, 0, 2), drecurrent_kernel, dh, dc
+
+
+def lstm_backward_gemm(doutputs, dh_last, dc_last, recurrent_kernel, mask, recurrent_mask,
+                       hprev, cprev, gates, cnew, activation, recurrent_activation,
+                       zero_output_for_mask, plan):
+    return _backward(doutputs, dh_last, dc_last, recurrent_kernel, mask, recurrent_mask, hprev,
+                     cprev, gates, cnew, (activation, recurrent_activation),
+                     zero_output_for_mask, plan)
+
+
+def simple_rnn_backward_gemm(doutputs, dh_last, recurrent_kernel, mask, recurrent_mask, hprev,
+                             hnew, activation, zero_output_for_mask, plan):
+    dxz, drecurrent_kernel, dh, _ = _backward(
+        doutputs, dh_last, None, recurrent_kernel, mask, recurrent_mask, hprev, None, hnew,
+        None, (activation, activation), zero_output_for_mask, plan)
+    return dxz, drecurrent_kernel, dh

@@ -24,8 +24,7 @@ only the last output, which gets the gradient of the last output) and dLoss/d(fi
 
 import numpy as np
 
-__all__ = ["simple_rnn_forward", "simple_rnn_backward", "lstm_forward", "lstm_backward",
-           "lstm_dense_epoch"]
+__all__ = ["simple_rnn_forward", "simple_rnn_backward", "lstm_forward", "lstm_backward"]
 
 
 def apply_activation(z, code):
@@ -201,7 +200,3 @@ def lstm_backward(doutputs, dh_last, dc_last, recurrent_kernel, mask, recurrent_
         dh += dh_carry
         dc = dc_new * f + (1 - m) * dc
     return dxz, drecurrent_kernel, dh, dc
-
-
-# The fused training epoch of LSTM -> Dense stacks builds on the loops above (rnn_epoch.py).
-from .rnn_epoch import lstm_dense_epoch  # noqa: E402, F401

@@ -22,16 +22,17 @@ returns its last output, then Dense layers); it computes the numbers the layer-b
         logits_out[start:stop] = z_{L-1};  values_out[start:stop] = values
 
 Codes and optimizer scalars are `numpy_ref/fused.py`'s (act_codes of the Dense layers, loss_code,
-opt_code, hyper, step_scalars); lstm_codes = (activation, recurrent_activation,
+opt_code, opt_constants, step_scalars); lstm_codes = (activation, recurrent_activation,
 zero_output_for_mask) of the LSTM, as `numpy_ref/rnn.py` codes them.
 Shapes: x (n, T, features); y (n, units_L); labels (n,) int64; order (n,) int64; params,
-slot_1, slot_2 (P,) one flat buffer each: the LSTM's kernel (features, 4u), recurrent_kernel
-(u, 4u) and bias (4u,), then kernel_l and bias_l of each Dense layer; lstm_layout (5,) int64
-(kernel offset, recurrent offset, bias offset, features, u); layout (L, 4) int64 rows (kernel
-offset, bias offset, fan_in, units); logits_out (n, units_L); values_out (n,).
-loop_plan (3,) int64: (FUSED_MAX_WORK, threads, block limit), how the numba twin picks and
-splits its time loops as `numba_fast/rnn.py` does for the layer; the math does not depend on
-it, and this reference ignores it.
+opt_state_1, opt_state_2 (P,) one flat buffer each: the LSTM's kernel (features, 4u),
+recurrent_kernel (u, 4u) and bias (4u,), then kernel_l and bias_l of each Dense layer;
+lstm_layout (5,) int64 (kernel offset, recurrent offset, bias offset, features, u); layout
+(L, 4) int64 rows (kernel offset, bias offset, fan_in, units); logits_out (n, units_L);
+values_out (n,).
+plan: `kernels.plan.epoch_plan`'s Plan, the time loop and GEMM blocks the numba twin runs
+(the layer's own choice); the math does not depend on it, and this reference ignores it.
+opt_constants, opt_state_1, opt_state_2: fused.py's optimizer constants and two state slots.
 Returns the number of steps taken.
 """
 
@@ -40,6 +41,8 @@ import numpy as np
 from .dense import dense_backward, dense_forward
 from .fused import _activate, _activation_backward, _loss, _optimizer_update, _views
 from .rnn import lstm_backward, lstm_forward
+
+__all__ = ["lstm_dense_epoch"]
 
 
 def _lstm_views(params, lstm_layout):
@@ -50,8 +53,8 @@ def _lstm_views(params, lstm_layout):
 
 
 def lstm_dense_epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
-                     act_codes, loss_code, epsilon, opt_code, hyper, step_scalars, slot_1,
-                     slot_2, logits_out, values_out, loop_plan):
+                     act_codes, loss_code, epsilon, opt_code, opt_constants, step_scalars,
+                     opt_state_1, opt_state_2, logits_out, values_out, plan):
     n, steps, features = x.shape
     n_layers = layout.shape[0]
     activation, recurrent_activation, zero_output_for_mask = (int(c) for c in lstm_codes)
@@ -105,6 +108,7 @@ def lstm_dense_epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_
         _, lstm_grads[0][...], lstm_grads[2][...] = dense_backward(
             dxz.reshape(batch * steps, -1), xb, kernel)
         # one optimizer update over every parameter
-        _optimizer_update(params, grads, slot_1, slot_2, opt_code, hyper, step_scalars[step])
+        _optimizer_update(params, grads, opt_state_1, opt_state_2, opt_code, opt_constants,
+                          step_scalars[step])
         step += 1
     return step
