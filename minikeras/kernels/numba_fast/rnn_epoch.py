@@ -21,6 +21,7 @@ Note: numba's on-disk cache watches only this file; after editing a kernel it ca
 import numpy as np
 from numba import njit
 
+from . import blocks
 from .dense import (
     dense_backward,
     dense_forward,
@@ -48,7 +49,8 @@ def lstm_dense_epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_
             opt_state_1, opt_state_2, logits_out, values_out)
     if plan.loop == "fused":
         return _epoch_small_lstm(*args)
-    return _epoch_large_lstm(*args, plan.threads, plan.block_limit)
+    with blocks.using_threads(plan.threads):
+        return _epoch_large_lstm(*args, plan.threads, plan.block_limit)
 
 
 # ---- the pieces both epochs share -------------------------------------------------------------
