@@ -115,8 +115,11 @@ def choose(cell, batch, units):
 
 def gemm_split():
     """(threads, block_limit) for any threaded GEMM kernel (the recurrent layers' input
-    projection too): the free threads and SINGLE_THREAD_MACS, unless forced."""
-    return (_forced["threads"] or free_threads(), _forced["block_limit"] or SINGLE_THREAD_MACS)
+    projection too): the free threads and SINGLE_THREAD_MACS, unless forced (threads never
+    past numba's count)."""
+    threads = min(_forced["threads"], numba.get_num_threads()) if _forced["threads"] else \
+        free_threads()
+    return threads, _forced["block_limit"] or SINGLE_THREAD_MACS
 
 
 def free_threads():

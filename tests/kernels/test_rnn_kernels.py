@@ -177,6 +177,8 @@ def _tolerance(dtype, name):
 
 
 def test_the_plan_picks_each_loop():
+    import numba
+
     assert plan.choose("lstm", 64, 64).loop == "gemm"  # W6: LSTM(64), batch 64
     assert plan.choose("lstm", 1, 4).loop == "fused"  # the airline tutorial
     assert plan.choose("lstm", 64, 64).threads == plan.gemm_split()[0]
@@ -185,9 +187,11 @@ def test_the_plan_picks_each_loop():
     assert plan.choose("simple_rnn", 8, 8).loop == "fused"
     assert plan.choose("gru", 1, 4).loop == "fused"
     assert plan.choose("gru", 64, 128).loop == "numpy"
-    with plan.forced(loop="gemm", block_limit=7, threads=3):
-        assert plan.choose("lstm", 1, 4) == plan.Plan("gemm", 3, 7)
-        assert plan.gemm_split() == (3, 7)
+    with plan.forced(loop="gemm", block_limit=7, threads=1):
+        assert plan.choose("lstm", 1, 4) == plan.Plan("gemm", 1, 7)
+        assert plan.gemm_split() == (1, 7)
+    with plan.forced(threads=10**6):  # never past numba's thread count
+        assert plan.gemm_split()[0] == numba.get_num_threads()
         assert plan.choose("gru", 1, 4).loop == "fused"  # no GEMM loop: the rule picks
     assert plan.choose("lstm", 1, 4).loop == "fused"  # the context is left as it was
     with pytest.raises(ValueError, match="loop='steps'"):

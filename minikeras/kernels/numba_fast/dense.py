@@ -56,11 +56,7 @@ def projection_forward_core(x, kernel, bias, threads, limit):
     macs = kernel.size
     n = x.shape[0]
     slab, block = blocks.slab_size(n, macs, threads, limit), blocks.block_size(macs, limit)
-    if threads <= 1:  # no launch: no wait for a pool thread a busy machine descheduled
-        for p in range(blocks.slab_count(n, slab)):
-            _projection_forward_rows(x, kernel, bias, z, p * slab, min(n, (p + 1) * slab), block)
-    else:
-        _projection_forward_loop(x, kernel, bias, z, slab, block)
+    _projection_forward_loop(x, kernel, bias, z, slab, block)
     return z
 
 
@@ -75,9 +71,10 @@ def projection_forward(x, kernel, bias):
     """dense_forward for many rows (blocks.py: why slabs and blocks)."""
     if _one_block(x.shape[0], kernel):
         return dense_forward(x, kernel, bias)
-    with blocks.LAUNCH:
+    threads, limit = blocks.plan()
+    with blocks.LAUNCH, blocks.using_threads(threads):
         return projection_forward_core(np.ascontiguousarray(x), np.ascontiguousarray(kernel),
-                                       bias, *blocks.plan())
+                                       bias, threads, limit)
 
 
 @njit(cache=True)
@@ -115,12 +112,7 @@ def projection_backward_core(dz, x, kernel, threads, limit):
     dkernel_parts = np.zeros((parts, kernel.shape[0], units), dz.dtype)
     dbias_parts = np.zeros((parts, units), dz.dtype)
     kernel_t, block = np.ascontiguousarray(kernel.T), blocks.block_size(macs, limit)
-    if threads <= 1:  # no launch (as in projection_forward_core)
-        for p in range(parts):
-            _projection_backward_rows(dz, x, kernel_t, dx, dkernel_parts[p], dbias_parts[p],
-                                      p * slab, min(n, (p + 1) * slab), block)
-    else:
-        _projection_backward_loop(dz, x, kernel_t, dx, dkernel_parts, dbias_parts, slab, block)
+    _projection_backward_loop(dz, x, kernel_t, dx, dkernel_parts, dbias_parts, slab, block)
     for p in range(1, parts):
         dkernel_parts[0] += dkernel_parts[p]
         dbias_parts[0] += dbias_parts[p]
@@ -131,6 +123,7 @@ def projection_backward(dz, x, kernel):
     """dense_backward for many rows: dx by rows; dkernel and dbias summed over the slabs."""
     if _one_block(dz.shape[0], kernel):
         return dense_backward(dz, x, kernel)
-    with blocks.LAUNCH:
+    threads, limit = blocks.plan()
+    with blocks.LAUNCH, blocks.using_threads(threads):
         return projection_backward_core(np.ascontiguousarray(dz), np.ascontiguousarray(x),
-                                        np.ascontiguousarray(kernel), *blocks.plan())
+                                        np.ascontiguousarray(kernel), threads, limit)

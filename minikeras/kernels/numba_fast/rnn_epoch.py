@@ -49,7 +49,7 @@ def lstm_dense_epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_
             opt_state_1, opt_state_2, logits_out, values_out)
     if plan.loop == "fused":
         return _epoch_small_lstm(*args)
-    with blocks.LAUNCH:  # the GEMM loops launch numba's threads (one launch at a time)
+    with blocks.LAUNCH, blocks.using_threads(plan.threads):  # one launch at a time
         return _epoch_large_lstm(*args, plan.threads, plan.block_limit)
 
 

@@ -121,9 +121,8 @@ def forward_core(xz, recurrent_kernel, recurrent_mask, dropout, h, c, mask, acti
     """The forward loop on fresh time-major buffers; h (batch, u) and c (batch, u; width 0
     for SimpleRNN) are updated in place. xz (batch, T, G u), recurrent_kernel (u, G u),
     recurrent_mask (G, batch, u; read only with dropout) and mask contiguous, one dtype.
-    Returns outputs, hprev, cprev, gates, cnew, each (T, batch, .). One slab, or threads 1,
-    runs on the calling thread: no launch, so no wait for a pool thread that a busy machine
-    has descheduled (kernels/plan.py picks threads 1 there)."""
+    Returns outputs, hprev, cprev, gates, cnew, each (T, batch, .). The caller sets the
+    thread count (blocks.using_threads)."""
     batch, steps, width = xz.shape
     u = h.shape[1]
     gates = np.empty((steps, batch, width), xz.dtype)
@@ -137,17 +136,9 @@ def forward_core(xz, recurrent_kernel, recurrent_mask, dropout, h, c, mask, acti
     out = np.zeros((batch, u), xz.dtype)
     slab = blocks.slab_size(batch, u * width, threads, limit)
     block = blocks.block_size(u * width, limit)
-    count = blocks.slab_count(batch, slab)
-    if threads <= 1 or count == 1:
-        for p in range(count):
-            _forward_rows(xz, recurrent_kernel, gate_kernels, recurrent_mask, dropout, h, c,
-                          mask, gates, hprev, cprev, cnew, outputs, activation,
-                          recurrent_activation, zero_output_for_mask, block, scratch, out,
-                          p * slab, min(batch, (p + 1) * slab))
-    else:
-        _forward_slabs(xz, recurrent_kernel, gate_kernels, recurrent_mask, dropout, h, c, mask,
-                       gates, hprev, cprev, cnew, outputs, activation, recurrent_activation,
-                       zero_output_for_mask, block, scratch, out, slab)
+    _forward_slabs(xz, recurrent_kernel, gate_kernels, recurrent_mask, dropout, h, c, mask,
+                   gates, hprev, cprev, cnew, outputs, activation, recurrent_activation,
+                   zero_output_for_mask, block, scratch, out, slab)
     return outputs, hprev, cprev, gates, cnew
 
 
@@ -167,7 +158,7 @@ def _forward(xz, recurrent_kernel, h0, c0, mask, recurrent_mask, codes, zero_out
     c = (np.empty((h.shape[0], 0), dtype) if c0 is None
          else c0.astype(dtype, order="C", copy=True))
     dropout = bool(np.any(recurrent_mask != 1))
-    with blocks.LAUNCH:
+    with blocks.LAUNCH, blocks.using_threads(plan.threads):
         caches = forward_core(
             np.ascontiguousarray(xz), np.ascontiguousarray(recurrent_kernel, dtype),
             np.ascontiguousarray(recurrent_mask, dtype), dropout, h, c,
@@ -297,16 +288,9 @@ def backward_core(doutputs, dh, dc, recurrent_kernel, recurrent_mask, dropout, m
                np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype),
                np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype),
                np.empty((batch, u), dh.dtype))
-    if threads <= 1 or parts.shape[0] == 1:
-        for p in range(parts.shape[0]):
-            _backward_rows(doutputs, dh, dc, kernel_t, gate_kernels_t, recurrent_mask,
-                           dropout, mask, gates, hprev, cprev, cnew, dxz, parts[p], activation,
-                           recurrent_activation, zero_output_for_mask, block, scratch,
-                           p * slab, min(batch, (p + 1) * slab))
-    else:
-        _backward_slabs(doutputs, dh, dc, kernel_t, gate_kernels_t, recurrent_mask, dropout,
-                        mask, gates, hprev, cprev, cnew, dxz, parts, activation,
-                        recurrent_activation, zero_output_for_mask, block, scratch, slab)
+    _backward_slabs(doutputs, dh, dc, kernel_t, gate_kernels_t, recurrent_mask, dropout, mask,
+                    gates, hprev, cprev, cnew, dxz, parts, activation, recurrent_activation,
+                    zero_output_for_mask, block, scratch, slab)
     for p in range(1, parts.shape[0]):
         parts[0] += parts[p]
     return dxz, parts[0]
@@ -330,7 +314,7 @@ def _backward(doutputs, dh_last, dc_last, recurrent_kernel, mask, recurrent_mask
     dc = (np.empty((dh.shape[0], 0), dtype) if dc_last is None
           else dc_last.astype(dtype, order="C", copy=True))
     empty = np.empty((hprev.shape[0], hprev.shape[1], 0), dtype)
-    with blocks.LAUNCH:
+    with blocks.LAUNCH, blocks.using_threads(plan.threads):
         dxz, drecurrent_kernel = backward_core(
             np.ascontiguousarray(doutputs, dtype), dh, dc,
             np.ascontiguousarray(recurrent_kernel, dtype),
