@@ -57,3 +57,5 @@ def test_quickstart_parity_check_passes():
     out = run_example("quickstart.py", "--no-keras-fit")
     assert "FAIL" not in out
     assert out.count(" ok") == 6
+    # the one-time compile and the steady fit are printed apart
+    assert re.search(r"one-time: .* \d+\.\d\d s", out) and re.search(r"steady: +150 epochs", out)
