@@ -171,14 +171,17 @@ class BaseWrapper(PicklesModels, BaseEstimator):
         return self
 
     def _validate(self, x, y=None, reset=True):
-        """scikit-learn's checks (2-D finite numeric x, as many y as x; sets n_features_in_);
-        a column y (n_samples, 1) becomes (n_samples,) with a DataConversionWarning."""
+        """scikit-learn's checks (finite numeric x, as many y as x; sets n_features_in_);
+        a column y (n_samples, 1) becomes (n_samples,) with a DataConversionWarning. x may
+        have more than 2 dimensions (images for a convnet), as Keras 2's wrapper took them
+        (its mnist_sklearn_wrapper.py example passes (n, 28, 28, 1))."""
         if y is None and reset:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y "
                              "is None.")
         if y is None:
-            return validate_data(self, x, reset=reset)
-        x, y = validate_data(self, x, y, reset=reset, multi_output=True, y_numeric=False)
+            return validate_data(self, x, reset=reset, allow_nd=True)
+        x, y = validate_data(self, x, y, reset=reset, multi_output=True, y_numeric=False,
+                             allow_nd=True)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         return x, y

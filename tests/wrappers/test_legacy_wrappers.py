@@ -305,3 +305,24 @@ def test_sklearn_estimator_checks(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         check(estimator)
+
+
+def test_images_go_through_as_keras_2_took_them():
+    """Keras 2's mnist_sklearn_wrapper.py fits a convnet on (n, rows, cols, 1) images: the
+    Keras 2 wrapper passes x of any rank to the model (scikit-learn's checks would refuse it)."""
+    from minikeras.layers import Conv2D, Flatten
+
+    def convnet():
+        model = Sequential([Conv2D(2, (3, 3), activation="relu", input_shape=(6, 6, 1)),
+                            Flatten(), Dense(2, activation="softmax")])
+        model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+        return model
+
+    rng = np.random.default_rng(0)
+    x = rng.random((20, 6, 6, 1)).astype("float32")
+    y = (x[:, :3].mean(axis=(1, 2, 3)) > x[:, 3:].mean(axis=(1, 2, 3))).astype(int)
+    clf = KerasClassifier(build_fn=convnet, epochs=2, batch_size=5, verbose=0)
+    clf.fit(x, y)
+    assert clf.predict(x).shape == (20,)
+    assert clf.predict_proba(x).shape == (20, 2)
+    assert 0.0 <= clf.score(x, y) <= 1.0
