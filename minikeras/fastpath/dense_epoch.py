@@ -174,9 +174,7 @@ class DenseInference:
         # predict reads the logits only: any loss compiled for the model serves (so predict
         # after fit reuses fit's compiled kernel); mean squared error on zeros otherwise
         if loss_code is None:  # (act_codes end in LINEAR: predict activates the logits)
-            found = eligibility.loss_and_activation_codes(model, dense, dtype) \
-                if model.compiled else None
-            loss_code = codes.MEAN_SQUARED_ERROR if found is None else found[1]
+            loss_code = eligibility.any_fused_loss_code(model)
         self.act_codes, self.loss_code = act_codes, loss_code
         self.y2d = np.zeros((n, units), dtype=dtype) if y2d is None else y2d
         self.labels = np.zeros(n, dtype=np.int64) if labels is None else labels

@@ -127,6 +127,16 @@ def loss_and_activation_codes(model, dense, dtype):
     return None
 
 
+def any_fused_loss_code(model):
+    """A loss code for an inference call that reads only the logits (predict): the model's
+    own where the fused kernels have it, so that predict after fit runs fit's compiled kernel
+    (the kernel is compiled per loss), else mean squared error. Its values are not used."""
+    fn = getattr(model.loss, "fn", None) if model.compiled else None
+    if fn in LOGITS_LOSSES:
+        return LOGITS_LOSSES[fn][1]
+    return PLAIN_LOSSES.get(fn, codes.MEAN_SQUARED_ERROR)
+
+
 def optimizer_code(opt):
     """The code of an optimizer the fused updates compute (constant learning rate; no
     clipping, weight decay, EMA, loss scaling or accumulation), or None."""

@@ -140,8 +140,9 @@ def test_inference_is_the_epochs_forward_pass():
 
 def test_the_loss_is_chosen_by_type_and_the_kernel_stays_cached(tmp_path):
     """The epoch kernel is compiled once per loss (loss_selector: a tuple of code + 2 zeros),
-    so a bce fit compiles bce alone; and that specialization loads from numba's on-disk cache
-    in the next process (no recompile), as the warm-cache Pima run relies on."""
+    so a bce fit compiles bce alone, and evaluate and predict after it run the same
+    specialization (train=False); it loads from numba's on-disk cache in the next process (no
+    recompile), as the warm-cache Pima run relies on."""
     import os
     import subprocess
     import sys
@@ -158,6 +159,8 @@ def test_the_loss_is_chosen_by_type_and_the_kernel_stays_cached(tmp_path):
         "                Dense(1, activation='sigmoid')])\n"
         "m.compile('adam', 'binary_crossentropy')\n"
         "m.fit(np.ones((8, 3), 'float32'), np.ones(8, 'float32'), epochs=1, verbose=0)\n"
+        "m.evaluate(np.ones((8, 3), 'float32'), np.ones(8, 'float32'), verbose=0)\n"
+        "m.predict(np.ones((1, 3), 'float32'), verbose=0)  # fit's kernel: nothing new\n"
         "k = fused._dense_stack_epoch\n"
         "print([s[12].count for s in k.signatures], sum(k.stats.cache_hits.values()),\n"
         "      sum(k.stats.cache_misses.values()))\n")
