@@ -3,6 +3,8 @@
 import numpy as np
 from numba import njit
 
+from .optimizers import adagrad_update, adam_update, rmsprop_update
+
 __all__ = ["embedding_forward", "embedding_backward"]
 
 
@@ -30,52 +32,19 @@ __all__ += ["adam_update_rows", "rmsprop_update_rows", "adagrad_update_rows"]
 
 @njit(cache=True)
 def adam_update_rows(var, grad, grad_square, m, v, v_hat, alpha, beta_1, beta_2, epsilon):
-    t = var.dtype.type
-    one_minus_beta_1, one_minus_beta_2 = t(1.0 - beta_1), t(1.0 - beta_2)
-    alpha_, eps = t(alpha), t(epsilon)
-    for i in range(var.size):
-        g = grad.flat[i]
-        m_i = m.flat[i] + (g - m.flat[i]) * one_minus_beta_1
-        v_i = v.flat[i] + (grad_square.flat[i] - v.flat[i]) * one_minus_beta_2
-        m.flat[i] = m_i
-        v.flat[i] = v_i
-        if v_hat is not None:
-            v_i = np.maximum(v_hat.flat[i], v_i)
-            v_hat.flat[i] = v_i
-        var.flat[i] -= (m_i * alpha_) / (np.sqrt(v_i) + eps)
+    """adam_update with an Embedding's grad^2 squared lookup by lookup (grad_square)."""
+    adam_update(var, grad, m, v, v_hat, alpha, beta_1, beta_2, epsilon, grad_square)
 
 
 @njit(cache=True)
 def rmsprop_update_rows(var, grad, grad_square, velocity, average_grad, momentum_buf,
                         learning_rate, rho, momentum, epsilon):
-    t = var.dtype.type
-    rho_, one_minus_rho, eps = t(rho), t(1.0 - rho), t(epsilon)
-    lr, mu = t(learning_rate), t(momentum)
-    for i in range(var.size):
-        g = grad.flat[i]
-        vel = rho_ * velocity.flat[i] + one_minus_rho * grad_square.flat[i]
-        velocity.flat[i] = vel
-        if average_grad is not None:
-            avg = rho_ * average_grad.flat[i] + one_minus_rho * g
-            average_grad.flat[i] = avg
-            denominator = vel - avg * avg + eps
-        else:
-            denominator = vel + eps
-        increment = (lr * g) / np.sqrt(denominator)
-        if momentum_buf is not None:
-            mom = mu * momentum_buf.flat[i] + increment
-            momentum_buf.flat[i] = mom
-            var.flat[i] -= mom
-        else:
-            var.flat[i] -= increment
+    """rmsprop_update with an Embedding's grad^2 squared lookup by lookup (grad_square)."""
+    rmsprop_update(var, grad, velocity, average_grad, momentum_buf, learning_rate, rho,
+                   momentum, epsilon, grad_square)
 
 
 @njit(cache=True)
 def adagrad_update_rows(var, grad, grad_square, accumulator, learning_rate, epsilon):
-    t = var.dtype.type
-    lr, eps = t(learning_rate), t(epsilon)
-    for i in range(var.size):
-        g = grad.flat[i]
-        acc = accumulator.flat[i] + grad_square.flat[i]
-        accumulator.flat[i] = acc
-        var.flat[i] -= (lr * g) / np.sqrt(acc + eps)
+    """adagrad_update with an Embedding's grad^2 squared lookup by lookup (grad_square)."""
+    adagrad_update(var, grad, accumulator, learning_rate, epsilon, grad_square)

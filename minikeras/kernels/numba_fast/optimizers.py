@@ -33,14 +33,18 @@ def sgd_update(var, grad, velocity, learning_rate, momentum, nesterov):
 
 
 @njit(cache=True)
-def adam_update(var, grad, m, v, v_hat, alpha, beta_1, beta_2, epsilon):
+def adam_update(var, grad, m, v, v_hat, alpha, beta_1, beta_2, epsilon, grad_square=None):
     t = var.dtype.type
     one_minus_beta_1, one_minus_beta_2 = t(1.0 - beta_1), t(1.0 - beta_2)
     alpha_, eps = t(alpha), t(epsilon)
     for i in range(var.size):
         g = grad.flat[i]
+        if grad_square is None:
+            square = g * g
+        else:
+            square = grad_square.flat[i]
         m_i = m.flat[i] + (g - m.flat[i]) * one_minus_beta_1
-        v_i = v.flat[i] + (g * g - v.flat[i]) * one_minus_beta_2
+        v_i = v.flat[i] + (square - v.flat[i]) * one_minus_beta_2
         m.flat[i] = m_i
         v.flat[i] = v_i
         if v_hat is not None:
@@ -51,13 +55,17 @@ def adam_update(var, grad, m, v, v_hat, alpha, beta_1, beta_2, epsilon):
 
 @njit(cache=True)
 def rmsprop_update(var, grad, velocity, average_grad, momentum_buf,
-                   learning_rate, rho, momentum, epsilon):
+                   learning_rate, rho, momentum, epsilon, grad_square=None):
     t = var.dtype.type
     rho_, one_minus_rho, eps = t(rho), t(1.0 - rho), t(epsilon)
     lr, mu = t(learning_rate), t(momentum)
     for i in range(var.size):
         g = grad.flat[i]
-        vel = rho_ * velocity.flat[i] + one_minus_rho * (g * g)
+        if grad_square is None:
+            square = g * g
+        else:
+            square = grad_square.flat[i]
+        vel = rho_ * velocity.flat[i] + one_minus_rho * square
         velocity.flat[i] = vel
         if average_grad is not None:
             avg = rho_ * average_grad.flat[i] + one_minus_rho * g
@@ -75,12 +83,16 @@ def rmsprop_update(var, grad, velocity, average_grad, momentum_buf,
 
 
 @njit(cache=True)
-def adagrad_update(var, grad, accumulator, learning_rate, epsilon):
+def adagrad_update(var, grad, accumulator, learning_rate, epsilon, grad_square=None):
     t = var.dtype.type
     lr, eps = t(learning_rate), t(epsilon)
     for i in range(var.size):
         g = grad.flat[i]
-        acc = accumulator.flat[i] + g * g
+        if grad_square is None:
+            square = g * g
+        else:
+            square = grad_square.flat[i]
+        acc = accumulator.flat[i] + square
         accumulator.flat[i] = acc
         var.flat[i] -= (lr * g) / np.sqrt(acc + eps)
 

@@ -11,6 +11,8 @@ dembeddings (input_dim, output_dim).
 
 import numpy as np
 
+from .optimizers import adagrad_update, adam_update, rmsprop_update
+
 __all__ = ["embedding_forward", "embedding_backward"]
 
 
@@ -32,39 +34,22 @@ def embedding_backward(dy, indices, input_dim):
 # (sum of dy_rows)^2. Everything linear in the gradient sees the summed grad, as in the dense
 # steps. The layer computes grad_square with embedding_backward(dy * dy, ...). Shapes: all
 # arrays are the table's (input_dim, output_dim); the scalars are the dense steps' (see
-# numpy_ref/optimizers.py, whose formulas these repeat with grad^2 -> grad_square).
+# numpy_ref/optimizers.py: these call its updates with grad_square for grad^2).
 __all__ += ["adam_update_rows", "rmsprop_update_rows", "adagrad_update_rows"]
 
 
 def adam_update_rows(var, grad, grad_square, m, v, v_hat, alpha, beta_1, beta_2, epsilon):
-    t = var.dtype.type
-    m += (grad - m) * t(1.0 - beta_1)
-    v += (grad_square - v) * t(1.0 - beta_2)
-    if v_hat is not None:
-        np.maximum(v_hat, v, out=v_hat)
-        v = v_hat
-    var -= (m * t(alpha)) / (np.sqrt(v) + t(epsilon))
+    """adam_update with an Embedding's grad^2 squared lookup by lookup (grad_square)."""
+    adam_update(var, grad, m, v, v_hat, alpha, beta_1, beta_2, epsilon, grad_square)
 
 
 def rmsprop_update_rows(var, grad, grad_square, velocity, average_grad, momentum_buf,
                         learning_rate, rho, momentum, epsilon):
-    t = var.dtype.type
-    rho_, one_minus_rho, eps = t(rho), t(1.0 - rho), t(epsilon)
-    velocity[...] = rho_ * velocity + one_minus_rho * grad_square
-    if average_grad is not None:
-        average_grad[...] = rho_ * average_grad + one_minus_rho * grad
-        denominator = velocity - average_grad * average_grad + eps
-    else:
-        denominator = velocity + eps
-    increment = (t(learning_rate) * grad) / np.sqrt(denominator)
-    if momentum_buf is not None:
-        momentum_buf[...] = t(momentum) * momentum_buf + increment
-        var -= momentum_buf
-    else:
-        var -= increment
+    """rmsprop_update with an Embedding's grad^2 squared lookup by lookup (grad_square)."""
+    rmsprop_update(var, grad, velocity, average_grad, momentum_buf, learning_rate, rho,
+                   momentum, epsilon, grad_square)
 
 
 def adagrad_update_rows(var, grad, grad_square, accumulator, learning_rate, epsilon):
-    t = var.dtype.type
-    accumulator += grad_square
-    var -= (t(learning_rate) * grad) / np.sqrt(accumulator + t(epsilon))
+    """adagrad_update with an Embedding's grad^2 squared lookup by lookup (grad_square)."""
+    adagrad_update(var, grad, accumulator, learning_rate, epsilon, grad_square)

@@ -40,7 +40,7 @@ def sgd_update(var, grad, velocity, learning_rate, momentum, nesterov):
         var += velocity
 
 
-def adam_update(var, grad, m, v, v_hat, alpha, beta_1, beta_2, epsilon):
+def adam_update(var, grad, m, v, v_hat, alpha, beta_1, beta_2, epsilon, grad_square=None):
     """Adam (AMSGrad when v_hat is given), Keras's form with the bias correction in alpha.
 
     alpha = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)        (the caller computes it)
@@ -51,10 +51,12 @@ def adam_update(var, grad, m, v, v_hat, alpha, beta_1, beta_2, epsilon):
 
     Textbook Adam divides m_hat = m/(1-beta_1^t) by sqrt(v_hat) + epsilon; Keras folds both
     corrections into alpha, so its epsilon acts on the uncorrected sqrt(v).
+    grad_square: grad^2 as the caller squared it (an Embedding's rows, squared lookup by lookup
+    as Keras's sparse update does: kernels/numpy_ref/embedding.py); None: grad * grad.
     """
     t = var.dtype.type
     m += (grad - m) * t(1.0 - beta_1)
-    v += (grad * grad - v) * t(1.0 - beta_2)
+    v += ((grad * grad if grad_square is None else grad_square) - v) * t(1.0 - beta_2)
     if v_hat is not None:
         np.maximum(v_hat, v, out=v_hat)
         v = v_hat
@@ -62,7 +64,7 @@ def adam_update(var, grad, m, v, v_hat, alpha, beta_1, beta_2, epsilon):
 
 
 def rmsprop_update(var, grad, velocity, average_grad, momentum_buf,
-                   learning_rate, rho, momentum, epsilon):
+                   learning_rate, rho, momentum, epsilon, grad_square=None):
     """RMSprop, plain, centered (average_grad given) and/or with momentum (momentum_buf given).
 
     velocity = rho * velocity + (1 - rho) * grad^2
@@ -72,10 +74,12 @@ def rmsprop_update(var, grad, velocity, average_grad, momentum_buf,
     increment = (lr * grad) / sqrt(denominator)
     momentum:      momentum_buf = momentum * momentum_buf + increment;  var = var - momentum_buf
     no momentum:   var = var - increment
+    grad_square: grad^2 as the caller squared it (see adam_update); None: grad * grad.
     """
     t = var.dtype.type
     rho_, one_minus_rho, eps = t(rho), t(1.0 - rho), t(epsilon)
-    velocity[...] = rho_ * velocity + one_minus_rho * (grad * grad)
+    velocity[...] = rho_ * velocity + one_minus_rho * (
+        grad * grad if grad_square is None else grad_square)
     if average_grad is not None:
         average_grad[...] = rho_ * average_grad + one_minus_rho * grad
         denominator = velocity - average_grad * average_grad + eps
@@ -89,14 +93,15 @@ def rmsprop_update(var, grad, velocity, average_grad, momentum_buf,
         var -= increment
 
 
-def adagrad_update(var, grad, accumulator, learning_rate, epsilon):
+def adagrad_update(var, grad, accumulator, learning_rate, epsilon, grad_square=None):
     """Adagrad: each element's step shrinks with the sum of its squared gradients so far.
 
     accumulator = accumulator + grad^2          (starts at initial_accumulator_value)
     var = var - (lr * grad) / sqrt(accumulator + epsilon)
+    grad_square: grad^2 as the caller squared it (see adam_update); None: grad * grad.
     """
     t = var.dtype.type
-    accumulator += grad * grad
+    accumulator += grad * grad if grad_square is None else grad_square
     var -= (t(learning_rate) * grad) / np.sqrt(accumulator + t(epsilon))
 
 
