@@ -9,7 +9,7 @@ draw them, one kernel call, the buffers back, then the loss tracker and metrics 
 plain loop's steps would have fed them. Same numbers as the plain loop (tests/models/
 test_fused.py: float32 bit for bit, float64 to 1e-12).
 
-Which models: Dense layers only (linear/relu/sigmoid hidden activations, a bias, no
+Which models: Dense layers only (linear/relu/tanh/sigmoid hidden activations, a bias, no
 regularizer or constraint), a Dropout may follow any Dense but the last; the loss binary or
 (sparse) categorical crossentropy after a sigmoid/softmax (computed from the logits, as the
 plain loop does on Keras-on-TensorFlow numerics), or mean squared / absolute error; SGD, Adam

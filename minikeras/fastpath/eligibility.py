@@ -19,7 +19,7 @@ from ..optimizers.rmsprop import RMSprop
 from ..optimizers.sgd import SGD
 
 # the activations the fused Dense kernels compute with the per-layer kernels' expressions
-DENSE_ACTIVATIONS = ("linear", "relu", "sigmoid")
+DENSE_ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid")
 LOGITS_LOSSES = {
     losses.binary_crossentropy: (activations.sigmoid, codes.BINARY_CROSSENTROPY_LOGITS),
     losses.categorical_crossentropy: (activations.softmax, codes.CATEGORICAL_CROSSENTROPY_LOGITS),

@@ -138,34 +138,39 @@ def test_inference_is_the_epochs_forward_pass():
 
 
 
-def test_the_loss_is_chosen_by_type_and_the_kernel_stays_cached(tmp_path):
-    """The epoch kernel is compiled once per loss (loss_selector: a tuple of code + 2 zeros),
-    so a bce fit compiles bce alone, and evaluate and predict after it run the same
-    specialization (train=False); it loads from numba's on-disk cache in the next process (no
-    recompile), as the warm-cache Pima run relies on."""
+def test_one_epoch_kernel_for_every_loss_and_both_stay_cached(tmp_path):
+    """The loss is a compiled function the epoch kernel takes as an argument (its type is the
+    same for every loss): a bce fit, its evaluate and predict, then an mse fit run ONE
+    specialization of the epoch kernel and compile the two losses alone; in the next process
+    all of it loads from numba's on-disk cache (no recompile), as the warm-cache Pima run and
+    its variants rely on."""
     import os
     import subprocess
     import sys
 
-    from minikeras.kernels.numba_fast.fused import loss_selector
-
-    assert [len(loss_selector(code)) for code in (-1, 0, 4)] == [1, 2, 6]
     code = (
         "import numpy as np\n"
         "from minikeras import Input, Sequential\n"
         "from minikeras.layers import Dense\n"
         "from minikeras.kernels.numba_fast import fused\n"
-        "m = Sequential([Input((3,)), Dense(2, activation='relu'),\n"
-        "                Dense(1, activation='sigmoid')])\n"
-        "m.compile('adam', 'binary_crossentropy')\n"
-        "m.fit(np.ones((8, 3), 'float32'), np.ones(8, 'float32'), epochs=1, verbose=0)\n"
-        "m.evaluate(np.ones((8, 3), 'float32'), np.ones(8, 'float32'), verbose=0)\n"
-        "m.predict(np.ones((1, 3), 'float32'), verbose=0)  # fit's kernel: nothing new\n"
-        "k = fused._dense_stack_epoch\n"
-        "print([s[12].count for s in k.signatures], sum(k.stats.cache_hits.values()),\n"
-        "      sum(k.stats.cache_misses.values()))\n")
+        "x, y = np.ones((8, 3), 'float32'), np.ones(8, 'float32')\n"
+        "for loss in ('binary_crossentropy', 'mse'):\n"
+        "    m = Sequential([Input((3,)), Dense(2, activation='relu'),\n"
+        "                    Dense(1, activation='sigmoid')])\n"
+        "    m.compile('adam', loss)\n"
+        "    m.fit(x, y, epochs=1, verbose=0)\n"
+        "    m.evaluate(x, y, verbose=0)\n"
+        "    m.predict(x[:1], verbose=0)  # fit's kernel: nothing new\n"
+        "def stats(kernel):\n"
+        "    return (len(kernel.signatures), sum(kernel.stats.cache_hits.values()),\n"
+        "            sum(kernel.stats.cache_misses.values()))\n"
+        "losses = [fused.LOSS_KERNELS[c] for c in (0, 3)]\n"
+        "print(stats(fused._dense_stack_epoch), [stats(k) for k in losses],\n"
+        "      sorted(len(k.signatures) for k in fused.LOSS_KERNELS.values()))\n")
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), MINIKERAS_KERNELS="numba")
     runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                            check=True).stdout.split("\n")[-2] for _ in range(2)]
-    assert runs[0] == "[2] 0 1", runs  # compiled for bce (count 2) on the first run
-    assert runs[1] == "[2] 1 0", runs  # loaded from the cache on the second
+    # first run: one epoch specialization compiled, bce and mse compiled, the others untouched
+    assert runs[0] == "(1, 0, 1) [(1, 0, 1), (1, 0, 1)] [0, 0, 0, 1, 1]", runs
+    # second run: every one of them loaded from the cache
+    assert runs[1] == "(1, 1, 0) [(1, 1, 0), (1, 1, 0)] [0, 0, 0, 1, 1]", runs

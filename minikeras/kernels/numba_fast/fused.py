@@ -18,11 +18,12 @@ Note: numba's on-disk cache watches only this file; after editing a kernel it ca
 """
 
 import numpy as np
-from numba import njit
-from numba.extending import overload
+from numba import njit, types
+from numba.core.types.function_type import CompileResultWAP
+from numba.core.typing.typeof import typeof_impl
 
 from .. import codes
-from . import losses
+from . import cells, losses
 from .activations import _sigmoid
 
 __all__ = ["dense_stack_epoch"]
@@ -44,41 +45,84 @@ def _activation_backward(dy, z, y, code):
     return out
 
 
-# The loss is chosen when a kernel compiles, not when it runs: the kernels take the loss code
-# twice, as an int (`loss_code`: is the loss computed from the logits?) and as a type
-# (`loss_sel`, `loss_selector(loss_code)`: a tuple of loss_code + 2 zeros). numba compiles a
-# kernel once per argument types, so only the chosen loss's kernel goes into it: the Pima
-# script's first run with an empty cache compiles binary crossentropy alone, not all five.
-def loss_selector(code):
-    """The type-level form of a loss code (-1: no loss, 0-4 as in numpy_ref/fused.py)."""
-    return (0,) * (code + 2)
+# The loss is a compiled function the epoch kernels take as an argument (numba's first-class
+# functions): each of the five losses below is a small kernel of its own, compiled the first
+# time a model uses it and cached on disk, and its type (`types.FunctionType` of its
+# signature) is the same for all five, so an epoch kernel compiles once per dtype for every
+# loss. Changing a model's loss compiles that loss alone (~0.4 s), not the whole epoch (~3 s,
+# when the loss was chosen at the epoch's compile time). The call goes through a function
+# pointer once a batch, which costs nothing measurable next to a batch's work.
+@njit(cache=True, error_model="numpy")
+def _binary_crossentropy_logits(y_true, labels, out, epsilon):
+    return losses.binary_crossentropy_value_and_grad(y_true, out, epsilon, True)
 
 
-def _loss(loss_sel, y_true, labels, out, epsilon):
-    """(values, dLoss/dout) of the loss `loss_sel` selects; compiled kernels only (below)."""
-    raise NotImplementedError("_loss is resolved by numba at compile time")
+@njit(cache=True, error_model="numpy")
+def _categorical_crossentropy_logits(y_true, labels, out, epsilon):
+    return losses.categorical_crossentropy_value_and_grad(y_true, out, epsilon, True)
 
 
-@overload(_loss)
-def _loss_by_selector(loss_sel, y_true, labels, out, epsilon):
-    code = loss_sel.count - 2
-    if code == codes.BINARY_CROSSENTROPY_LOGITS:
-        return lambda loss_sel, y_true, labels, out, epsilon: \
-            losses.binary_crossentropy_value_and_grad(y_true, out, epsilon, True)
-    if code == codes.CATEGORICAL_CROSSENTROPY_LOGITS:
-        return lambda loss_sel, y_true, labels, out, epsilon: \
-            losses.categorical_crossentropy_value_and_grad(y_true, out, epsilon, True)
-    if code == codes.SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS:
-        return lambda loss_sel, y_true, labels, out, epsilon: \
-            losses.sparse_categorical_crossentropy_value_and_grad(labels, out, epsilon, True)
-    if code == codes.MEAN_SQUARED_ERROR:
-        return lambda loss_sel, y_true, labels, out, epsilon: \
-            losses.mean_squared_error_value_and_grad(y_true, out)
-    if code == codes.MEAN_ABSOLUTE_ERROR:
-        return lambda loss_sel, y_true, labels, out, epsilon: \
-            losses.mean_absolute_error_value_and_grad(y_true, out)
-    # no loss: never called, typed so a kernel compiles (the caller always passes a loss)
-    return lambda loss_sel, y_true, labels, out, epsilon: (out[:, 0].copy(), out.copy())
+@njit(cache=True, error_model="numpy")
+def _sparse_categorical_crossentropy_logits(y_true, labels, out, epsilon):
+    return losses.sparse_categorical_crossentropy_value_and_grad(labels, out, epsilon, True)
+
+
+@njit(cache=True, error_model="numpy")
+def _mean_squared_error(y_true, labels, out, epsilon):
+    return losses.mean_squared_error_value_and_grad(y_true, out)
+
+
+@njit(cache=True, error_model="numpy")
+def _mean_absolute_error(y_true, labels, out, epsilon):
+    return losses.mean_absolute_error_value_and_grad(y_true, out)
+
+
+LOSS_KERNELS = {
+    codes.BINARY_CROSSENTROPY_LOGITS: _binary_crossentropy_logits,
+    codes.CATEGORICAL_CROSSENTROPY_LOGITS: _categorical_crossentropy_logits,
+    codes.SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS: _sparse_categorical_crossentropy_logits,
+    codes.MEAN_SQUARED_ERROR: _mean_squared_error,
+    codes.MEAN_ABSOLUTE_ERROR: _mean_absolute_error,
+}
+
+
+def loss_signature(dtype):
+    """(y_true (rows, units), labels (rows,) int64, out (rows, units), epsilon) ->
+    (values (rows,), d(values)/d(out) (rows, units)): every loss kernel's, in x's dtype."""
+    real = types.float32 if np.dtype(dtype) == np.float32 else types.float64
+    matrix = types.Array(real, 2, "C")
+    return types.Tuple((types.Array(real, 1, "C"), matrix))(
+        matrix, types.Array(types.int64, 1, "C"), matrix, types.float64)
+
+
+class CompiledLoss(CompileResultWAP):
+    """A loss kernel compiled for one signature, as the epoch kernels take it (a first-class
+    function: numba passes its address). Its numba type is computed once here, because numba's
+    generic typing of such objects costs ~14 us a call (this: ~3 us)."""
+
+    def __init__(self, compile_result):
+        super().__init__(compile_result)
+        self.numba_type = types.FunctionType(compile_result.signature)
+
+
+@typeof_impl.register(CompiledLoss)
+def _typeof_compiled_loss(value, context):
+    return value.numba_type
+
+
+_compiled_losses = {}
+
+
+def compiled_loss(code, dtype):
+    """The CompiledLoss of loss code `code` (kernels/codes.py) for arrays of `dtype`: compiled
+    on first use (or loaded from numba's disk cache), then kept."""
+    found = _compiled_losses.get((code, dtype))  # (predict's 1-sample call counts us)
+    if found is None:
+        kernel, signature = LOSS_KERNELS[int(code)], loss_signature(dtype)
+        kernel.compile(signature)
+        found = CompiledLoss(kernel.overloads[signature.args])
+        _compiled_losses[int(code), np.dtype(dtype)] = found
+    return found
 
 
 # Copies written as loops, not slice assignments: numba compiles its shape-mismatch error
@@ -105,12 +149,15 @@ def _copy_vector_into(src, out):
 # same. Each loop writes the expressions of the kernel it replaces, element by element.
 @njit(cache=True, error_model="numpy")
 def _activate_into(z, out, code):
-    """out = act(z), element by element with the expressions of relu_forward /
+    """out = act(z), element by element with the expressions of relu_forward / tanh_forward /
     sigmoid_forward (so the same bits); z, out C-contiguous of one shape (code LINEAR: a copy)."""
     z1, o1 = z.ravel(), out.ravel()
     if code == codes.RELU:
         for i in range(z1.size):
             o1[i] = max(z1[i], 0)
+    elif code == codes.TANH:
+        for i in range(z1.size):
+            o1[i] = cells.tanh(z1[i])
     elif code == codes.SIGMOID:
         for i in range(z1.size):
             o1[i] = _sigmoid(z1[i])
@@ -121,12 +168,15 @@ def _activate_into(z, out, code):
 
 @njit(cache=True, error_model="numpy")
 def _activation_backward_into(dy, z, y, out, code):
-    """out = act'(z) * dy, with the expressions of relu_backward / sigmoid_backward; out may
-    be dy itself."""
+    """out = act'(z) * dy, with the expressions of relu_backward / tanh_backward /
+    sigmoid_backward; out may be dy itself."""
     d1, z1, y1, o1 = dy.ravel(), z.ravel(), y.ravel(), out.ravel()
     if code == codes.RELU:
         for i in range(d1.size):
             o1[i] = d1[i] if z1[i] > 0 else 0
+    elif code == codes.TANH:
+        for i in range(d1.size):
+            o1[i] = d1[i] * (1 - y1[i] * y1[i])
     elif code == codes.SIGMOID:
         for i in range(d1.size):
             o1[i] = d1[i] * y1[i] * (1 - y1[i])
@@ -207,14 +257,15 @@ def dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes
                       drop_rates, keep, loss_code, epsilon, opt_code, hyper, step_scalars,
                       slot_1, slot_2, logits_out, values_out, train):
     return _dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes,
-                              drop_cols, drop_rates, keep, loss_code, loss_selector(loss_code),
+                              drop_cols, drop_rates, keep, loss_code,
+                              compiled_loss(loss_code, params.dtype),
                               epsilon, opt_code, hyper, step_scalars, slot_1, slot_2,
                               logits_out, values_out, bool(train))
 
 
 @njit(cache=True)
 def _dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes, drop_cols,
-                       drop_rates, keep, loss_code, loss_sel, epsilon, opt_code, hyper,
+                       drop_rates, keep, loss_code, loss, epsilon, opt_code, hyper,
                        step_scalars, slot_1, slot_2, logits_out, values_out, train):
     n = order.shape[0]
     n_layers = layout.shape[0]
@@ -261,7 +312,7 @@ def _dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_code
         last = n_layers - 1
         from_logits = loss_code <= codes.SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS
         out = zs[last][:rows] if from_logits else acts[last][:rows]
-        values, dout = _loss(loss_sel, yb[:rows], lb[:rows], out, epsilon)
+        values, dout = loss(yb[:rows], lb[:rows], out, epsilon)
         _copy_into(zs[last][:rows], logits_out[start:stop])
         _copy_vector_into(values, values_out[start:stop])
         if not train:  # inference: the forward pass and the loss values only

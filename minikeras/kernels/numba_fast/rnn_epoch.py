@@ -21,6 +21,7 @@ Note: numba's on-disk cache watches only this file; after editing a kernel it ca
 import numpy as np
 from numba import njit
 
+from .. import codes
 from . import blocks
 from .dense import (
     dense_backward,
@@ -28,7 +29,7 @@ from .dense import (
     projection_backward_core,
     projection_forward_core,
 )
-from .fused import _activate, _activation_backward, _loss, loss_selector
+from .fused import _activate, _activation_backward, compiled_loss
 from .optimizers import adam_update, rmsprop_update, sgd_update
 from .rnn_fused import lstm_backward_fused, lstm_forward_fused
 from .rnn_gemm import lstm_backward_gemm_core, lstm_forward_gemm_core
@@ -45,8 +46,8 @@ def lstm_dense_epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_
         raise ValueError(f"lstm_dense_epoch runs the 'fused' or the 'gemm' time loops; received "
                          f"plan.loop={plan.loop!r} (kernels.plan.epoch_plan says which applies)")
     args = (x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout, act_codes,
-            loss_code, loss_selector(loss_code), epsilon, opt_code, opt_constants, step_scalars,
-            opt_state_1, opt_state_2, logits_out, values_out)
+            loss_code, compiled_loss(loss_code, params.dtype), epsilon, opt_code, opt_constants,
+            step_scalars, opt_state_1, opt_state_2, logits_out, values_out)
     if plan.loop == "fused":
         return _epoch_small_lstm(*args)
     with blocks.LAUNCH, blocks.using_threads(plan.threads):  # one launch at a time
@@ -91,7 +92,7 @@ def _lstm_weights(params, lstm_layout):
 
 
 @njit(cache=True)
-def _dense_head(h0, yb, lb, params, grads, layout, act_codes, loss_code, loss_sel, epsilon,
+def _dense_head(h0, yb, lb, params, grads, layout, act_codes, loss_code, loss, epsilon,
                 logits_out, values_out, start):
     """The Dense layers and the loss on the LSTM's last output h0: writes their gradients into
     grads and the batch's logits and loss values; returns dLoss/dh0."""
@@ -110,9 +111,9 @@ def _dense_head(h0, yb, lb, params, grads, layout, act_codes, loss_code, loss_se
         zs.append(z)
         acts.append(a)
         hs.append(a)
-    from_logits = loss_code <= 2
+    from_logits = loss_code <= codes.SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS
     out = zs[n_layers] if from_logits else acts[n_layers]
-    values, dout = _loss(loss_sel, yb, lb, out, epsilon)
+    values, dout = loss(yb, lb, out, epsilon)
     logits_out[start:start + batch] = zs[n_layers]
     values_out[start:start + batch] = values
     dz = dout * (dt(1) / dt(batch))  # Keras's sum_over_batch_size: d(loss)/d(values) = 1/n
@@ -155,7 +156,7 @@ def _lstm_grads_and_update(params, grads, lstm_layout, dkernel, drecurrent_kerne
 # ---- the two epochs ---------------------------------------------------------------------------
 @njit(cache=True)
 def _epoch_small_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
-                      act_codes, loss_code, loss_sel, epsilon, opt_code, opt_constants,
+                      act_codes, loss_code, loss, epsilon, opt_code, opt_constants,
                       step_scalars, opt_state_1, opt_state_2, logits_out, values_out):
     """rnn_fused.py's time loops; the projection by dense_forward/backward (what the layer's
     projection kernels run when it is one single-thread GEMM), its backward in time-major
@@ -179,7 +180,7 @@ def _epoch_small_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm
             xz, recurrent_kernel, zeros, zeros, mask, recurrent_mask, activation,
             recurrent_activation, zero_output_for_mask)
         dh = _dense_head(np.ascontiguousarray(outputs[:, steps - 1, :]), yb, lb, params, grads,
-                         layout, act_codes, loss_code, loss_sel, epsilon, logits_out, values_out,
+                         layout, act_codes, loss_code, loss, epsilon, logits_out, values_out,
                          start)
         doutputs = np.zeros((batch, steps, u), dtype=params.dtype)
         doutputs[:, steps - 1, :] = dh
@@ -198,7 +199,7 @@ def _epoch_small_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm
 
 @njit(cache=True)
 def _epoch_large_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
-                      act_codes, loss_code, loss_sel, epsilon, opt_code, opt_constants,
+                      act_codes, loss_code, loss, epsilon, opt_code, opt_constants,
                       step_scalars, opt_state_1, opt_state_2, logits_out, values_out, threads,
                       limit):
     """rnn_gemm.py's loops (caches time-major) and the threaded projection kernels, its
@@ -221,7 +222,7 @@ def _epoch_large_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm
             np.zeros((batch, u), dtype=params.dtype), np.zeros((batch, u), dtype=params.dtype),
             mask, activation, recurrent_activation, zero_output_for_mask, threads, limit)
         dh = _dense_head(outputs[steps - 1].copy(), yb, lb, params, grads, layout, act_codes,
-                         loss_code, loss_sel, epsilon, logits_out, values_out, start)
+                         loss_code, loss, epsilon, logits_out, values_out, start)
         doutputs = np.zeros((batch, steps, u), dtype=params.dtype)
         doutputs[:, steps - 1, :] = dh
         dxz, drecurrent_kernel = lstm_backward_gemm_core(

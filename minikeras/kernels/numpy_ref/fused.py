@@ -1,7 +1,7 @@
 """One training epoch of a stack of Dense layers, every batch in one call (the fused path).
 
-`models/fused.py` runs this when a model is Dense layers only with a loss and optimizer listed
-below; it computes the numbers the layer-by-layer `train_step` computes, batch after batch:
+`fastpath/dense_epoch.py` runs this when a model is Dense layers only with a loss and optimizer
+listed below; it computes the numbers the layer-by-layer `train_step` computes, batch after batch:
 
     for each batch b (rows order[start:stop] of x, y, labels):
         h_0 = x_b
@@ -16,7 +16,7 @@ below; it computes the numbers the layer-by-layer `train_step` computes, batch a
         params = optimizer update(params, grads)                         one flat update
         logits_out[start:stop] = z_{L-1};  values_out[start:stop] = values
 
-Codes (kernels/codes.py): act_codes LINEAR, RELU or SIGMOID per layer; loss_code one of the
+Codes (kernels/codes.py): act_codes LINEAR, RELU, TANH or SIGMOID per layer; loss_code one of the
 fused losses (the three crossentropies from the logits, mean squared / absolute error);
 opt_code SGD (hyper = lr, momentum, nesterov), ADAM (hyper = beta_1, beta_2, epsilon;
 step_scalars[s] = alpha of step s, from the optimizer's own `step_size`) or RMSPROP without
@@ -40,7 +40,14 @@ import numpy as np
 
 from .. import codes
 from . import losses
-from .activations import relu_backward, relu_forward, sigmoid_backward, sigmoid_forward
+from .activations import (
+    relu_backward,
+    relu_forward,
+    sigmoid_backward,
+    sigmoid_forward,
+    tanh_backward,
+    tanh_forward,
+)
 from .dense import dense_backward, dense_forward
 from .optimizers import adam_update, rmsprop_update, sgd_update
 
@@ -48,21 +55,25 @@ __all__ = ["dense_stack_epoch"]
 
 
 def _activate(z, code):
-    """act(z) for act code 0 (linear), 1 (relu) or 2 (sigmoid); z (rows, units)."""
+    """act(z) for act code LINEAR, RELU, TANH or SIGMOID; z (rows, units)."""
     t = z.dtype.type
     if code == codes.RELU:
         return relu_forward(z.ravel(), t(0), t(np.inf), t(0)).reshape(z.shape)
+    if code == codes.TANH:
+        return tanh_forward(z)
     if code == codes.SIGMOID:
         return sigmoid_forward(z.ravel()).reshape(z.shape)
     return z
 
 
 def _activation_backward(dy, z, y, code):
-    """dLoss/dz = act'(z) * dy for act code 0, 1 or 2; all (rows, units)."""
+    """dLoss/dz = act'(z) * dy for act code LINEAR, RELU, TANH or SIGMOID; all (rows, units)."""
     t = z.dtype.type
     if code == codes.RELU:
         return relu_backward(dy.ravel(), z.ravel(), y.ravel(), t(0), t(np.inf),
                              t(0)).reshape(z.shape)
+    if code == codes.TANH:
+        return tanh_backward(dy, z, y)
     if code == codes.SIGMOID:
         return sigmoid_backward(dy.ravel(), z.ravel(), y.ravel()).reshape(z.shape)
     return dy
