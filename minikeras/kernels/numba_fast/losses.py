@@ -130,25 +130,12 @@ def sparse_categorical_crossentropy_value_and_grad(labels, y_pred, epsilon, from
     return loss, grad
 
 
-@njit(cache=True, error_model="numpy")
-def mean_squared_error_value_and_grad(y_true, y_pred):
-    dt = y_pred.dtype.type
-    rows, k = y_pred.shape
-    kk, two = dt(k), dt(2)
-    loss = np.zeros(rows, dtype=y_pred.dtype)
-    grad = np.empty((rows, k), dtype=y_pred.dtype)
-    for r in range(rows):
-        total = dt(0)
-        for j in range(k):
-            diff = y_true[r, j] - y_pred[r, j]
-            total += diff * diff
-            grad[r, j] = -two * diff / kk
-        loss[r] = total / kk
-    return loss, grad
-
-
-@njit(cache=True, error_model="numpy")
-def mean_absolute_error_value_and_grad(y_true, y_pred):
+# ---- the losses that average an elementwise term over the last axis ----------------------------
+# loss[r] = mean_j term(y_true[r, j], y_pred[r, j]),  grad[r, j] = term'(...) / k. Each loss below
+# writes its term (value, d value / d y_pred) as a small function of one element; the loop is
+# written once here and inlined into each loss (numba compiles one loop per term).
+@njit(inline="always")
+def _mean_of_terms(y_true, y_pred, term, constants):
     dt = y_pred.dtype.type
     rows, k = y_pred.shape
     kk = dt(k)
@@ -157,88 +144,95 @@ def mean_absolute_error_value_and_grad(y_true, y_pred):
     for r in range(rows):
         total = dt(0)
         for j in range(k):
-            diff = y_true[r, j] - y_pred[r, j]
-            total += abs(diff)
-            grad[r, j] = -np.sign(diff) / kk
+            value, slope = term(y_true[r, j], y_pred[r, j], constants)
+            total += value
+            grad[r, j] = slope / kk
         loss[r] = total / kk
     return loss, grad
+
+
+@njit(inline="always")
+def _squared_error(t, p, two):
+    diff = t - p
+    return diff * diff, -two * diff
+
+
+@njit(cache=True, error_model="numpy")
+def mean_squared_error_value_and_grad(y_true, y_pred):
+    return _mean_of_terms(y_true, y_pred, _squared_error, y_pred.dtype.type(2))
+
+
+@njit(inline="always")
+def _absolute_error(t, p, unused):
+    diff = t - p
+    return abs(diff), -np.sign(diff)
+
+
+@njit(cache=True, error_model="numpy")
+def mean_absolute_error_value_and_grad(y_true, y_pred):
+    return _mean_of_terms(y_true, y_pred, _absolute_error, y_pred.dtype.type(0))
+
+
+@njit(inline="always")
+def _absolute_percentage_error(t, p, constants):
+    eps, hundred = constants
+    d = max(abs(t), eps)
+    ratio = (t - p) / d
+    return abs(ratio), -hundred * np.sign(ratio) / d
 
 
 @njit(cache=True, error_model="numpy")
 def mean_absolute_percentage_error_value_and_grad(y_true, y_pred, epsilon):
     dt = y_pred.dtype.type
-    rows, k = y_pred.shape
-    kk, eps, hundred = dt(k), dt(epsilon), dt(100)
-    loss = np.zeros(rows, dtype=y_pred.dtype)
-    grad = np.empty((rows, k), dtype=y_pred.dtype)
-    for r in range(rows):
-        total = dt(0)
-        for j in range(k):
-            d = max(abs(y_true[r, j]), eps)
-            ratio = (y_true[r, j] - y_pred[r, j]) / d
-            total += abs(ratio)
-            grad[r, j] = -hundred * np.sign(ratio) / d / kk
-        loss[r] = hundred * (total / kk)
-    return loss, grad
+    loss, grad = _mean_of_terms(y_true, y_pred, _absolute_percentage_error,
+                                (dt(epsilon), dt(100)))
+    return loss * dt(100), grad
+
+
+@njit(inline="always")
+def _squared_logarithmic_error(t, p, constants):
+    eps, zero, one, two = constants
+    pm = max(p, eps)
+    diff = np.log(pm + one) - np.log(max(t, eps) + one)
+    return diff * diff, two * diff / (pm + one) if p >= eps else zero
 
 
 @njit(cache=True, error_model="numpy")
 def mean_squared_logarithmic_error_value_and_grad(y_true, y_pred, epsilon):
     dt = y_pred.dtype.type
-    rows, k = y_pred.shape
-    kk, eps, one, two = dt(k), dt(epsilon), dt(1), dt(2)
-    loss = np.zeros(rows, dtype=y_pred.dtype)
-    grad = np.empty((rows, k), dtype=y_pred.dtype)
-    for r in range(rows):
-        total = dt(0)
-        for j in range(k):
-            pm = max(y_pred[r, j], eps)
-            diff = np.log(pm + one) - np.log(max(y_true[r, j], eps) + one)
-            total += diff * diff
-            grad[r, j] = two * diff / (pm + one) / kk if y_pred[r, j] >= eps else dt(0)
-        loss[r] = total / kk
-    return loss, grad
+    return _mean_of_terms(y_true, y_pred, _squared_logarithmic_error,
+                          (dt(epsilon), dt(0), dt(1), dt(2)))
+
+
+@njit(inline="always")
+def _huber(t, p, constants):
+    d, half = constants
+    error = p - t
+    if abs(error) <= d:
+        return half * error * error, error
+    return d * abs(error) - half * (d * d), d * np.sign(error)
 
 
 @njit(cache=True, error_model="numpy")
 def huber_value_and_grad(y_true, y_pred, delta):
     dt = y_pred.dtype.type
-    rows, k = y_pred.shape
-    kk, d, half = dt(k), dt(delta), dt(0.5)
-    loss = np.zeros(rows, dtype=y_pred.dtype)
-    grad = np.empty((rows, k), dtype=y_pred.dtype)
-    for r in range(rows):
-        total = dt(0)
-        for j in range(k):
-            error = y_pred[r, j] - y_true[r, j]
-            if abs(error) <= d:
-                total += half * error * error
-                grad[r, j] = error / kk
-            else:
-                total += d * abs(error) - half * (d * d)
-                grad[r, j] = d * np.sign(error) / kk
-        loss[r] = total / kk
-    return loss, grad
+    return _mean_of_terms(y_true, y_pred, _huber, (dt(delta), dt(0.5)))
+
+
+@njit(inline="always")
+def _log_cosh(t, p, constants):
+    zero, one, two, log2 = constants
+    x = p - t
+    y = x * -two
+    e = np.exp(-abs(y))
+    sigmoid = one / (one + e) if y >= zero else e / (one + e)
+    return x + (max(y, zero) + np.log1p(e)) - log2, one - two * sigmoid
 
 
 @njit(cache=True, error_model="numpy")
 def log_cosh_value_and_grad(y_true, y_pred, log2):
     dt = y_pred.dtype.type
-    rows, k = y_pred.shape
-    kk, zero, one, two, log2 = dt(k), dt(0), dt(1), dt(2), dt(log2)
-    loss = np.zeros(rows, dtype=y_pred.dtype)
-    grad = np.empty((rows, k), dtype=y_pred.dtype)
-    for r in range(rows):
-        total = zero
-        for j in range(k):
-            x = y_pred[r, j] - y_true[r, j]
-            y = x * -two
-            e = np.exp(-abs(y))
-            total += x + (max(y, zero) + np.log1p(e)) - log2
-            sigmoid = one / (one + e) if y >= zero else e / (one + e)
-            grad[r, j] = (one - two * sigmoid) / kk
-        loss[r] = total / kk
-    return loss, grad
+    return _mean_of_terms(y_true, y_pred, _log_cosh, (dt(0), dt(1), dt(2), dt(log2)))
 
 
 @njit(cache=True, error_model="numpy")
@@ -268,38 +262,30 @@ def cosine_similarity_value_and_grad(y_true, y_pred, epsilon):
     return loss, grad
 
 
+@njit(inline="always")
+def _hinge(t, p, constants):
+    zero, one = constants
+    margin = one - t * p
+    return max(margin, zero), -t if margin >= zero else zero
+
+
 @njit(cache=True, error_model="numpy")
 def hinge_value_and_grad(y_true, y_pred):
     dt = y_pred.dtype.type
-    rows, k = y_pred.shape
-    kk, zero, one = dt(k), dt(0), dt(1)
-    loss = np.zeros(rows, dtype=y_pred.dtype)
-    grad = np.empty((rows, k), dtype=y_pred.dtype)
-    for r in range(rows):
-        total = zero
-        for j in range(k):
-            margin = one - y_true[r, j] * y_pred[r, j]
-            total += max(margin, zero)
-            grad[r, j] = -y_true[r, j] / kk if margin >= zero else zero
-        loss[r] = total / kk
-    return loss, grad
+    return _mean_of_terms(y_true, y_pred, _hinge, (dt(0), dt(1)))
+
+
+@njit(inline="always")
+def _squared_hinge(t, p, constants):
+    zero, one, two = constants
+    hinge = max(one - t * p, zero)
+    return hinge * hinge, -two * t * hinge
 
 
 @njit(cache=True, error_model="numpy")
 def squared_hinge_value_and_grad(y_true, y_pred):
     dt = y_pred.dtype.type
-    rows, k = y_pred.shape
-    kk, zero, one, two = dt(k), dt(0), dt(1), dt(2)
-    loss = np.zeros(rows, dtype=y_pred.dtype)
-    grad = np.empty((rows, k), dtype=y_pred.dtype)
-    for r in range(rows):
-        total = zero
-        for j in range(k):
-            hinge = max(one - y_true[r, j] * y_pred[r, j], zero)
-            total += hinge * hinge
-            grad[r, j] = -two * y_true[r, j] * hinge / kk
-        loss[r] = total / kk
-    return loss, grad
+    return _mean_of_terms(y_true, y_pred, _squared_hinge, (dt(0), dt(1), dt(2)))
 
 
 @njit(cache=True, error_model="numpy")
@@ -349,21 +335,17 @@ def kl_divergence_value_and_grad(y_true, y_pred, epsilon):
     return loss, grad
 
 
+@njit(inline="always")
+def _poisson(t, p, constants):
+    one, eps = constants
+    shifted = p + eps
+    return p - t * np.log(shifted), one - t / shifted
+
+
 @njit(cache=True, error_model="numpy")
 def poisson_value_and_grad(y_true, y_pred, epsilon):
     dt = y_pred.dtype.type
-    rows, k = y_pred.shape
-    kk, one, eps = dt(k), dt(1), dt(epsilon)
-    loss = np.zeros(rows, dtype=y_pred.dtype)
-    grad = np.empty((rows, k), dtype=y_pred.dtype)
-    for r in range(rows):
-        total = dt(0)
-        for j in range(k):
-            shifted = y_pred[r, j] + eps
-            total += y_pred[r, j] - y_true[r, j] * np.log(shifted)
-            grad[r, j] = (one - y_true[r, j] / shifted) / kk
-        loss[r] = total / kk
-    return loss, grad
+    return _mean_of_terms(y_true, y_pred, _poisson, (dt(1), dt(epsilon)))
 
 
 @njit(cache=True, error_model="numpy")

@@ -32,6 +32,15 @@ def sgd_update(var, grad, velocity, learning_rate, momentum, nesterov):
                 var.flat[i] += vel
 
 
+@njit(inline="always")
+def _square(g, grad_square, i):
+    """grad^2 of element i: g * g, or grad_square[i] where the caller squared the gradient
+    (the Embedding's row updates square it lookup by lookup, as Keras does)."""
+    if grad_square is None:
+        return g * g
+    return grad_square.flat[i]
+
+
 @njit(cache=True)
 def adam_update(var, grad, m, v, v_hat, alpha, beta_1, beta_2, epsilon, grad_square=None):
     t = var.dtype.type
@@ -39,10 +48,7 @@ def adam_update(var, grad, m, v, v_hat, alpha, beta_1, beta_2, epsilon, grad_squ
     alpha_, eps = t(alpha), t(epsilon)
     for i in range(var.size):
         g = grad.flat[i]
-        if grad_square is None:
-            square = g * g
-        else:
-            square = grad_square.flat[i]
+        square = _square(g, grad_square, i)
         m_i = m.flat[i] + (g - m.flat[i]) * one_minus_beta_1
         v_i = v.flat[i] + (square - v.flat[i]) * one_minus_beta_2
         m.flat[i] = m_i
@@ -61,10 +67,7 @@ def rmsprop_update(var, grad, velocity, average_grad, momentum_buf,
     lr, mu = t(learning_rate), t(momentum)
     for i in range(var.size):
         g = grad.flat[i]
-        if grad_square is None:
-            square = g * g
-        else:
-            square = grad_square.flat[i]
+        square = _square(g, grad_square, i)
         vel = rho_ * velocity.flat[i] + one_minus_rho * square
         velocity.flat[i] = vel
         if average_grad is not None:
@@ -88,10 +91,7 @@ def adagrad_update(var, grad, accumulator, learning_rate, epsilon, grad_square=N
     lr, eps = t(learning_rate), t(epsilon)
     for i in range(var.size):
         g = grad.flat[i]
-        if grad_square is None:
-            square = g * g
-        else:
-            square = grad_square.flat[i]
+        square = _square(g, grad_square, i)
         acc = accumulator.flat[i] + square
         accumulator.flat[i] = acc
         var.flat[i] -= (lr * g) / np.sqrt(acc + eps)
