@@ -114,12 +114,41 @@ def cold_start(with_keras=True, with_scripts=True):
         env_cold = dict(env, NUMBA_CACHE_DIR=cache)
         rows["Pima script, empty numba cache"] = _strip(_wall([sys.executable, PIMA], env_cold))
         rows["Pima script, warm numba cache"] = _strip(_wall([sys.executable, PIMA], env_cold))
+        # what a student's next edit costs: the script with one change, twice (the first run
+        # compiles what the change needs, the second shows the steady time)
+        with tempfile.TemporaryDirectory(prefix="minikeras-pima-variants-") as folder:
+            os.symlink(os.path.join(ROOT, "examples", "data"), os.path.join(folder, "data"))
+            for name, script in pima_variants(folder).items():
+                for run in ("first run", "again"):
+                    rows[f"Pima script with {name}, {run}"] = _strip(
+                        _wall([sys.executable, script], env_cold))
     if with_keras:
         env_keras = dict(os.environ, KERAS_BACKEND="tensorflow", CUDA_VISIBLE_DEVICES="",
                          TF_CPP_MIN_LOG_LEVEL="3")
         rows["Pima script on Keras/TensorFlow"] = _strip(_wall([sys.executable, PIMA_KERAS],
                                                                env_keras))
     return rows
+
+
+PIMA_CHANGES = {  # a student's one-line edits of the tutorial script
+    'loss="mse"': ('loss="binary_crossentropy"', 'loss="mse"'),
+    "a tanh hidden layer": ('Dense(12, activation="relu"', 'Dense(12, activation="tanh"'),
+    'optimizer="sgd"': ('optimizer="adam"', 'optimizer="sgd"'),
+}
+
+
+def pima_variants(folder):
+    """{change: path of the Pima script with that one change, written into folder}."""
+    with open(PIMA) as f:
+        source = f.read()
+    scripts = {}
+    for i, (name, (old, new)) in enumerate(PIMA_CHANGES.items()):
+        if old not in source:
+            raise ValueError(f"the Pima script no longer contains {old!r}")
+        scripts[name] = os.path.join(folder, f"pima_variant_{i}.py")
+        with open(scripts[name], "w") as f:
+            f.write(source.replace(old, new))
+    return scripts
 
 
 def _strip(result):

@@ -67,3 +67,18 @@ def test_table_and_plot(quick):
 def test_unknown_task_is_refused_by_name():
     done = _run("--only", "W9", timeout=60)
     assert done.returncode == 2 and "W9" in done.stderr
+
+
+def test_cold_start_variants_change_one_line_each(tmp_path):
+    """The cold-start table's variants are the Pima script with exactly one line changed."""
+    from benchmarks import machine
+
+    with open(machine.PIMA) as f:
+        original = f.read().splitlines()
+    scripts = machine.pima_variants(str(tmp_path))
+    assert set(scripts) == set(machine.PIMA_CHANGES)
+    for name, path in scripts.items():
+        with open(path) as f:
+            lines = f.read().splitlines()
+        changed = [new for old, new in zip(original, lines, strict=True) if old != new]
+        assert len(changed) == 1 and machine.PIMA_CHANGES[name][1] in changed[0], name
