@@ -78,6 +78,24 @@ def can_pin_blas():
 
 
 @contextmanager
+def blas_threads(threads):
+    """Within the block, SciPy's OpenBLAS (the one numba's np.dot calls) runs each GEMM on at
+    most `threads` threads; unchanged where its count cannot be set (can_pin_blas() False)."""
+    if not can_pin_blas():
+        yield
+        return
+    set_threads, get_threads = _BLAS_THREADS[0]
+    previous = get_threads()
+    if threads >= previous:
+        yield
+        return
+    set_threads(max(1, threads))
+    try:
+        yield
+    finally:
+        set_threads(previous)
+
+
 def blas_on_calling_thread():
     """Within the block, SciPy's OpenBLAS runs every GEMM on the thread that calls it (no pool
     wakes up), so compiled kernels may give BLAS whole-slab GEMMs from their own threads
@@ -86,16 +104,7 @@ def blas_on_calling_thread():
     GEMM each, 15 ms (180 GFLOP/s) vs 14-row blocks 36 ms. Where the number of threads cannot
     be set (can_pin_blas() False), nothing changes: callers then keep SINGLE_THREAD_MACS
     blocks. Callers hold LAUNCH, so no other kernel's BLAS call sees the pinned count."""
-    if not can_pin_blas():
-        yield
-        return
-    set_threads, get_threads = _BLAS_THREADS[0]
-    previous = get_threads()
-    set_threads(1)
-    try:
-        yield
-    finally:
-        set_threads(previous)
+    return blas_threads(1)
 
 
 def plan():
