@@ -157,3 +157,23 @@ def epoch_plan(cell, rows, batch_size, units):
     sizes = {min(batch_size, rows), rows % batch_size or min(batch_size, rows)}
     plans = {choose(cell, size, units) for size in sizes}
     return plans.pop() if len(plans) == 1 else None
+
+
+# ---- convolutions (numba_fast/conv.py) --------------------------------------------------------
+# CONV_SLAB_ROWS: im2col rows per slab of samples (one numba thread's work item, one GEMM per
+# group). Measured at W7's conv2 forward (batch 128, 576 rows of 288 per sample, SciPy's
+# OpenBLAS on the calling thread; min of 7, load ~1.8): 1, 2, 4 and 8 samples per slab
+# 15.2 / 15.0 / 14.9 / 15.4 ms, so any size past one sample does; 2048 rows keeps a thread's
+# cols (and dcols) at a few MiB, in cache, and leaves 32 slabs to share out at batch 128.
+CONV_SLAB_ROWS = 2048
+UNCUT = 2**62  # a block limit no GEMM reaches
+
+
+def conv_split(blas_pinned):
+    """(threads, block_limit) for the convolution kernels: gemm_split()'s threads; GEMMs uncut
+    where SciPy's BLAS can be kept on the calling thread (blas_pinned), else cut as every
+    threaded GEMM kernel is (SINGLE_THREAD_MACS); a forced block_limit wins either way."""
+    threads, limit = gemm_split()
+    if blas_pinned and _forced["block_limit"] is None:
+        limit = UNCUT
+    return threads, limit

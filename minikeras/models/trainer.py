@@ -16,7 +16,7 @@ numbers as the batch loop; evaluate / predict ask `fastpath.inference_runner` th
 
 import numpy as np
 
-from .. import activations, config, fastpath, legacy, losses, optimizers
+from .. import activations, config, fastpath, kernels, legacy, losses, optimizers
 from .. import callbacks as callbacks_module
 from .. import metrics as metrics_module
 from ..callbacks.callback_list import pythonify_logs
@@ -120,7 +120,9 @@ class Trainer(batch_loops.Keras2GeneratorMethods):
 
     # ---- one step ------------------------------------------------------------------------------
     def train_step(self, x, y, sample_weight=None):
-        loss, penalty, y_pred, _ = self.compute_gradients(x, y, sample_weight, input_grads=False)
+        with kernels.step_blas_threads():  # BLAS on the free cores only (kernels/__init__.py)
+            loss, penalty, y_pred, _ = self.compute_gradients(x, y, sample_weight,
+                                                              input_grads=False)
         variables = self.trainable_weights
         # with loss_scale_factor, Keras scales the loss and the optimizer unscales the grads
         grads = [self.optimizer.scale_loss(v.grad) for v in variables]

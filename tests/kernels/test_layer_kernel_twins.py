@@ -112,3 +112,27 @@ def test_normalization_twins(rows, features, dtype, rng):
             assert_twins("batch_norm_backward", dy, x, mean, variance, g, 1e-3, training)
         assert_twins("layer_norm_forward", x, g, b, 1e-3)
         assert_twins("layer_norm_backward", dy, x, g, 1e-3)
+
+
+@pytest.mark.parametrize("block_limit", [None, 50])
+@pytest.mark.parametrize("groups", [1, 2])
+def test_conv_twins_in_slabs(monkeypatch, block_limit, groups):
+    """Many slabs (one sample each), GEMMs whole or cut into row blocks: still the reference's
+    numbers, and the same bits on 1 thread and on 2 (the slabs, not the threads, fix the sums).
+    """
+    from minikeras.kernels import plan
+
+    monkeypatch.setattr(plan, "CONV_SLAB_ROWS", 1)
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(9, 7, 6, 2 * groups)).astype(np.float32)
+    kernel = rng.normal(size=(3, 2, 2, 4 * groups)).astype(np.float32)
+    b = rng.normal(size=4 * groups).astype(np.float32)
+    dz = rng.normal(size=(9, 5, 5, 4 * groups)).astype(np.float32)
+    runs = []
+    for threads in (1, 2):
+        with plan.forced(block_limit=block_limit, threads=threads):
+            assert_twins("conv_forward", x, kernel, b, (1, 1), (1, 1), groups)
+            assert_twins("conv_backward", dz, x, kernel, (1, 1), (1, 1), groups)
+            runs.append(NUMBA["conv_backward"](dz, x, kernel, (1, 1), (1, 1), groups))
+    for a, c in zip(*runs, strict=True):
+        np.testing.assert_array_equal(a, c)

@@ -17,22 +17,22 @@ max_pool_backward_ties = reference.max_pool_backward_ties  # 3-D only: the refer
 
 @njit(cache=True)
 def _max_forward(x, ph, pw, sh, sw):
+    """Channels innermost: each window offset is one contiguous pass over the channels
+    (W7's 2x2 pool of (128, 24, 24, 64): 6.0 ms with the window innermost)."""
     batch, h, w, c = x.shape
     oh, ow = (h - ph) // sh + 1, (w - pw) // sw + 1
-    y = np.empty((batch, oh, ow, c), x.dtype)
+    y = np.full((batch, oh, ow, c), -np.inf, x.dtype)
     arg = np.zeros((batch, oh, ow, c), np.int64)
     for b in range(batch):
         for i in range(oh):
             for j in range(ow):
-                for ch in range(c):
-                    best, where = -np.inf, 0
-                    for p in range(ph):
-                        for q in range(pw):
+                for p in range(ph):
+                    for q in range(pw):
+                        for ch in range(c):
                             v = x[b, i * sh + p, j * sw + q, ch]
-                            if v > best:
-                                best, where = v, p * pw + q
-                    y[b, i, j, ch] = best
-                    arg[b, i, j, ch] = where
+                            if v > y[b, i, j, ch]:  # strict: the first maximum wins
+                                y[b, i, j, ch] = v
+                                arg[b, i, j, ch] = p * pw + q
     return y, arg
 
 
