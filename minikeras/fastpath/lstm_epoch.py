@@ -15,8 +15,11 @@ state, regularizer or constraint, on 3-D x without a mask. At a batch size where
 would run a loop this kernel does not (`time_loop` is None) the epoch runs the plain steps.
 
 Evaluate and predict (`LSTMInference`) run the same kernel with train=False: the forward
-passes (and the loss values), as DenseInference does for Dense stacks. A 1-sample predict of
-W6 is one LSTM forward of ~27 us; the layer-by-layer path spent ~50 us more around it.
+passes (and the loss values), as DenseInference does for Dense stacks. What it saves is the
+Python between layers and batches: on W6's model (load 3.6-4.4 from other processes, this
+2-core machine) evaluate of 4000 samples at batch 32 takes 54 ms against the layer path's
+88 ms, predict 49 ms against 97 ms; at 1 sample (one LSTM forward, ~27 us of compute) the
+runner's own set-up costs about what it saves (71 us against 68 us).
 """
 
 import numpy as np
