@@ -9,14 +9,14 @@ instead of the batch loop, with the same numbers (tests/models/test_fused*.py). 
     flat.py          weights and optimizer slots as the flat buffers the kernels take
     feed.py          the loss tracker and metrics fed as the plain steps would feed them
     dense_epoch.py   Dense (+ Dropout) stacks: DenseEpochRunner, DenseInference
-    lstm_epoch.py    LSTM -> Dense stacks: LSTMEpochRunner
+    lstm_epoch.py    LSTM -> Dense stacks: LSTMEpochRunner, LSTMInference
 The kernels they call: kernels/numpy_ref/fused.py and rnn_epoch.py (the steps, readable) and
 their numba twins; which time loop an LSTM epoch runs: kernels/plan.py.
 """
 
 from . import eligibility
 from .dense_epoch import DenseEpochRunner, DenseInference
-from .lstm_epoch import LSTMEpochRunner
+from .lstm_epoch import LSTMEpochRunner, LSTMInference
 
 __all__ = ["epoch_runner", "inference_runner"]
 
@@ -31,4 +31,5 @@ def epoch_runner(model, x, y, sample_weight, shuffle, callbacks):
 
 def inference_runner(model, x, callbacks, y=None, sample_weight=None):
     """A runner with `predict(batch_size)` (y None) or `evaluate(batch_size, y)`, or None."""
-    return DenseInference.for_call(model, x, callbacks, y, sample_weight)
+    runner = {2: DenseInference, 3: LSTMInference}.get(x.ndim)  # (n, features), (n, T, features)
+    return None if runner is None else runner.for_call(model, x, callbacks, y, sample_weight)

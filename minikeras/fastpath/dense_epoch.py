@@ -20,7 +20,6 @@ import numpy as np
 
 from .. import config, kernels
 from ..kernels import codes
-from ..layers.dense import Dense
 from ..layers.dropout import Dropout
 from ..utils.data import epoch_order
 from . import eligibility
@@ -141,34 +140,19 @@ class DenseInference:
     def for_call(cls, model, x, callbacks, y=None, sample_weight=None):
         """A runner for this predict (y None) or evaluate call, or None for the plain loop.
 
-        Inference needs less than training: Dropout layers (any) are the identity, the Dense
-        layers need not be trainable, and predict applies the last layer's own activation (any)
-        to the kernel's logits. Evaluate also needs the loss codes and no penalty to add.
+        Inference needs less than training (eligibility.inference_head): Dropout layers (any)
+        are the identity, the Dense layers need not be trainable, and predict applies the last
+        layer's own activation (any) to the kernel's logits.
         """
-        mode = "predict" if y is None else "test"
-        if (not eligibility.compiled_kernels() or not model.runs_default_steps(mode)
-                or x.ndim != 2 or x.shape[0] == 0 or sample_weight is not None
-                or not eligibility.callbacks_skip_batches(callbacks, mode)):
+        if not eligibility.inference_allows_runner(model, x, 2, callbacks, y, sample_weight):
             return None
         dense = [layer for layer in model.layers if type(layer) is not Dropout]
-        if not dense or any(type(layer) is not Dense or not layer.use_bias
-                            for layer in dense):
-            return None
-        if any(v.value.dtype != x.dtype for layer in dense for v in (layer.kernel, layer.bias)):
-            return None
-        if y is None:
-            hidden = [codes.activation_code_or_none(layer.activation,
-                                                    eligibility.DENSE_ACTIVATIONS)
-                      for layer in dense[:-1]]
-            if None in hidden:
-                return None
-            return cls(model, dense, x, np.array(hidden + [codes.LINEAR], dtype=np.int64))
-        if not all(map(eligibility.penalty_free, dense)):
-            return None
-        found = eligibility.head(model, dense, x, y)
+        found = eligibility.inference_head(model, dense, x, y)
         return None if found is None else cls(model, dense, x, *found)
 
-    def __init__(self, model, dense, x, act_codes, loss_code=None, y2d=None, labels=None):
+    def __init__(self, model, dense, x, act_codes, loss_code=None, y2d=None, labels=None,
+                 before=()):
+        """`before`: variables ahead of the Dense layers' in the flat buffer (an LSTM's)."""
         self.model, self.dense, self.x = model, dense, np.ascontiguousarray(x)
         n, dtype, units = x.shape[0], x.dtype, dense[-1].units
         # predict reads the logits only: any loss compiled for the model serves (so predict
@@ -178,9 +162,9 @@ class DenseInference:
         self.act_codes, self.loss_code = act_codes, loss_code
         self.y2d = np.zeros((n, units), dtype=dtype) if y2d is None else y2d
         self.labels = np.zeros(n, dtype=np.int64) if labels is None else labels
-        variables = [v for layer in dense for v in (layer.kernel, layer.bias)]
+        variables = [*before, *(v for layer in dense for v in (layer.kernel, layer.bias))]
         self.flat = FlatParameters(variables, dtype)
-        self.layout = self.flat.dense_layout(dense, first=0)
+        self.layout = self.flat.dense_layout(dense, first=len(before))
 
     def logits(self, batch_size):
         """(logits (n, units), per-sample loss values (n,)), batch_size rows at a time: the

@@ -81,6 +81,23 @@ def plain_lstm(layer):
             and layer.activity_regularizer is None)
 
 
+def inference_lstm(layer, x, evaluate):
+    """An LSTM whose inference on x (batch, T, features) the LSTM epoch kernel computes as the
+    layer would: built for x's features and dtype, T > 0, returning its last output only, with
+    a bias, no state and no recurrent dropout (its per-gate input projection is not the
+    kernel's). Inference allows more than training: any trainable flag, constraint or input
+    dropout (masks of ones outside training); evaluate also needs no penalty to add."""
+    return (type(layer) is LSTM and layer.built and layer.use_bias and x.shape[1] > 0
+            and x.shape[2] == layer.kernel.shape[0]
+            and not (layer.return_sequences or layer.return_state or layer.go_backwards
+                     or layer.stateful)
+            and layer.recurrent_dropout == 0
+            and all(v.value.dtype == x.dtype
+                    for v in (layer.kernel, layer.recurrent_kernel, layer.bias))
+            and not (evaluate and (layer.recurrent_regularizer is not None
+                                   or not penalty_free(layer))))
+
+
 def dense_and_dropouts(layers):
     """(the Dense layers, {index of a Dense: the Dropout right after it}), or (None, None).
 
@@ -137,6 +154,24 @@ def any_fused_loss_code(model):
     return PLAIN_LOSSES.get(fn, codes.MEAN_SQUARED_ERROR)
 
 
+def inference_head(model, dense, x, y):
+    """(act_codes,) for a predict call (y None), or (act_codes, loss_code, y2d, labels) for an
+    evaluate call, of the Dense layers `dense` that end the model; or None.
+
+    Inference needs less than training: the Dense layers need not be trainable, and predict
+    applies the last layer's own activation (any) to the kernel's logits (its code: LINEAR).
+    Evaluate also needs the loss codes (`head`) and no penalty to add."""
+    if not dense or any(type(layer) is not Dense or not layer.use_bias for layer in dense):
+        return None
+    if any(v.value.dtype != x.dtype for layer in dense for v in (layer.kernel, layer.bias)):
+        return None
+    if y is not None:
+        return head(model, dense, x, y) if all(map(penalty_free, dense)) else None
+    hidden = [codes.activation_code_or_none(layer.activation, DENSE_ACTIVATIONS)
+              for layer in dense[:-1]]
+    return None if None in hidden else (np.array(hidden + [codes.LINEAR], dtype=np.int64),)
+
+
 def optimizer_code(opt):
     """The code of an optimizer the fused updates compute (constant learning rate; no
     clipping, weight decay, EMA, loss scaling or accumulation), or None."""
@@ -179,6 +214,16 @@ def head(model, dense, x, y):
         return None
     y2d_labels = targets(y, found[1], dense[-1].units, x.dtype)
     return None if y2d_labels is None else (*found, *y2d_labels)
+
+
+def inference_allows_runner(model, x, ndim, callbacks, y, sample_weight):
+    """What every inference runner needs of an evaluate (y given) or predict call: compiled
+    kernels, minikeras's own test / predict step, a non-empty x of `ndim` dimensions, no
+    sample weights and no batch-level callback."""
+    mode = "predict" if y is None else "test"
+    return (compiled_kernels() and model.runs_default_steps(mode) and x.ndim == ndim
+            and x.shape[0] > 0 and sample_weight is None
+            and callbacks_skip_batches(callbacks, mode))
 
 
 def fit_allows_runner(model, x, sample_weight, shuffle, callbacks):

@@ -5,6 +5,8 @@ into one flat array each, hands those to the kernel, and copies them back after 
 `layout` rows say where each layer's kernel and bias start in the buffer.
 """
 
+import itertools
+
 import numpy as np
 
 from ..kernels import codes
@@ -18,7 +20,7 @@ class FlatParameters:
         self.variables = list(variables)
         self.dtype = np.dtype(dtype)
         sizes = [v.value.size for v in self.variables]
-        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self.offsets = np.array([0, *itertools.accumulate(sizes)], dtype=np.int64)
 
     def dense_layout(self, dense, first):
         """(L, 4) int64 rows (kernel offset, bias offset, fan_in, units) of the Dense layers,

@@ -110,7 +110,20 @@ def choose(cell, batch, units):
             loop = "gemm" if _runs("gemm", cell) else "numpy"
     if loop != "gemm":
         return Plan(loop, 1, _forced["block_limit"] or SINGLE_THREAD_MACS)
-    return Plan(loop, *gemm_split())
+    threads, limit = gemm_split()
+    return Plan(loop, min(threads, _row_blocks(batch, GATES[cell] * units * units, limit)),
+                limit)
+
+
+def _row_blocks(rows, macs_per_row, limit):
+    """How many GEMM blocks of at most `limit` multiply-adds cover `rows` rows (at least 1):
+    the most slabs the GEMM loop cuts the batch into (blocks.py), so the most threads it keeps
+    busy. No more threads than that: a threaded loop waits at its end for every thread, even
+    one with no slab (free_threads says why that hurts). Measured at W6's LSTM(64), batch 1,
+    30 steps, forward, while other processes kept the 2 cores busy (load 4-5): 2 threads
+    0.5-6 ms a call, 1 thread 0.06 ms. The numbers do not depend on the count (blocks.py)."""
+    per_block = max(1, limit // max(1, macs_per_row))
+    return max(1, -(-rows // per_block))
 
 
 def gemm_split():

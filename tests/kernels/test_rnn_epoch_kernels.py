@@ -1,4 +1,5 @@
-"""lstm_dense_epoch: the NumPy reference and the numba twin train the same epoch."""
+"""lstm_dense_epoch: the NumPy reference and the numba twin train the same epoch, and run the
+same inference (train=False)."""
 
 import numpy as np
 import pytest
@@ -46,7 +47,7 @@ def _problem(dtype, n, steps, features, u, dense_sizes, loss_code, opt_code, act
                 opt_constants=np.array(constants),
                 step_scalars=alphas, opt_state_1=np.zeros(offset, dtype),
                 opt_state_2=np.zeros(offset, dtype), logits_out=np.zeros((n, units), dtype),
-                values_out=np.zeros(n, dtype), plan=loop)
+                values_out=np.zeros(n, dtype), train=True, plan=loop)
 
 
 def _run(kernel, problem):
@@ -144,3 +145,48 @@ def test_a_plan_the_epoch_cannot_run_is_refused(loop):
                        loop=plan.Plan(loop, 1, plan.SINGLE_THREAD_MACS))
     with pytest.raises(ValueError, match=f"plan.loop='{loop}'"):
         _run(NUMBA, problem)
+
+
+# ---- inference: train=False -------------------------------------------------------------------
+def _inference(problem, batch_size):
+    """The problem's arguments for an inference call: rows in order, nothing to train."""
+    n = problem["x"].shape[0]
+    args = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in problem.items()}
+    args.update(order=np.arange(n, dtype=np.int64), batch_size=batch_size, train=False)
+    return args
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("loss_code,acts", [(3, [0]), (4, [2]), (0, [1, 0]), (1, [2, 0])])
+@pytest.mark.parametrize("batch_size", [1, 4, 50])
+@pytest.mark.parametrize("loop", [FUSED, plan.Plan("gemm", 2, 4 * 65536),
+                                  plan.Plan("gemm", 2, 1)], ids=["fused", "gemm", "gemm-rows"])
+def test_inference_twins_agree_and_change_nothing(dtype, loss_code, acts, batch_size, loop):
+    sizes = {1: [1], 2: [3, 2]}[len(acts)]
+    if loss_code == 1:
+        sizes = [3, 4]
+    problem = _problem(dtype, 13, 3, 2, 4, sizes, loss_code, 1, acts, [1, 2, 0], loop=loop)
+    if loss_code == 1:  # categorical crossentropy: one-hot targets
+        problem["y"] = np.eye(4, dtype=dtype)[np.arange(13) % 4]
+    ref, fast = _inference(problem, batch_size), _inference(problem, batch_size)
+    assert NUMPY(**ref) == NUMBA(**fast) == -(-13 // batch_size)
+    for name in ("logits_out", "values_out"):
+        assert_close(fast[name], ref[name], TOL[dtype], name)
+    assert np.all(ref["logits_out"] != 0) and np.all(ref["values_out"] != 0)
+    for name in ("params", "opt_state_1", "opt_state_2"):  # inference updates nothing
+        assert np.array_equal(fast[name], problem[name]), name
+        assert np.array_equal(ref[name], problem[name]), name
+
+
+@pytest.mark.parametrize("loop", [FUSED, plan.Plan("gemm", 2, 4 * 65536)], ids=["fused", "gemm"])
+def test_inference_is_the_epochs_forward_pass(loop):
+    """Logits and losses of an inference call = the training call's, when one batch holds
+    every row (the training call computes them before its only update): bit for bit."""
+    problem = _problem(np.float32, 9, 4, 3, 5, [3, 1], 3, 1, [1, 0], [1, 2, 0], batch_size=9,
+                       loop=loop)
+    problem["order"] = np.arange(9, dtype=np.int64)
+    _, trained = _run(NUMBA, problem)
+    args = _inference(problem, 9)
+    NUMBA(**args)
+    assert_close(args["logits_out"], trained["logits_out"], 0, "logits")
+    assert_close(args["values_out"], trained["values_out"], 0, "values")

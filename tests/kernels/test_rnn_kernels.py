@@ -183,6 +183,11 @@ def test_the_plan_picks_each_loop():
     assert plan.choose("lstm", 1, 4).loop == "fused"  # the airline tutorial
     assert plan.choose("lstm", 64, 64).threads == plan.gemm_split()[0]
     assert plan.choose("lstm", 1, 4).threads == 1
+    # no more threads than GEMM row blocks: W6's 1-sample predict (batch 1) runs on 1 thread,
+    # batch 64 in 4 blocks of 16 rows on the free threads
+    assert plan.choose("lstm", 1, 64) == plan.Plan("gemm", 1, plan.SINGLE_THREAD_MACS)
+    with plan.forced(loop="gemm", block_limit=3 * 4 * 4 * 4, threads=2):  # 3-row blocks
+        assert [plan.choose("lstm", b, 4).threads for b in (3, 4, 7)] == [1, 2, 2]
     assert plan.choose("simple_rnn", 8, 64).loop == "gemm"
     assert plan.choose("simple_rnn", 8, 8).loop == "fused"
     assert plan.choose("gru", 1, 4).loop == "fused"

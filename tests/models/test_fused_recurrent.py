@@ -1,14 +1,14 @@
 """The fused LSTM -> Dense epoch (minikeras/fastpath/lstm_epoch.py) gives the general
-per-batch path's histories and weights; anything it does not cover falls back to the general
-path."""
+per-batch path's histories and weights, and its evaluate / predict (LSTMInference) the general
+path's results; anything it does not cover falls back to the general path."""
 
 import numpy as np
 import pytest
-from helpers import assert_same_fit, fused_optimizers, use_dtype
+from helpers import FUSED_TOL, assert_close, assert_same_fit, fused_optimizers, use_dtype
 
 from minikeras import callbacks, fastpath, kernels, optimizers
 from minikeras.callbacks.callback_list import CallbackList
-from minikeras.layers import Dense, Input, Masking
+from minikeras.layers import Dense, Dropout, Input, Masking
 from minikeras.layers.rnn import LSTM
 from minikeras.models import Sequential
 
@@ -200,3 +200,226 @@ def test_the_plan_needs_the_numba_path(monkeypatch):
     assert EPOCH_RUNNER(model, x, y, None, True, cbs) is not None
     monkeypatch.setattr(kernels, "KERNELS", "numpy")
     assert EPOCH_RUNNER(model, x, y, None, True, cbs) is None
+
+
+# ---- evaluate / predict on the LSTM epoch kernel (train=False) ---------------------------------
+def _inference_runners(monkeypatch):
+    """Record what inference_runner returns and count the kernel's inference calls; the plain
+    path runs while state["off"] is set."""
+    seen, calls, state = [], [], {"off": False}
+    real_kernel = kernels.rnn_epoch.lstm_dense_epoch
+
+    def runner(*args, **kwargs):
+        result = None if state["off"] else INFERENCE_RUNNER(*args, **kwargs)
+        seen.append(result)
+        return result
+
+    def kernel(*args):
+        calls.append(args[-2])  # train
+        return real_kernel(*args)
+
+    monkeypatch.setattr(fastpath, "inference_runner", runner)
+    monkeypatch.setattr(kernels.rnn_epoch, "lstm_dense_epoch", kernel)
+    return seen, calls, state
+
+
+def _evaluate_and_predict(model, x, y, **kwargs):
+    results = model.evaluate(x, y, verbose=0, return_dict=True, **kwargs)
+    return results, model.predict(x, verbose=0, **kwargs)
+
+
+def _assert_same_inference(fused, general, dtype):
+    """evaluate's logs to FUSED_TOL (its loss is a mean of the kernel's per-sample values),
+    predict bit for bit (the same kernels in the same order)."""
+    assert fused[0].keys() == general[0].keys()
+    for key in general[0]:
+        assert_close(fused[0][key], general[0][key], FUSED_TOL[dtype], f"evaluate {key}")
+    assert fused[1].dtype == general[1].dtype and fused[1].shape == general[1].shape
+    assert np.array_equal(fused[1], general[1]), "predict"
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("head", HEADS, ids=[f"{h[0]}-{h[1]}" for h in HEADS])
+@pytest.mark.parametrize("lstm_units", [4, 40], ids=["fused-loop", "gemm-loop"])
+@pytest.mark.parametrize("batch_size", [None, 7, 1000])
+def test_fused_evaluate_and_predict_equal_general(dtype, head, lstm_units, batch_size,
+                                                  monkeypatch):
+    use_dtype(dtype)
+    loss, last, units, metrics = head
+    x, y = _data(loss, units, n=45)
+    model = _model(last, units, loss=loss, metrics=metrics, hidden="relu",
+                   lstm_units=lstm_units)
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    seen, calls, state = _inference_runners(monkeypatch)
+    fused = _evaluate_and_predict(model, x, y, batch_size=batch_size)
+    assert len(seen) == 2 and all(isinstance(r, fastpath.LSTMInference) for r in seen)
+    assert calls == [False, False], "the kernel was expected to run evaluate and predict"
+    state["off"] = True
+    general = _evaluate_and_predict(model, x, y, batch_size=batch_size)
+    assert calls == [False, False]
+    _assert_same_inference(fused, general, dtype)
+    assert not np.array_equal(general[1], _model(last, units, loss=loss,
+                                                 lstm_units=lstm_units).predict(x, verbose=0))
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_w6_shape_one_sample_predict_is_fused(dtype, monkeypatch):
+    """W6's LSTM(64) -> Dense(1): a 1-sample predict (the benchmark's) and a bulk one."""
+    use_dtype(dtype)
+    np.random.seed(5)
+    model = Sequential([Input(shape=(30, 8)), LSTM(64), Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    x = np.random.rand(70, 30, 8).astype(dtype)
+    seen, calls, state = _inference_runners(monkeypatch)
+    fused = [model.predict(x[:1], verbose=0, batch_size=32), model.predict(x, verbose=0)]
+    assert calls == [False, False]
+    state["off"] = True
+    general = [model.predict(x[:1], verbose=0, batch_size=32), model.predict(x, verbose=0)]
+    for mine, theirs in zip(fused, general, strict=True):
+        assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs)
+
+
+@needs_numba
+def test_fused_predict_any_last_activation_dropout_frozen_and_uncompiled(monkeypatch):
+    """predict applies the last layer's own activation (tanh, softmax: no kernel code); the
+    LSTM's input dropout and Dropout layers are the identity in inference; frozen layers and
+    an uncompiled model are fine."""
+    use_dtype("float32")
+    x, _ = _data("mse", 1)
+    x = x.astype("float32")
+    for last in ("tanh", "softmax", "elu"):
+        np.random.seed(4)
+        model = Sequential([Input(shape=(3, 2)), LSTM(6, dropout=0.3), Dropout(0.5),
+                            Dense(5, activation="sigmoid"), Dropout(0.2),
+                            Dense(3, activation=last)])
+        model.layers[0].trainable = False
+        model.layers[2].trainable = False
+        seen, calls, state = _inference_runners(monkeypatch)
+        fused = [model.predict(x[:1], verbose=0), model.predict(x, verbose=0, batch_size=5)]
+        assert calls == [False, False], last
+        state["off"] = True
+        general = [model.predict(x[:1], verbose=0), model.predict(x, verbose=0, batch_size=5)]
+        for mine, theirs in zip(fused, general, strict=True):
+            assert mine.shape == theirs.shape and np.array_equal(mine, theirs), last
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_batches_on_other_loops_run_batch_by_batch(dtype, monkeypatch):
+    """LSTM(8): batches of 16 would take the GEMM loops, the last 4 rows the fused loops
+    (kernels/plan.py's rule): the runner runs the plain steps, the kernel is not called."""
+    use_dtype(dtype)
+    x, y = _data("mse", 1, n=20)
+    model = _model(lstm_units=8, metrics=["mae"])
+    seen, calls, state = _inference_runners(monkeypatch)
+    fused = _evaluate_and_predict(model, x, y, batch_size=16)
+    assert all(isinstance(r, fastpath.LSTMInference) for r in seen) and calls == []
+    state["off"] = True
+    general = _evaluate_and_predict(model, x, y, batch_size=16)
+    _assert_same_inference(fused, general, dtype)
+
+
+class PredictHook(callbacks.Callback):
+    def on_predict_batch_end(self, batch, logs=None):
+        pass
+
+
+# case: (model kwargs, call kwargs, (evaluate fused?, predict fused?))
+INFERENCE_FALLBACKS = {
+    "go_backwards": (dict(go_backwards=True), {}, (False, False)),
+    "recurrent_dropout": (dict(recurrent_dropout=0.2), {}, (False, False)),
+    "no bias": (dict(use_bias=False), {}, (False, False)),
+    "masking": (dict(first="masking"), {}, (False, False)),
+    "stateful": (dict(stateful=True), {}, (False, False)),
+    "tanh hidden Dense": (dict(hidden="tanh"), {}, (False, False)),
+    "recurrent regularizer (evaluate adds its penalty)": (
+        dict(recurrent_regularizer="l2"), {}, (False, True)),
+    "predict batch hook": ({}, dict(callbacks=[PredictHook()]), (True, False)),
+    "sample_weight": ({}, dict(sample_weight=True), (False, True)),
+}
+
+
+@needs_numba
+@pytest.mark.parametrize("case", sorted(INFERENCE_FALLBACKS))
+def test_unsupported_evaluate_and_predict_fall_back(case, monkeypatch):
+    use_dtype("float64")
+    model_kwargs, call_kwargs, expected = INFERENCE_FALLBACKS[case]
+    call_kwargs = dict(call_kwargs)
+    x, y = _data("mse", 1, n=12)
+    if model_kwargs.get("first") == "masking":  # made here, in the test's dtype
+        model_kwargs = dict(model_kwargs, first=[Masking(0.0)])
+    model = _model(**model_kwargs)
+    weights = np.ones(len(x)) if call_kwargs.pop("sample_weight", False) else None
+    seen, calls, _ = _inference_runners(monkeypatch)
+    kwargs = dict(verbose=0, batch_size=4, **call_kwargs)
+    model.evaluate(x, y, sample_weight=weights, **kwargs)
+    model.predict(x, **kwargs)
+    assert tuple(r is not None for r in seen) == expected
+    assert len(calls) == sum(expected)
+
+
+@needs_numba
+def test_return_sequences_and_wrong_features_fall_back(monkeypatch):
+    use_dtype("float64")
+    x, _ = _data("mse", 1)
+    model = _model()
+    cbs = CallbackList([], model=model)
+    assert isinstance(INFERENCE_RUNNER(model, x, cbs), fastpath.LSTMInference)
+    assert INFERENCE_RUNNER(model, x[:, :, :1], cbs) is None  # the layer raises, not the runner
+    assert INFERENCE_RUNNER(model, x[:, :0], cbs) is None  # no time steps
+    model.layers[0].return_sequences = True
+    assert INFERENCE_RUNNER(model, x, cbs) is None
+    model.layers[0].return_sequences = False
+    monkeypatch.setattr(kernels, "KERNELS", "numpy")
+    assert INFERENCE_RUNNER(model, x, cbs) is None
+
+
+@needs_numba
+@pytest.mark.parametrize("lstm_units", [4, 40], ids=["fused-loop", "gemm-loop"])
+def test_evaluate_and_predict_after_fit_add_no_specialization(lstm_units):
+    """train is a run-time flag: evaluate, predict and fit's validation run fit's compiled
+    epoch (its types are the training call's), so no new compile after fit."""
+    from minikeras.kernels.numba_fast import rnn_epoch
+
+    use_dtype("float32")
+    x, y = _data("mse", 1, n=30)
+    x, y = x.astype("float32"), y.astype("float32")
+    kernel = rnn_epoch._epoch_small_lstm if lstm_units == 4 else rnn_epoch._epoch_large_lstm
+    model = _model(lstm_units=lstm_units, optimizer="sgd")
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    compiled = len(kernel.signatures)
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0, validation_split=0.3)
+    model.evaluate(x, y, verbose=0, batch_size=8)
+    model.predict(x[:1], verbose=0)
+    assert len(kernel.signatures) == compiled
+
+
+@needs_numba
+def test_a_small_lstm_with_a_projection_in_slabs_runs_batch_by_batch(monkeypatch):
+    """LSTM(4) on 64 features, 10 steps, batch 32: the fused time loop, but the layer's input
+    projection (320 rows x 1024 multiply-adds) is cut into row slabs, which the kernel's one
+    GEMM does not reproduce bit for bit; so fit, evaluate and predict run the plain steps and
+    give the layer path's numbers exactly."""
+    use_dtype("float32")
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((64, 10, 64)).astype("float32")
+    y = rng.random(64).astype("float32")
+
+    def make():
+        np.random.seed(3)
+        model = Sequential([Input(shape=(10, 64)), LSTM(4), Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        return model
+
+    general = _fit(make, x, y, False, monkeypatch, epochs=1, batch_size=32)
+    fused = _fit(make, x, y, True, monkeypatch, epochs=1, batch_size=32)
+    assert fused[3] is not None and fused[3].epoch_loop(32) is None
+    assert_same_fit(general, fused, "float32", exact_weights=True)
+    seen, calls, state = _inference_runners(monkeypatch)
+    mine = _evaluate_and_predict(fused[2], x, y, batch_size=32)
+    assert isinstance(seen[0], fastpath.LSTMInference) and calls == []
+    state["off"] = True
+    _assert_same_inference(mine, _evaluate_and_predict(fused[2], x, y, batch_size=32),
+                           "float32")

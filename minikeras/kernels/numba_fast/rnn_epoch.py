@@ -1,4 +1,5 @@
-"""numba twin of `numpy_ref/rnn_epoch.py`: one epoch of LSTM -> Dense ... in ONE compiled call.
+"""numba twin of `numpy_ref/rnn_epoch.py`: one epoch of LSTM -> Dense ... (or, train=False,
+its inference over a whole array) in ONE compiled call.
 
 The equations, codes and shapes are in the reference module's docstring. This loop calls the
 numba kernels the layer-by-layer path calls, in the same order, on the same dtypes: for each
@@ -13,7 +14,8 @@ W6's LSTM(64), batch 64).
 The caller passes `kernels.plan.epoch_plan`'s Plan: the loop the layer would run, the same
 for every batch of the epoch. The two kinds are two compiled epochs (`_epoch_small_lstm`,
 `_epoch_large_lstm`) around shared pieces, so a small LSTM's first fit does not compile the
-GEMM loops (the airline tutorial's first run with an empty cache: 21 s, not 33 s).
+GEMM loops (the airline tutorial's first run with an empty cache: 21 s, not 33 s). `train` is
+a run-time flag, so evaluate and predict after fit run fit's compiled epoch.
 Note: numba's on-disk cache watches only this file; after editing a kernel it calls, clear
 `__pycache__` (or touch this file) so the cached epoch loop is recompiled.
 """
@@ -39,15 +41,16 @@ __all__ = ["lstm_dense_epoch"]
 
 def lstm_dense_epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
                      act_codes, loss_code, epsilon, opt_code, opt_constants, step_scalars,
-                     opt_state_1, opt_state_2, logits_out, values_out, plan):
+                     opt_state_1, opt_state_2, logits_out, values_out, train, plan):
     """`plan` (kernels/plan.py's Plan, from `plan.epoch_plan`): the loop every batch takes,
-    "fused" or "gemm", and the threads and GEMM blocks of the "gemm" one."""
+    "fused" or "gemm", and the threads and GEMM blocks of the "gemm" one. train=False: the
+    forward passes and loss values only (the optimizer arguments are not read)."""
     if plan.loop not in ("fused", "gemm"):
         raise ValueError(f"lstm_dense_epoch runs the 'fused' or the 'gemm' time loops; received "
                          f"plan.loop={plan.loop!r} (kernels.plan.epoch_plan says which applies)")
     args = (x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout, act_codes,
             loss_code, compiled_loss(loss_code, params.dtype), epsilon, opt_code, opt_constants,
-            step_scalars, opt_state_1, opt_state_2, logits_out, values_out)
+            step_scalars, opt_state_1, opt_state_2, logits_out, values_out, bool(train))
     if plan.loop == "fused":
         return _epoch_small_lstm(*args)
     with blocks.LAUNCH, blocks.using_threads(plan.threads):  # one launch at a time
@@ -93,9 +96,10 @@ def _lstm_weights(params, lstm_layout):
 
 @njit(cache=True)
 def _dense_head(h0, yb, lb, params, grads, layout, act_codes, loss_code, loss, epsilon,
-                logits_out, values_out, start):
-    """The Dense layers and the loss on the LSTM's last output h0: writes their gradients into
-    grads and the batch's logits and loss values; returns dLoss/dh0."""
+                logits_out, values_out, start, train):
+    """The Dense layers and the loss on the LSTM's last output h0 (batch, u): writes the
+    batch's logits and loss values, and with train their gradients into grads; returns
+    dLoss/dh0 (batch, u), or (0, 0) without train."""
     n_layers = layout.shape[0]
     dt = params.dtype.type
     batch = h0.shape[0]
@@ -116,6 +120,8 @@ def _dense_head(h0, yb, lb, params, grads, layout, act_codes, loss_code, loss, e
     values, dout = loss(yb, lb, out, epsilon)
     logits_out[start:start + batch] = zs[n_layers]
     values_out[start:start + batch] = values
+    if not train:  # inference: no backward pass
+        return np.empty((0, 0), dtype=params.dtype)
     dz = dout * (dt(1) / dt(batch))  # Keras's sum_over_batch_size: d(loss)/d(values) = 1/n
     if not from_logits:
         dz = _activation_backward(dz, zs[n_layers], acts[n_layers], act_codes[n_layers - 1])
@@ -157,7 +163,7 @@ def _lstm_grads_and_update(params, grads, lstm_layout, dkernel, drecurrent_kerne
 @njit(cache=True)
 def _epoch_small_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
                       act_codes, loss_code, loss, epsilon, opt_code, opt_constants,
-                      step_scalars, opt_state_1, opt_state_2, logits_out, values_out):
+                      step_scalars, opt_state_1, opt_state_2, logits_out, values_out, train):
     """rnn_fused.py's time loops; the projection by dense_forward/backward (what the layer's
     projection kernels run when it is one single-thread GEMM), its backward in time-major
     rows as cell_utils orders them."""
@@ -165,7 +171,7 @@ def _epoch_small_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm
     activation, recurrent_activation = lstm_codes[0], lstm_codes[1]
     zero_output_for_mask = lstm_codes[2] != 0
     u = lstm_layout[4]
-    grads = np.zeros_like(params)
+    grads = np.zeros(params.size if train else 0, dtype=params.dtype)  # read with train only
     step = 0
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
@@ -181,7 +187,10 @@ def _epoch_small_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm
             recurrent_activation, zero_output_for_mask)
         dh = _dense_head(np.ascontiguousarray(outputs[:, steps - 1, :]), yb, lb, params, grads,
                          layout, act_codes, loss_code, loss, epsilon, logits_out, values_out,
-                         start)
+                         start, train)
+        if not train:
+            step += 1
+            continue
         doutputs = np.zeros((batch, steps, u), dtype=params.dtype)
         doutputs[:, steps - 1, :] = dh
         dxz, drecurrent_kernel, _, _ = lstm_backward_fused(
@@ -200,15 +209,15 @@ def _epoch_small_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm
 @njit(cache=True)
 def _epoch_large_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
                       act_codes, loss_code, loss, epsilon, opt_code, opt_constants,
-                      step_scalars, opt_state_1, opt_state_2, logits_out, values_out, threads,
-                      limit):
+                      step_scalars, opt_state_1, opt_state_2, logits_out, values_out, train,
+                      threads, limit):
     """rnn_gemm.py's loops (caches time-major) and the threaded projection kernels, its
     backward in time-major rows, as cell_utils runs it."""
     n, steps, _ = x.shape
     activation, recurrent_activation = lstm_codes[0], lstm_codes[1]
     zero_output_for_mask = lstm_codes[2] != 0
     u = lstm_layout[4]
-    grads = np.zeros_like(params)
+    grads = np.zeros(params.size if train else 0, dtype=params.dtype)  # read with train only
     step = 0
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
@@ -222,7 +231,10 @@ def _epoch_large_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm
             np.zeros((batch, u), dtype=params.dtype), np.zeros((batch, u), dtype=params.dtype),
             mask, activation, recurrent_activation, zero_output_for_mask, threads, limit)
         dh = _dense_head(outputs[steps - 1].copy(), yb, lb, params, grads, layout, act_codes,
-                         loss_code, loss, epsilon, logits_out, values_out, start)
+                         loss_code, loss, epsilon, logits_out, values_out, start, train)
+        if not train:
+            step += 1
+            continue
         doutputs = np.zeros((batch, steps, u), dtype=params.dtype)
         doutputs[:, steps - 1, :] = dh
         dxz, drecurrent_kernel = lstm_backward_gemm_core(

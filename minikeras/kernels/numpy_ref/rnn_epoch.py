@@ -1,4 +1,5 @@
-"""One training epoch of LSTM -> Dense ... -> Dense, every batch in one call (the fused path).
+"""One training epoch of LSTM -> Dense ... -> Dense, every batch in one call (the fused path),
+or its inference over a whole array (train=False).
 
 `models/fused_recurrent.py` runs this for the airline tutorial's kind of model (one LSTM that
 returns its last output, then Dense layers); it computes the numbers the layer-by-layer
@@ -34,6 +35,11 @@ plan: `kernels.plan.epoch_plan`'s Plan, the time loop and GEMM blocks the numba 
 (the layer's own choice); the math does not depend on it, and this reference ignores it.
 opt_constants, opt_state_1, opt_state_2: fused.py's optimizer constants and two state slots.
 Returns the number of steps taken.
+
+train=False runs inference instead (evaluate / predict), as fused.py's dense_stack_epoch does:
+the LSTM and Dense forward passes and the loss values of every batch, no backward pass and no
+update (the optimizer arguments are not read; predict passes any loss code and reads only
+logits_out).
 """
 
 import numpy as np
@@ -54,7 +60,7 @@ def _lstm_views(params, lstm_layout):
 
 def lstm_dense_epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
                      act_codes, loss_code, epsilon, opt_code, opt_constants, step_scalars,
-                     opt_state_1, opt_state_2, logits_out, values_out, plan):
+                     opt_state_1, opt_state_2, logits_out, values_out, train, plan):
     n, steps, features = x.shape
     n_layers = layout.shape[0]
     activation, recurrent_activation, zero_output_for_mask = (int(c) for c in lstm_codes)
@@ -89,6 +95,9 @@ def lstm_dense_epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_
                              loss_code, epsilon)
         logits_out[start:start + batch] = zs[-1]
         values_out[start:start + batch] = values
+        if not train:  # inference: the forward passes and the loss values only
+            step += 1
+            continue
         dz = dout * (t(1) / t(batch))  # Keras's sum_over_batch_size: 1/n per value
         if not from_logits:
             dz = _activation_backward(dz, zs[-1], acts[-1], act_codes[-1])
