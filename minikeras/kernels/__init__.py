@@ -16,7 +16,7 @@ from importlib import import_module
 from importlib.util import find_spec
 
 TOPICS = ("dense", "activations", "losses", "metrics", "optimizers", "rnn", "gru", "fused",
-          "rnn_epoch", "conv", "pooling", "embedding", "normalization")
+          "rnn_epoch", "conv", "conv_lstm", "pooling", "embedding", "normalization")
 PATHS = {"numpy": "numpy_ref", "numba": "numba_fast"}
 
 KERNELS = os.environ.get("MINIKERAS_KERNELS", "numba").strip().lower() or "numba"
@@ -37,6 +37,7 @@ if KERNELS == "numba":
     from .numba_fast import (
         activations,
         conv,
+        conv_lstm,
         dense,
         embedding,
         fused,
@@ -53,6 +54,7 @@ else:
     from .numpy_ref import (
         activations,
         conv,
+        conv_lstm,
         dense,
         embedding,
         fused,
@@ -66,8 +68,9 @@ else:
         rnn_epoch,
     )
 
-__all__ = ["KERNELS", "load_path", "activations", "conv", "dense", "embedding", "fused", "gru",
-           "losses", "metrics", "normalization", "optimizers", "pooling", "rnn", "rnn_epoch"]
+__all__ = ["KERNELS", "load_path", "activations", "conv", "conv_lstm", "dense", "embedding",
+           "fused", "gru", "losses", "metrics", "normalization", "optimizers", "pooling", "rnn",
+           "rnn_epoch"]
 
 
 def load_path(path):
