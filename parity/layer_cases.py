@@ -114,6 +114,22 @@ CASES = {
         "GlobalAveragePooling2D keepdims + GlobalMaxPooling1D keepdims", (4, 5, 3),
         [("GlobalAveragePooling2D", {"keepdims": True}), ("Reshape", {"target_shape": (1, 3)}),
          ("GlobalMaxPooling1D", {"keepdims": True})], FLAT1),
+    "ConvLSTM2D same return_sequences + BatchNormalization + Conv3D (conv_lstm.py)": _case(
+        "ConvLSTM2D same return_sequences + BatchNormalization + Conv3D (conv_lstm.py)",
+        (4, 5, 5, 1),
+        [("ConvLSTM2D", {"filters": 3, "kernel_size": 3, "padding": "same",
+                         "return_sequences": True}),
+         ("BatchNormalization", {}),
+         ("Conv3D", {"filters": 1, "kernel_size": 3, "padding": "same",
+                     "activation": "sigmoid"}),
+         ("GlobalMaxPooling3D", {})], DENSE1),
+    "ConvLSTM2D strides=2 -> ConvLSTM1D go_backwards + GlobalAveragePooling1D": _case(
+        "ConvLSTM2D strides=2 -> ConvLSTM1D go_backwards + GlobalAveragePooling1D", (3, 7, 6, 2),
+        [("ConvLSTM2D", {"filters": 3, "kernel_size": (3, 2), "strides": 2,
+                         "return_sequences": True}),
+         ("Reshape", {"target_shape": (3, 9, 3)}),
+         ("ConvLSTM1D", {"filters": 2, "kernel_size": 2, "go_backwards": True}),
+         ("GlobalAveragePooling1D", {})], DENSE1),
     "Embedding -> LSTM": _case(
         "Embedding -> LSTM", (6,),
         [("Embedding", {"input_dim": 30, "output_dim": 4}), ("LSTM", {"units": 3})],

@@ -1,4 +1,4 @@
-"""The convolution, pooling, embedding and normalization layers in .keras, .weights.h5 and
+"""The convolution, pooling, ConvLSTM, embedding and normalization layers in .keras, .weights.h5 and
 legacy .h5 files, both ways with real Keras 3: test_saving_layers.py's round trip (predictions,
 exact weights and optimizer slots, Keras's h5 layouts and configs, training resumed
 identically) run on model families holding each new layer."""
@@ -31,6 +31,13 @@ FAMILIES = {
         ("MaxPooling3D", {"pool_size": (2, 1, 1)}),
         ("AveragePooling3D", {"pool_size": 1}),
         ("GlobalMaxPooling3D", {"keepdims": True}), ("Flatten", {})],
+    "conv_lstm": [
+        ("Reshape", {"target_shape": (5, 3, 1, 1)}),
+        ("ConvLSTM2D", {"filters": 2, "kernel_size": (2, 1), "padding": "same",
+                        "return_sequences": True}),
+        ("Reshape", {"target_shape": (5, 3, 2)}),
+        ("ConvLSTM1D", {"filters": 2, "kernel_size": 2, "go_backwards": True}),
+        ("Flatten", {})],
 }
 
 

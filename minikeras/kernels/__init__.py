@@ -17,7 +17,7 @@ from importlib import import_module
 from importlib.util import find_spec
 
 TOPICS = ("dense", "activations", "losses", "metrics", "optimizers", "rnn", "gru", "fused",
-          "rnn_epoch", "conv", "pooling", "embedding", "normalization")
+          "rnn_epoch", "conv", "conv_lstm", "pooling", "embedding", "normalization")
 PATHS = {"numpy": "numpy_ref", "numba": "numba_fast"}
 
 KERNELS = os.environ.get("MINIKERAS_KERNELS", "numba").strip().lower() or "numba"
@@ -38,6 +38,7 @@ if KERNELS == "numba":
     from .numba_fast import (
         activations,
         conv,
+        conv_lstm,
         dense,
         embedding,
         fused,
@@ -54,6 +55,7 @@ else:
     from .numpy_ref import (
         activations,
         conv,
+        conv_lstm,
         dense,
         embedding,
         fused,
@@ -67,8 +69,9 @@ else:
         rnn_epoch,
     )
 
-__all__ = ["KERNELS", "load_path", "activations", "conv", "dense", "embedding", "fused", "gru",
-           "losses", "metrics", "normalization", "optimizers", "pooling", "rnn", "rnn_epoch"]
+__all__ = ["KERNELS", "load_path", "activations", "conv", "conv_lstm", "dense", "embedding",
+           "fused", "gru", "losses", "metrics", "normalization", "optimizers", "pooling", "rnn",
+           "rnn_epoch"]
 
 
 def load_path(path):

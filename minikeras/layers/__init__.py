@@ -33,14 +33,24 @@ from .pooling import (
 )
 from .repeat_vector import RepeatVector
 from .reshape import Reshape
-from .rnn import GRU, LSTM, Bidirectional, SimpleRNN, TimeDistributed
+from .rnn import (
+    GRU,
+    LSTM,
+    Bidirectional,
+    ConvLSTM1D,
+    ConvLSTM2D,
+    ConvLSTM3D,
+    SimpleRNN,
+    TimeDistributed,
+)
 from .spatial_dropout import SpatialDropout1D
 from .up_sampling import UpSampling1D, UpSampling2D
 from .zero_padding import ZeroPadding1D, ZeroPadding2D
 
 __all__ = ["Activation", "AlphaDropout", "AveragePooling1D", "AveragePooling2D",
            "AveragePooling3D", "BatchNormalization", "Bidirectional", "Conv1D", "Conv2D",
-           "Conv3D", "Convolution1D", "Convolution2D", "Cropping1D", "Cropping2D", "Dense",
+           "Conv3D", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
+           "Convolution1D", "Convolution2D", "Cropping1D", "Cropping2D", "Dense",
            "Dropout", "Embedding", "Flatten", "GaussianDropout", "GaussianNoise",
            "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
            "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GRU", "Input",

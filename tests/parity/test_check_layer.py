@@ -193,6 +193,8 @@ def _minikeras_layer_cases():
         (L.ZeroPadding1D(1), (2, 4, 3)), (L.ZeroPadding2D(1), (2, 3, 3, 2)),
         (L.Cropping1D(1), (2, 4, 3)), (L.Cropping2D(1), (2, 4, 4, 2)),
         (L.UpSampling1D(2), (2, 3, 2)), (L.UpSampling2D(2), (2, 2, 2, 2)),
+        (L.ConvLSTM1D(2, 2, padding="same"), (2, 3, 4, 2)), (L.ConvLSTM2D(2, 2), (2, 3, 4, 4, 2)),
+        (L.ConvLSTM3D(2, 2, return_sequences=True), (1, 2, 3, 3, 3, 1)),
     ]
 
 

@@ -23,6 +23,8 @@ same for every cell, so a subclass holds only its weights and its time loop:
 What a subclass must provide (see simple_rnn.py for the smallest example):
     cell_name                   "lstm_cell": weights live at `<layer>/<cell_name>/<weight>`
     state_size                  list of ints, one per state (LSTM: [units, units])
+    state_shapes(batch)         optional: each state's shape, default (batch, size) per
+                                state_size; ConvLSTM's states are images (batch, *S, F)
     input_mask_count()          how many input-dropout masks Keras draws (one per gate or 1)
     recurrent_mask_count()      how many recurrent-dropout masks
     build_cell(input_dim)       create the weights with `self.add_weight(...)`
@@ -90,8 +92,13 @@ class RNN(Layer):
         self.built = True
 
     # ---- states --------------------------------------------------------------------------
+    def state_shapes(self, batch):
+        """The shape of each state for a batch: (batch, size) per state_size entry; a cell
+        with image-shaped states (ConvLSTM) overrides this."""
+        return [(batch, size) for size in self.state_size]
+
     def get_initial_state(self, batch_size):
-        return [np.zeros((batch_size, size), self.dtype) for size in self.state_size]
+        return [np.zeros(shape, self.dtype) for shape in self.state_shapes(batch_size)]
 
     def reset_state(self):
         """Zero the carried states of a stateful layer (Keras: `layer.reset_state()`)."""
@@ -144,17 +151,16 @@ class RNN(Layer):
         if initial_state is not None:
             states = list(initial_state) if isinstance(initial_state, (list, tuple)) \
                 else [initial_state]
-            if len(states) != len(self.state_size):
+            shapes = self.state_shapes(batch)
+            if len(states) != len(shapes):
                 raise ValueError(f"`initial_state` for layer {self.name!r} must be a list of "
-                                 f"{len(self.state_size)} arrays of shapes "
-                                 f"{[(batch, s) for s in self.state_size]}; received "
+                                 f"{len(shapes)} arrays of shapes {shapes}; received "
                                  f"{len(states)} arrays.")
             states = [np.asarray(s, self.dtype) for s in states]
-            for s, size in zip(states, self.state_size, strict=True):
-                if s.shape != (batch, size):
+            for s, shape in zip(states, shapes, strict=True):
+                if s.shape != shape:
                     raise ValueError(f"`initial_state` for layer {self.name!r} must have "
-                                     f"shapes {[(batch, n) for n in self.state_size]}; "
-                                     f"received {[t.shape for t in states]}.")
+                                     f"shapes {shapes}; received {[t.shape for t in states]}.")
             return states
         if self.stateful:
             declared = getattr(self, "declared_batch_size", None)
@@ -176,23 +182,23 @@ class RNN(Layer):
 
     def _dropout(self, training, x):
         """(input_masks, recurrent_masks) for this call; all ones outside training."""
-        batch, _, features = x.shape
-        units = self.state_size[0]
+        batch, features = x.shape[0], x.shape[2:]  # features: (features,), or an image's shape
+        units = self.state_shapes(batch)[0][1:]
         n_in, n_rec = self.input_mask_count(), self.recurrent_mask_count()
-        inputs = np.ones((n_in, batch, features), x.dtype)
-        recurrent = np.ones((n_rec, batch, units), x.dtype)
+        inputs = np.ones((n_in, batch, *features), x.dtype)
+        recurrent = np.ones((n_rec, batch, *units), x.dtype)
         if not training:
             return inputs, recurrent
         injected_in, injected_rec = self.injected_masks or (None, None)
         rng = self._dropout_rng if self._dropout_rng is not None else rng_for(None)
         if 0.0 < self.dropout < 1.0:
-            inputs = (np.asarray(injected_in, x.dtype).reshape(n_in, batch, features)
+            inputs = (np.asarray(injected_in, x.dtype).reshape(n_in, batch, *features)
                       if injected_in is not None
-                      else dropout_masks(rng, n_in, (batch, features), self.dropout, x.dtype))
+                      else dropout_masks(rng, n_in, (batch, *features), self.dropout, x.dtype))
         if 0.0 < self.recurrent_dropout < 1.0:
-            recurrent = (np.asarray(injected_rec, x.dtype).reshape(n_rec, batch, units)
+            recurrent = (np.asarray(injected_rec, x.dtype).reshape(n_rec, batch, *units)
                          if injected_rec is not None else
-                         dropout_masks(rng, n_rec, (batch, units), self.recurrent_dropout,
+                         dropout_masks(rng, n_rec, (batch, *units), self.recurrent_dropout,
                                        x.dtype))
         return inputs, recurrent
 
@@ -228,16 +234,16 @@ class RNN(Layer):
         dstates = [None] * len(self.state_size)
         if self.return_state:
             dy, *dstates = dy
-        batch, units = self._batch, self.state_size[0]
-        doutputs = np.zeros((batch, self._steps, units), self.dtype)
+        batch = self._batch
+        shapes = self.state_shapes(batch)
+        doutputs = np.zeros((batch, self._steps, *shapes[0][1:]), self.dtype)
         if dy is not None:
             if self.return_sequences:
                 doutputs[...] = dy
             else:
                 doutputs[:, -1] = dy
-        dstates = [np.zeros((batch, size), self.dtype) if d is None else
-                   np.asarray(d, self.dtype) for d, size in zip(dstates, self.state_size,
-                                                                strict=True)]
+        dstates = [np.zeros(shape, self.dtype) if d is None else np.asarray(d, self.dtype)
+                   for d, shape in zip(dstates, shapes, strict=True)]
         dx, self.initial_state_grads = self.backprop_sequence(doutputs, dstates)
         return dx[:, ::-1] if self.go_backwards else dx
 

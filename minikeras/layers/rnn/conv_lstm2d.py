@@ -1,0 +1,12 @@
+"""ConvLSTM2D: a 2-D convolutional LSTM over x (batch, time, rows, cols, channels) or channels_first
+(batch, time, channels, ...).
+
+The equations, weights and arguments are in conv_lstm.py; the math in
+kernels/numpy_ref/conv_lstm.py.
+"""
+
+from .conv_lstm import ConvLSTM
+
+
+class ConvLSTM2D(ConvLSTM):
+    rank = 2
