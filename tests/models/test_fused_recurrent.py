@@ -333,7 +333,7 @@ INFERENCE_FALLBACKS = {
     "no bias": (dict(use_bias=False), {}, (False, False)),
     "masking": (dict(first="masking"), {}, (False, False)),
     "stateful": (dict(stateful=True), {}, (False, False)),
-    "tanh hidden Dense": (dict(hidden="tanh"), {}, (False, False)),
+    "elu hidden Dense": (dict(hidden="elu"), {}, (False, False)),
     "recurrent regularizer (evaluate adds its penalty)": (
         dict(recurrent_regularizer="l2"), {}, (False, True)),
     "predict batch hook": ({}, dict(callbacks=[PredictHook()]), (True, False)),
