@@ -12,10 +12,11 @@ test_fused_recurrent.py compares them to 1e-6 in float32, 1e-12 in float64). Wha
 the Python between them (~190 us a step on the airline tutorial's LSTM(4), batch 1; ~0.5 ms on
 W6's LSTM(64), batch 64).
 The caller passes `kernels.plan.epoch_plan`'s Plan: the loop the layer would run, the same
-for every batch of the epoch. The two kinds are two compiled epochs (`_epoch_small_lstm`,
-`_epoch_large_lstm`) around shared pieces, so a small LSTM's first fit does not compile the
-GEMM loops (the airline tutorial's first run with an empty cache: 21 s, not 33 s). `train` is
-a run-time flag, so evaluate and predict after fit run fit's compiled epoch.
+for every batch of the epoch. The epoch is written once (`_epoch`) and compiled once per loop
+shape (`_epoch_small_lstm`, `_epoch_large_lstm`: each passes its batch forward and backward,
+`_small_*` / `_large_*`), so a small LSTM's first fit does not compile the GEMM loops
+(the airline tutorial's first run with an empty cache: 21 s, not 33 s). `train` is a run-time
+flag, so evaluate and predict after fit run fit's compiled epoch.
 Note: numba's on-disk cache watches only this file; after editing a kernel it calls, clear
 `__pycache__` (or touch this file) so the cached epoch loop is recompiled.
 """
@@ -159,51 +160,113 @@ def _lstm_grads_and_update(params, grads, lstm_layout, dkernel, drecurrent_kerne
         rmsprop_update(params, grads, opt_state_1, None, None, k[0], k[1], 0.0, k[2])
 
 
-# ---- the two epochs ---------------------------------------------------------------------------
+# ---- the two loop shapes: one batch's LSTM forward and backward --------------------------------
+# forward(xb, kernel, recurrent_kernel, bias, batch, steps, lstm_codes, threads, limit) ->
+#     (h_T: the last output (batch, u), the cache its backward reads)
+# backward(dh_T, xb, kernel, recurrent_kernel, cache, lstm_codes, threads, limit) ->
+#     (dkernel, drecurrent_kernel, dbias)
 @njit(cache=True)
-def _epoch_small_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
-                      act_codes, loss_code, loss, epsilon, opt_code, opt_constants,
-                      step_scalars, opt_state_1, opt_state_2, logits_out, values_out, train):
-    """rnn_fused.py's time loops; the projection by dense_forward/backward (what the layer's
-    projection kernels run when it is one single-thread GEMM), its backward in time-major
-    rows as cell_utils orders them."""
+def _small_forward(xb, kernel, recurrent_kernel, bias, batch, steps, lstm_codes, threads,
+                   limit):
+    """rnn_fused.py's time loop; the projection by dense_forward (what the layer's projection
+    kernels run when it is one single-thread GEMM)."""
+    u = recurrent_kernel.shape[0]
+    zeros = np.zeros((batch, u), dtype=kernel.dtype)
+    mask = np.ones((batch, steps), dtype=kernel.dtype)
+    recurrent_mask = np.ones((4, batch, u), dtype=kernel.dtype)
+    xz = dense_forward(xb, kernel, bias).reshape(batch, steps, 4 * u)
+    outputs, _, _, hprev, cprev, gates, cnew = lstm_forward_fused(
+        xz, recurrent_kernel, zeros, zeros, mask, recurrent_mask, lstm_codes[0], lstm_codes[1],
+        lstm_codes[2] != 0)
+    cache = (zeros, mask, recurrent_mask, hprev, cprev, gates, cnew)
+    return np.ascontiguousarray(outputs[:, steps - 1, :]), cache
+
+
+@njit(cache=True)
+def _small_backward(dh, xb, kernel, recurrent_kernel, cache, lstm_codes, threads, limit):
+    """rnn_fused.py's backward loop; the projection's backward in time-major rows, as
+    cell_utils orders them."""
+    zeros, mask, recurrent_mask, hprev, cprev, gates, cnew = cache
+    batch, steps, u = hprev.shape
+    doutputs = np.zeros((batch, steps, u), dtype=kernel.dtype)
+    doutputs[:, steps - 1, :] = dh
+    dxz, drecurrent_kernel, _, _ = lstm_backward_fused(
+        doutputs, zeros, zeros, recurrent_kernel, mask, recurrent_mask, hprev, cprev, gates,
+        cnew, lstm_codes[0], lstm_codes[1], lstm_codes[2] != 0)
+    _, dkernel, dbias = dense_backward(
+        _time_major_rows(dxz.reshape(batch * steps, 4 * u), batch, steps),
+        _time_major_rows(xb, batch, steps), kernel)
+    return dkernel, drecurrent_kernel, dbias
+
+
+@njit(cache=True)
+def _large_forward(xb, kernel, recurrent_kernel, bias, batch, steps, lstm_codes, threads,
+                   limit):
+    """rnn_gemm.py's loop (caches time-major) and the threaded projection kernel."""
+    u = recurrent_kernel.shape[0]
+    mask = np.ones((batch, steps), dtype=kernel.dtype)
+    xz = projection_forward_core(xb, kernel, bias, threads, limit)
+    outputs, hprev, cprev, gates, cnew = lstm_forward_gemm_core(
+        xz.reshape(batch, steps, 4 * u), recurrent_kernel,
+        np.zeros((batch, u), dtype=kernel.dtype), np.zeros((batch, u), dtype=kernel.dtype),
+        mask, lstm_codes[0], lstm_codes[1], lstm_codes[2] != 0, threads, limit)
+    return outputs[steps - 1].copy(), (mask, hprev, cprev, gates, cnew)
+
+
+@njit(cache=True)
+def _large_backward(dh, xb, kernel, recurrent_kernel, cache, lstm_codes, threads, limit):
+    """rnn_gemm.py's backward loop and the threaded projection backward, in time-major rows
+    as cell_utils runs it."""
+    mask, hprev, cprev, gates, cnew = cache
+    steps, batch, u = hprev.shape
+    doutputs = np.zeros((batch, steps, u), dtype=kernel.dtype)
+    doutputs[:, steps - 1, :] = dh
+    dxz, drecurrent_kernel = lstm_backward_gemm_core(
+        doutputs, np.zeros((batch, u), dtype=kernel.dtype),
+        np.zeros((batch, u), dtype=kernel.dtype), recurrent_kernel, mask, hprev, cprev, gates,
+        cnew, lstm_codes[0], lstm_codes[1], lstm_codes[2] != 0, threads, limit)
+    _, dkernel, dbias = projection_backward_core(
+        dxz.reshape(steps * batch, 4 * u), _time_major_rows(xb, batch, steps), kernel, threads,
+        limit)
+    return dkernel, drecurrent_kernel, dbias
+
+
+# ---- the epoch: written once, compiled once per loop shape ----------------------------------
+@njit(inline="always")
+def _epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout, act_codes,
+           loss_code, loss, epsilon, opt_code, opt_constants, step_scalars, opt_state_1,
+           opt_state_2, logits_out, values_out, train, forward, backward, threads, limit):
+    """Batch after batch: the LSTM forward (`forward`), the Dense head and the loss, and with
+    train the backward (`backward`) and one optimizer update. Returns the number of steps."""
     n, steps, _ = x.shape
-    activation, recurrent_activation = lstm_codes[0], lstm_codes[1]
-    zero_output_for_mask = lstm_codes[2] != 0
-    u = lstm_layout[4]
     grads = np.zeros(params.size if train else 0, dtype=params.dtype)  # read with train only
     step = 0
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
-        batch = stop - start
         xb, yb, lb = _batch(x, y, labels, order, start, stop)
         kernel, recurrent_kernel, bias = _lstm_weights(params, lstm_layout)
-        zeros = np.zeros((batch, u), dtype=params.dtype)
-        mask = np.ones((batch, steps), dtype=params.dtype)
-        recurrent_mask = np.ones((4, batch, u), dtype=params.dtype)
-        xz = dense_forward(xb, kernel, bias).reshape(batch, steps, 4 * u)
-        outputs, _, _, hprev, cprev, gates, cnew = lstm_forward_fused(
-            xz, recurrent_kernel, zeros, zeros, mask, recurrent_mask, activation,
-            recurrent_activation, zero_output_for_mask)
-        dh = _dense_head(np.ascontiguousarray(outputs[:, steps - 1, :]), yb, lb, params, grads,
-                         layout, act_codes, loss_code, loss, epsilon, logits_out, values_out,
-                         start, train)
-        if not train:
-            step += 1
-            continue
-        doutputs = np.zeros((batch, steps, u), dtype=params.dtype)
-        doutputs[:, steps - 1, :] = dh
-        dxz, drecurrent_kernel, _, _ = lstm_backward_fused(
-            doutputs, zeros, zeros, recurrent_kernel, mask, recurrent_mask, hprev, cprev, gates,
-            cnew, activation, recurrent_activation, zero_output_for_mask)
-        _, dkernel, dbias = dense_backward(
-            _time_major_rows(dxz.reshape(batch * steps, 4 * u), batch, steps),
-            _time_major_rows(xb, batch, steps), kernel)
-        _lstm_grads_and_update(params, grads, lstm_layout, dkernel, drecurrent_kernel, dbias,
-                               opt_state_1, opt_state_2, opt_code, opt_constants,
-                               step_scalars[step])
+        h_last, cache = forward(xb, kernel, recurrent_kernel, bias, stop - start, steps,
+                                lstm_codes, threads, limit)
+        dh = _dense_head(h_last, yb, lb, params, grads, layout, act_codes, loss_code, loss,
+                         epsilon, logits_out, values_out, start, train)
+        if train:
+            dkernel, drecurrent_kernel, dbias = backward(dh, xb, kernel, recurrent_kernel, cache,
+                                                         lstm_codes, threads, limit)
+            _lstm_grads_and_update(params, grads, lstm_layout, dkernel, drecurrent_kernel, dbias,
+                                   opt_state_1, opt_state_2, opt_code, opt_constants,
+                                   step_scalars[step])
         step += 1
     return step
+
+
+@njit(cache=True)
+def _epoch_small_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
+                      act_codes, loss_code, loss, epsilon, opt_code, opt_constants,
+                      step_scalars, opt_state_1, opt_state_2, logits_out, values_out, train):
+    return _epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
+                  act_codes, loss_code, loss, epsilon, opt_code, opt_constants, step_scalars,
+                  opt_state_1, opt_state_2, logits_out, values_out, train, _small_forward,
+                  _small_backward, 1, 0)
 
 
 @njit(cache=True)
@@ -211,41 +274,7 @@ def _epoch_large_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm
                       act_codes, loss_code, loss, epsilon, opt_code, opt_constants,
                       step_scalars, opt_state_1, opt_state_2, logits_out, values_out, train,
                       threads, limit):
-    """rnn_gemm.py's loops (caches time-major) and the threaded projection kernels, its
-    backward in time-major rows, as cell_utils runs it."""
-    n, steps, _ = x.shape
-    activation, recurrent_activation = lstm_codes[0], lstm_codes[1]
-    zero_output_for_mask = lstm_codes[2] != 0
-    u = lstm_layout[4]
-    grads = np.zeros(params.size if train else 0, dtype=params.dtype)  # read with train only
-    step = 0
-    for start in range(0, n, batch_size):
-        stop = min(start + batch_size, n)
-        batch = stop - start
-        xb, yb, lb = _batch(x, y, labels, order, start, stop)
-        kernel, recurrent_kernel, bias = _lstm_weights(params, lstm_layout)
-        mask = np.ones((batch, steps), dtype=params.dtype)
-        xz = projection_forward_core(xb, kernel, bias, threads, limit)
-        outputs, hprev, cprev, gates, cnew = lstm_forward_gemm_core(
-            xz.reshape(batch, steps, 4 * u), recurrent_kernel,
-            np.zeros((batch, u), dtype=params.dtype), np.zeros((batch, u), dtype=params.dtype),
-            mask, activation, recurrent_activation, zero_output_for_mask, threads, limit)
-        dh = _dense_head(outputs[steps - 1].copy(), yb, lb, params, grads, layout, act_codes,
-                         loss_code, loss, epsilon, logits_out, values_out, start, train)
-        if not train:
-            step += 1
-            continue
-        doutputs = np.zeros((batch, steps, u), dtype=params.dtype)
-        doutputs[:, steps - 1, :] = dh
-        dxz, drecurrent_kernel = lstm_backward_gemm_core(
-            doutputs, np.zeros((batch, u), dtype=params.dtype),
-            np.zeros((batch, u), dtype=params.dtype), recurrent_kernel, mask, hprev, cprev,
-            gates, cnew, activation, recurrent_activation, zero_output_for_mask, threads, limit)
-        _, dkernel, dbias = projection_backward_core(
-            dxz.reshape(steps * batch, 4 * u), _time_major_rows(xb, batch, steps), kernel,
-            threads, limit)
-        _lstm_grads_and_update(params, grads, lstm_layout, dkernel, drecurrent_kernel, dbias,
-                               opt_state_1, opt_state_2, opt_code, opt_constants,
-                               step_scalars[step])
-        step += 1
-    return step
+    return _epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
+                  act_codes, loss_code, loss, epsilon, opt_code, opt_constants, step_scalars,
+                  opt_state_1, opt_state_2, logits_out, values_out, train, _large_forward,
+                  _large_backward, threads, limit)
