@@ -166,10 +166,14 @@ def _others_running():
 def epoch_plan(cell, rows, batch_size, units):
     """The Plan every batch of an epoch takes (`rows` samples in batches of `batch_size`, the
     last one possibly smaller, no recurrent dropout), or None when the batches would take
-    different loops. What the whole-epoch kernels ask before they run an epoch in one call."""
-    sizes = {min(batch_size, rows), rows % batch_size or min(batch_size, rows)}
-    plans = {choose(cell, size, units) for size in sizes}
-    return plans.pop() if len(plans) == 1 else None
+    different loops or blocks. What the whole-epoch kernels ask before they run an epoch in
+    one call. The thread count is the full batches' (a smaller last batch may keep fewer
+    threads busy: choose's rule, which changes no number, so it does not split the epoch)."""
+    sizes = (min(batch_size, rows), rows % batch_size or min(batch_size, rows))
+    full, last = (choose(cell, size, units) for size in sizes)
+    if (full.loop, full.block_limit) != (last.loop, last.block_limit):
+        return None
+    return full
 
 
 # ---- convolutions (numba_fast/conv.py) --------------------------------------------------------

@@ -213,6 +213,18 @@ def test_every_batch_of_an_epoch_takes_one_loop_or_none():
     assert plan.epoch_plan("lstm", 20, 16, 8) is None
 
 
+def test_a_smaller_last_batch_keeps_the_epoch_in_one_plan():
+    """W6's model on 70 samples in batches of 32: the last batch of 6 is one GEMM block, so
+    choose() gives it one thread where the full batches get two (on an idle machine); the
+    thread count changes no number, so the epoch still has one plan (the full batches')."""
+    with plan.forced(threads=2):
+        full, last = plan.choose("lstm", 32, 64), plan.choose("lstm", 6, 64)
+        found = plan.epoch_plan("lstm", 70, 32, 64)
+    assert (full.loop, last.loop) == ("gemm", "gemm")
+    assert last.threads <= full.threads
+    assert found == full
+
+
 # ---- backward == finite differences (float64, both paths) ---------------------------------
 # Smooth activations only: relu / hard_sigmoid kinks make central differences unreliable.
 PATHS = [(ref, "fused"), (fast, "fused"), (fast, "gemm")]
