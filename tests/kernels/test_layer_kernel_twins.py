@@ -48,6 +48,18 @@ def test_conv_twins(rank, batch, size, k, stride, dilation, groups, bias, dtype,
     assert_twins("conv_forward", x, kernel, b, strides, dilations, groups)
     dz = rng.normal(size=z.shape).astype(dtype)
     assert_twins("conv_backward", dz, x, kernel, strides, dilations, groups)
+    # need_dx=False (a model's first layer): dx None, the same weight gradients, same bits
+    full = NUMBA["conv_backward"](dz, x, kernel, strides, dilations, groups)
+    for path in (NUMPY, NUMBA):
+        dx, dkernel, dbias = path["conv_backward"](dz, x, kernel, strides, dilations, groups,
+                                                   need_dx=False)
+        assert dx is None
+        if path is NUMBA:
+            np.testing.assert_array_equal(dkernel, full[1])
+            np.testing.assert_array_equal(dbias, full[2])
+        else:
+            np.testing.assert_allclose(dkernel, full[1], rtol=0,
+                                       atol=TOL[dtype] * max(1.0, np.abs(full[1]).max()))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
