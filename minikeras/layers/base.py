@@ -156,6 +156,12 @@ class Layer:
     def backward(self, dy):
         raise NotImplementedError
 
+    def backward_weights(self, dy):
+        """backward's weight gradients without dLoss/d(input): for the lowest layer a training
+        step reaches (trainer.compute_gradients with input_grads=False). Returns None. Layers
+        whose input gradient costs much and can be skipped override this (BaseConv)."""
+        self.backward(dy)
+
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 

@@ -157,7 +157,8 @@ class Trainer(batch_loops.Keras2GeneratorMethods):
         these with Keras's). Changes no weight. With input_grads=False (training), backward
         stops at the lowest layer that has trainable weights: nothing below it needs a
         gradient, so e.g. a preprocessing Lambda without a derivative can come first; the
-        layers not reached get None in dinputs.
+        layers not reached get None in dinputs, and so does that lowest layer (its
+        `backward_weights` skips its input gradient).
         """
         y_pred, penalty, outputs = self._forward_with_penalties(x, training=True)
         logits_loss = self.logits_loss()
@@ -181,6 +182,9 @@ class Trainer(batch_loops.Keras2GeneratorMethods):
                 if activity is not None:  # through the activation, onto the logits
                     dz = dz + activations.backward(layer.activation, activity, layer.logits, out)
                 dy = layer.backward_from_logits(dz)
+            elif len(outputs) - 1 - depth == lowest and not input_grads:
+                layer.backward_weights(dy if activity is None else dy + activity)
+                dy = None  # nothing below needs it
             else:
                 dy = layer.backward(dy if activity is None else dy + activity)
             layer.add_regularizer_grads()

@@ -48,6 +48,18 @@ def test_conv_twins(rank, batch, size, k, stride, dilation, groups, bias, dtype,
     assert_twins("conv_forward", x, kernel, b, strides, dilations, groups)
     dz = rng.normal(size=z.shape).astype(dtype)
     assert_twins("conv_backward", dz, x, kernel, strides, dilations, groups)
+    # need_dx=False (a model's first layer): dx None, the same weight gradients, same bits
+    full = NUMBA["conv_backward"](dz, x, kernel, strides, dilations, groups)
+    for path in (NUMPY, NUMBA):
+        dx, dkernel, dbias = path["conv_backward"](dz, x, kernel, strides, dilations, groups,
+                                                   need_dx=False)
+        assert dx is None
+        if path is NUMBA:
+            np.testing.assert_array_equal(dkernel, full[1])
+            np.testing.assert_array_equal(dbias, full[2])
+        else:
+            np.testing.assert_allclose(dkernel, full[1], rtol=0,
+                                       atol=TOL[dtype] * max(1.0, np.abs(full[1]).max()))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -55,6 +67,8 @@ def test_conv_twins(rank, batch, size, k, stride, dilation, groups, bias, dtype,
                                                   ((2, 9, 2), (3,), (1,)),
                                                   ((2, 5, 7, 3), (2, 3), (2, 1)),
                                                   ((1, 4, 4, 1), (4, 4), (1, 1)),
+                                                  ((2, 7, 9, 3), (2, 2), (2, 2)),
+                                                  ((2, 6, 7, 2), (3, 2), (3, 2)),
                                                   ((2, 4, 5, 3, 2), (2, 2, 2), (1, 2, 1))])
 def test_pooling_twins(shape, pool, strides, dtype, rng):
     x = rng.normal(size=shape).astype(dtype)
@@ -63,7 +77,13 @@ def test_pooling_twins(shape, pool, strides, dtype, rng):
     y, arg = NUMPY["max_pool_forward"](x, pool, strides)
     assert_twins("max_pool_forward", x, pool, strides)
     dy = rng.normal(size=y.shape).astype(dtype)
+    dy.reshape(-1)[::3] = -0.0
     assert_twins("max_pool_backward", dy, arg, x.shape, pool, strides)
+    if tuple(pool) == tuple(strides):  # written once, unzeroed: the same bits, zeros' signs too
+        ref = NUMPY["max_pool_backward"](dy, arg, x.shape, pool, strides)
+        fast = NUMBA["max_pool_backward"](dy, arg, x.shape, pool, strides)
+        np.testing.assert_array_equal(fast.view(f"u{fast.itemsize}"),
+                                      ref.view(f"u{ref.itemsize}"))
     assert_twins("max_pool_backward_ties", dy, x, y, pool, strides)
     count = rng.integers(1, int(np.prod(pool)) + 1, size=y.shape[1:-1])
     assert_twins("avg_pool_forward", x, pool, strides, count)

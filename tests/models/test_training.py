@@ -318,3 +318,23 @@ def test_random_architectures_match_keras(widths, n, batch_size, features, case,
     assert_close(h_mine.history["loss"], h_theirs.history["loss"], tol, "loss per epoch")
     for w_mine, w_theirs in zip(mine.get_weights(), theirs.get_weights(), strict=True):
         assert_close(w_mine, w_theirs, tol, "weights after training")
+
+
+def test_training_step_skips_the_first_layers_input_gradient():
+    """compute_gradients(input_grads=False), as train_step calls it: the lowest trainable layer
+    runs backward_weights (a first Conv2D computes no dx), and every weight gradient has the
+    same bits as with input_grads=True."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(5, 9, 8, 2)).astype(np.float32)
+    y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 5)]
+    model = minikeras.Sequential([minikeras.Input((9, 8, 2)),
+                                  minikeras.layers.Conv2D(4, 3, activation="relu"),
+                                  minikeras.layers.Flatten(),
+                                  minikeras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    _, _, _, dinputs = model.compute_gradients(x, y)
+    full = [v.grad.copy() for v in model.trainable_weights]
+    _, _, _, skipped = model.compute_gradients(x, y, input_grads=False)
+    assert dinputs[0].shape == x.shape and skipped[0] is None and skipped[1] is not None
+    for a, v in zip(full, model.trainable_weights, strict=True):
+        np.testing.assert_array_equal(v.grad, a)

@@ -104,14 +104,15 @@ def _forward_slabs(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, oh, ow, per, bl
 def _backward_slab(dz, x, w_groups_t, dx, dkernel, dbias, kh, kw, sh, sw, dh, dw, oh, ow, b0,
                    b1, block):
     """For the samples b0..b1-1: dkernel = cols.T @ dz and dbias = dz's row sums (this slab's
-    parts, zeroed by the caller), and dcols = dz @ w.T added into dx by col2im (per group).
-    dz: (batch * oh * ow, filters); w_groups_t: (groups, filters_per_group, k)."""
+    parts, zeroed by the caller), and dcols = dz @ w.T added into dx by col2im (per group; not
+    where dx has no rows: the model's first layer). dz: (batch * oh * ow, filters);
+    w_groups_t: (groups, filters_per_group, k)."""
     rows, filters = oh * ow, dz.shape[1]
     groups, fg, k = w_groups_t.shape
-    n = (b1 - b0) * rows
+    n, need_dx = (b1 - b0) * rows, dx.shape[0] > 0
     dzs = dz[b0 * rows:b1 * rows]
     cols = np.empty((n, k), x.dtype)
-    dcols = np.empty((n, k), x.dtype)
+    dcols = np.empty((n if need_dx else 0, k), x.dtype)
     dzg = np.empty((n, fg), x.dtype)
     term = np.empty((k, fg), x.dtype)
     for g in range(groups):
@@ -123,6 +124,8 @@ def _backward_slab(dz, x, w_groups_t, dx, dkernel, dbias, kh, kw, sh, sw, dh, dw
             e = min(n, s + block)
             np.dot(cols[s:e].T, dzg[s:e], term)
             dkernel[g] += term
+        if not need_dx:
+            continue
         blocks.gemm_rows(dzg, w_groups_t[g], dcols, 0, n, block)
         for b in range(b0, b1):
             _col2im(dcols, dx, b, (b - b0) * rows, kh, kw, sh, sw, dh, dw, oh, ow, c0)
@@ -161,7 +164,7 @@ def _conv2d_forward(x, kernel, bias, sh, sw, dh, dw, groups, slab_rows, limit):
 
 
 @njit(cache=True)
-def _conv2d_backward(dz, x, kernel, sh, sw, dh, dw, groups, slab_rows, limit):
+def _conv2d_backward(dz, x, kernel, sh, sw, dh, dw, groups, slab_rows, limit, need_dx):
     kh, kw, cin, filters = kernel.shape
     batch, oh, ow = dz.shape[0], dz.shape[1], dz.shape[2]
     fg, k = filters // groups, kh * kw * cin
@@ -171,7 +174,7 @@ def _conv2d_backward(dz, x, kernel, sh, sw, dh, dw, groups, slab_rows, limit):
         w_groups_t[g] = flat[:, g * fg:(g + 1) * fg].T
     per = samples_per_slab(batch, oh * ow, slab_rows)
     parts = blocks.slab_count(batch, per)
-    dx = np.zeros(x.shape, x.dtype)
+    dx = np.zeros(x.shape if need_dx else (0, 0, 0, 0), x.dtype)
     dkernel_parts = np.zeros((parts, groups, k, fg), x.dtype)
     dbias_parts = np.zeros((parts, filters), x.dtype)
     dz2, block = dz.reshape(batch * oh * ow, filters), blocks.block_size(k * fg, limit)
@@ -215,9 +218,9 @@ def conv_forward(x, kernel, bias, strides, dilation_rate, groups):
     return z[:, 0] if one_d else z
 
 
-def conv_backward(dz, x, kernel, strides, dilation_rate, groups):
+def conv_backward(dz, x, kernel, strides, dilation_rate, groups, need_dx=True):
     if kernel.ndim == 5:
-        return reference.conv_backward(dz, x, kernel, strides, dilation_rate, groups)
+        return reference.conv_backward(dz, x, kernel, strides, dilation_rate, groups, need_dx)
     one_d = kernel.ndim == 3
     if one_d:
         x, kernel, strides, dilation_rate = _as_2d(x, kernel, strides, dilation_rate)
@@ -227,5 +230,7 @@ def conv_backward(dz, x, kernel, strides, dilation_rate, groups):
         dx, dkernel, dbias = _conv2d_backward(np.ascontiguousarray(dz, dtype=x.dtype),
                                               np.ascontiguousarray(x),
                                               np.ascontiguousarray(kernel), *strides,
-                                              *dilation_rate, groups, slab_rows, limit)
+                                              *dilation_rate, groups, slab_rows, limit, need_dx)
+    if not need_dx:
+        return None, (dkernel[0] if one_d else dkernel), dbias
     return (dx[:, 0], dkernel[0], dbias) if one_d else (dx, dkernel, dbias)

@@ -37,6 +37,29 @@ def _max_forward(x, ph, pw, sh, sw):
 
 
 @njit(cache=True)
+def _max_backward_tiled(dy, arg, dx, ph, pw):
+    """strides == pool size (W7's): each dx element is in at most one window, so it is written
+    once, without zeroing dx first (np.empty); 0 + dy keeps the zeros' sign as `+=` onto zeros.
+    The rows and columns no window reaches are zeroed here."""
+    batch, oh, ow, c = dy.shape
+    h, w = dx.shape[1], dx.shape[2]
+    zero = dx.dtype.type(0)
+    for b in range(batch):
+        for i in range(oh):
+            for p in range(ph):
+                for j in range(ow):
+                    for q in range(pw):
+                        k = p * pw + q
+                        for ch in range(c):
+                            dx[b, i * ph + p, j * pw + q, ch] = (
+                                zero + dy[b, i, j, ch] if arg[b, i, j, ch] == k else zero)
+                for col in range(ow * pw, w):
+                    dx[b, i * ph + p, col, :] = zero
+        for row in range(oh * ph, h):
+            dx[b, row] = zero
+
+
+@njit(cache=True)
 def _max_backward(dy, arg, dx, pw, sh, sw):
     batch, oh, ow, c = dy.shape
     for b in range(batch):
@@ -98,9 +121,15 @@ def max_pool_backward(dy, arg, x_shape, pool_size, strides):
         return reference.max_pool_backward(dy, arg, x_shape, pool_size, strides)
     (ph, pw), (sh, sw) = _two_d(pool_size, strides)
     one_d = len(pool_size) == 1
-    dx = np.zeros((x_shape[0], 1, *x_shape[1:]) if one_d else x_shape, dy.dtype)
-    _max_backward(np.ascontiguousarray(dy[:, None] if one_d else dy),
-                  np.ascontiguousarray(arg[:, None] if one_d else arg), dx, pw, sh, sw)
+    shape = (x_shape[0], 1, *x_shape[1:]) if one_d else tuple(x_shape)
+    dy = np.ascontiguousarray(dy[:, None] if one_d else dy)
+    arg = np.ascontiguousarray(arg[:, None] if one_d else arg)
+    if (sh, sw) == (ph, pw):  # windows do not overlap: every dx element written once
+        dx = np.empty(shape, dy.dtype)
+        _max_backward_tiled(dy, arg, dx, ph, pw)
+    else:
+        dx = np.zeros(shape, dy.dtype)
+        _max_backward(dy, arg, dx, pw, sh, sw)
     return dx[:, 0] if one_d else dx
 
 

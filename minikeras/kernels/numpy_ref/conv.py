@@ -60,12 +60,13 @@ def conv_forward(x, kernel, bias, strides, dilation_rate, groups):
     return z
 
 
-def conv_backward(dz, x, kernel, strides, dilation_rate, groups):
-    """Return (dx, dkernel, dbias); dx has the padded input's shape."""
+def conv_backward(dz, x, kernel, strides, dilation_rate, groups, need_dx=True):
+    """Return (dx, dkernel, dbias); dx has the padded input's shape (None where not need_dx:
+    the model's first layer in training)."""
     out = dz.shape[1:-1]
     cin, filters = kernel.shape[-2], kernel.shape[-1]
     dz_rows = dz.reshape(-1, filters)                       # (batch * positions, filters)
-    dx = np.zeros_like(x)
+    dx = np.zeros_like(x) if need_dx else None
     dkernel = np.zeros_like(kernel)
     for k in np.ndindex(*kernel.shape[:-2]):
         at = window(k, strides, dilation_rate, out)
@@ -76,7 +77,8 @@ def conv_backward(dz, x, kernel, strides, dilation_rate, groups):
             xg = x_rows.reshape(-1, groups, cin)
             dzg = dz_rows.reshape(-1, groups, filters // groups)
             dkernel[k] = np.einsum("ngi,ngo->igo", xg, dzg).reshape(cin, filters)
-        dx[at] += _grouped_matmul(dz, _transpose_groups(kernel[k], groups), groups)
+        if need_dx:
+            dx[at] += _grouped_matmul(dz, _transpose_groups(kernel[k], groups), groups)
     return dx, dkernel, dz_rows.sum(axis=0)
 
 

@@ -123,23 +123,29 @@ class BaseConv(Layer):
                                      self.dilation_rate, self.padding)
         xp = conv_args.pad_spatial(x, pads)
         bias = self.bias.value if self.use_bias else None
-        z = kernels.conv.conv_forward(xp, self.kernel.value, bias, self.strides, self.dilation_rate,
-                                 self.groups)
+        z = kernels.conv.conv_forward(xp, self.kernel.value, bias, self.strides,
+                                      self.dilation_rate, self.groups)
         y = self.activation(z)
         self._cache = (xp, pads, z, y)
         return conv_args.from_channels_last(y, self.data_format)
 
-    def backward(self, dy):
+    def backward(self, dy, need_dx=True):
         xp, pads, z, y = self._cache
         dy = conv_args.to_channels_last(dy, self.data_format)
         dz = activations.backward(self.activation, dy, z, y)
         dxp, dkernel, dbias = kernels.conv.conv_backward(dz, xp, self.kernel.value, self.strides,
-                                                    self.dilation_rate, self.groups)
+                                                         self.dilation_rate, self.groups, need_dx)
         self.kernel.grad = dkernel
         if self.use_bias:
             self.bias.grad = dbias
+        if not need_dx:
+            return None
         dx = conv_args.unpad_spatial(dxp, pads)
         return conv_args.from_channels_last(dx, self.data_format)
+
+    def backward_weights(self, dy):
+        """The weights' gradients only: no dcols GEMM, no col2im (the model's first layer)."""
+        self.backward(dy, need_dx=False)
 
     def get_config(self):
         config = super().get_config()
