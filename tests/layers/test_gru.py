@@ -5,7 +5,7 @@ weight, the input and the initial state; 20 training steps), float64 finite diff
 import numpy as np
 import pytest
 from helpers import F32_TRAJECTORY, F64, FD, assert_close, numeric_grad, use_dtype
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from rnn_parity import assert_finite_differences, assert_parity
 
@@ -187,6 +187,20 @@ CODES = [0, 1, 2, 3, 4]  # linear, tanh, sigmoid, relu, hard_sigmoid
 TWIN_TOL = {np.float32: 1e-5, np.float64: F64}
 NAMES = ["outputs", "h", "hprev", "gates", "q", "dxz", "drecurrent_kernel", "drecurrent_bias",
          "dh0"]
+# float32: the compiled cells' tanh (cells.tanh, within 3 ulp) and sigmoid (tanh(z/2)/2 +
+# 1/2) round differently from NumPy's, an absolute ~1e-7 on values of order 1, which is a
+# large relative error on a tensor of small values (Hypothesis: an output of 0.0038 off by
+# 6e-8) and compounds in the sums over time steps (drecurrent_bias of 1.73 off by 1.8e-5).
+# So float32 compares to TWIN_TOL relative to max(1, |theirs|), and the sums take 5e-5.
+SUMMED = {"drecurrent_kernel", "drecurrent_bias", "dh0"}
+
+
+def _twin_tolerance(name, theirs, dtype):
+    if dtype != np.float32:
+        return TWIN_TOL[dtype]
+    tol = 5e-5 if name in SUMMED else TWIN_TOL[dtype]
+    scale = float(np.max(np.abs(theirs))) if theirs.size else 1.0
+    return tol * max(1.0, 1.0 / max(scale, 1e-30))
 
 
 def strategy(name):
@@ -222,6 +236,10 @@ def _run(module, case, act, rec_act, reset_after, zero):
 
 
 @settings(max_examples=60, deadline=None)
+@example(batch=1, steps=5, units=5, dtype=np.float32, transposed=True, masked=False,
+         dropped=True, zero=False, reset_after=False, act=1, rec_act=1, seed=4)
+@example(batch=1, steps=1, units=1, dtype=np.float32, transposed=False, masked=True,
+         dropped=True, zero=False, reset_after=False, act=2, rec_act=2, seed=89)
 @given(batch=st.integers(1, 4), steps=st.integers(1, 6), units=st.integers(1, 5),
        dtype=st.sampled_from([np.float32, np.float64]), transposed=st.booleans(),
        masked=st.booleans(), dropped=st.booleans(), zero=st.booleans(),
@@ -239,7 +257,7 @@ def test_gru_twins_agree(batch, steps, units, dtype, transposed, masked, dropped
     theirs = _run(ref, case, act, rec_act, reset_after, zero)
     for name, a, b in zip(NAMES, mine, theirs, strict=True):
         assert a.dtype == np.dtype(dtype), name
-        assert_close(a, b, TWIN_TOL[dtype], f"gru {name}")
+        assert_close(a, b, _twin_tolerance(name, b, dtype), f"gru {name}")
 
 
 def test_size_rule_uses_the_reference_for_large_layers():

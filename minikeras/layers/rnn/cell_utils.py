@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from ... import constraints, initializers, kernels, regularizers
+from ... import activations, constraints, initializers, kernels, regularizers
 from ...kernels import codes
 
 WEIGHTS = ("kernel", "recurrent", "bias")  # option prefixes: kernel_initializer, ...
@@ -19,6 +19,20 @@ def set_weight_options(layer, **options):
     with its module's `get` (kernel_initializer="orthogonal" -> an Orthogonal instance)."""
     for name, value in options.items():
         setattr(layer, name, OPTION_KINDS[name.rsplit("_", 1)[1]].get(value))
+
+
+def set_cell_options(layer, activation, recurrent_activation, use_bias, **weight_options):
+    """What every recurrent layer keeps of its arguments: `activation` and (None for SimpleRNN)
+    `recurrent_activation` as functions, their codes for the compiled loops (`layer._codes`,
+    kernels/codes.py), `use_bias`, and the kernel / recurrent / bias options
+    (set_weight_options)."""
+    layer.activation = activations.get(activation)
+    layer._codes = (activation_code(layer.activation, "activation"),)
+    if recurrent_activation is not None:
+        layer.recurrent_activation = activations.get(recurrent_activation)
+        layer._codes += (activation_code(layer.recurrent_activation, "recurrent_activation"),)
+    layer.use_bias = bool(use_bias)
+    set_weight_options(layer, **weight_options)
 
 
 def initializers_config(layer):

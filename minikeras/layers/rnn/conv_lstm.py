@@ -27,10 +27,9 @@ import numpy as np
 from ... import activations, kernels
 from .. import conv_args
 from .cell_utils import (
-    activation_code,
     initializers_config,
     regularizers_constraints_config,
-    set_weight_options,
+    set_cell_options,
 )
 from .rnn import RNN
 
@@ -64,18 +63,13 @@ class ConvLSTM(RNN):
                          return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful,
                          activity_regularizer=activity_regularizer, **kwargs)
-        self.activation = activations.get(activation)
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self._codes = (activation_code(self.activation, "activation"),
-                       activation_code(self.recurrent_activation, "recurrent_activation"))
-        self.use_bias = bool(use_bias)
-        self.unit_forget_bias = bool(unit_forget_bias)
-        set_weight_options(
-            self, kernel_initializer=kernel_initializer,
+        set_cell_options(
+            self, activation, recurrent_activation, use_bias, kernel_initializer=kernel_initializer,
             recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
             kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
             bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
             recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint)
+        self.unit_forget_bias = bool(unit_forget_bias)
         self.state_size = [self.filters, self.filters]
         self.kernel = self.recurrent_kernel = self.bias = None
         self.spatial = self.out_spatial = self.channels = None

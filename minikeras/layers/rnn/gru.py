@@ -38,7 +38,6 @@ import numpy as np
 
 from ... import activations, kernels
 from .cell_utils import (
-    activation_code,
     check_units,
     check_use_cudnn,
     initializers_config,
@@ -46,7 +45,7 @@ from .cell_utils import (
     input_projection_backward,
     recurrent_kernel,
     regularizers_constraints_config,
-    set_weight_options,
+    set_cell_options,
 )
 from .rnn import RNN
 
@@ -68,18 +67,13 @@ class GRU(RNN):
                          return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
-        self.activation = activations.get(activation)
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self._codes = (activation_code(self.activation, "activation"),
-                       activation_code(self.recurrent_activation, "recurrent_activation"))
-        self.use_bias = bool(use_bias)
-        self.reset_after = bool(reset_after)
-        set_weight_options(
-            self, kernel_initializer=kernel_initializer,
+        set_cell_options(
+            self, activation, recurrent_activation, use_bias, kernel_initializer=kernel_initializer,
             recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
             kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
             bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
             recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint)
+        self.reset_after = bool(reset_after)
         self.use_cudnn = use_cudnn
         self.implementation = 1 if self.recurrent_dropout != 0.0 else implementation
         self.state_size = [self.units]

@@ -17,14 +17,13 @@ hard_sigmoid (the compiled loops know these).
 
 from ... import activations, kernels
 from .cell_utils import (
-    activation_code,
     check_units,
     initializers_config,
     input_projection,
     input_projection_backward,
     recurrent_kernel,
     regularizers_constraints_config,
-    set_weight_options,
+    set_cell_options,
 )
 from .rnn import RNN
 
@@ -44,11 +43,8 @@ class SimpleRNN(RNN):
                          return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
-        self.activation = activations.get(activation)
-        self._code = activation_code(self.activation, "activation")
-        self.use_bias = bool(use_bias)
-        set_weight_options(
-            self, kernel_initializer=kernel_initializer,
+        set_cell_options(
+            self, activation, None, use_bias, kernel_initializer=kernel_initializer,
             recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
             kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
             bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
@@ -80,7 +76,7 @@ class SimpleRNN(RNN):
         bias = self.bias.value if self.use_bias else None
         xz = input_projection(x, self.kernel.value, bias, input_masks)
         outputs, h, *cache = kernels.rnn.simple_rnn_forward(
-            xz, recurrent_kernel(self), states[0], mask, recurrent_masks, self._code,
+            xz, recurrent_kernel(self), states[0], mask, recurrent_masks, self._codes[0],
             self.zero_output_for_mask)
         self._cache = (x, mask, input_masks, recurrent_masks, *cache)
         return outputs, [h]
@@ -89,7 +85,7 @@ class SimpleRNN(RNN):
         x, mask, input_masks, recurrent_masks, *cache = self._cache
         dxz, drecurrent_kernel, dh0 = kernels.rnn.simple_rnn_backward(
             doutputs, dfinal_states[0], recurrent_kernel(self), mask, recurrent_masks,
-            *cache, self._code, self.zero_output_for_mask)
+            *cache, self._codes[0], self.zero_output_for_mask)
         dx, dkernel, dbias = input_projection_backward(dxz, x, self.kernel.value, input_masks)
         self.kernel.grad = dkernel
         self.recurrent_kernel.grad = drecurrent_kernel
