@@ -44,10 +44,7 @@ class BasePooling(Layer):
 
     def _check_shape(self, shape):
         shape = tuple(shape)
-        if len(shape) != self.rank + 2:
-            raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: '
-                             f"expected ndim={self.rank + 2}, found ndim={len(shape)}. "
-                             f"Full shape received: {shape}")
+        conv_args.check_rank(self, shape, self.rank)
         spatial, channels = conv_args.spatial_and_channels(shape, self.data_format)
         out = [conv_args.output_length(n, k, s, 1, self.padding)
                for n, k, s in zip(spatial, self.pool_size, self.strides, strict=True)]

@@ -50,10 +50,7 @@ class BaseGlobalPooling(Layer):
         self.built = True
 
     def _check_shape(self, shape):
-        if len(shape) != self.rank + 2:
-            raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: '
-                             f"expected ndim={self.rank + 2}, found ndim={len(shape)}. "
-                             f"Full shape received: {tuple(shape)}")
+        conv_args.check_rank(self, shape, self.rank)
 
     def check_input(self, x):
         self._check_shape(x.shape)
