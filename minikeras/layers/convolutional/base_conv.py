@@ -16,6 +16,7 @@ Weights as Keras: kernel (*kernel_size, in_channels / groups, filters), bias (fi
 from ... import activations, constraints, initializers, kernels, regularizers
 from .. import conv_args, legacy_args
 from ..base import Layer
+from ..weight_options import set_weight_options
 
 
 class BaseConv(Layer):
@@ -54,12 +55,10 @@ class BaseConv(Layer):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_options(
+            self, kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
         self.kernel = None
         self.bias = None
 
@@ -67,10 +66,7 @@ class BaseConv(Layer):
     def _check_shape(self, shape):
         """Keras's errors for a wrong rank, a bad channel count or an empty output."""
         shape = tuple(shape)
-        if len(shape) != self.rank + 2:
-            raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: '
-                             f"expected ndim={self.rank + 2}, found ndim={len(shape)}. "
-                             f"Full shape received: {shape}")
+        conv_args.check_rank(self, shape, self.rank)
         spatial, channels = conv_args.spatial_and_channels(shape, self.data_format)
         if channels is None:
             raise ValueError(f"The channel dimension of the inputs to {type(self).__name__} "

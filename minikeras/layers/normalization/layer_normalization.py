@@ -13,6 +13,7 @@ import numpy as np
 
 from ... import constraints, initializers, kernels, regularizers
 from ..base import Layer
+from ..weight_options import set_weight_options
 
 
 class LayerNormalization(Layer):
@@ -50,12 +51,10 @@ class LayerNormalization(Layer):
         self.axis = axis
         self.epsilon = epsilon
         self.center, self.scale = bool(center), bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        set_weight_options(
+            self, beta_initializer=beta_initializer, gamma_initializer=gamma_initializer,
+            beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
+            beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
         self.gamma = self.beta = None
 
     def _axes(self, ndim):

@@ -8,17 +8,9 @@ import numpy as np
 
 from ... import activations, constraints, initializers, kernels, regularizers
 from ...kernels import codes
+from ..weight_options import set_weight_options
 
 WEIGHTS = ("kernel", "recurrent", "bias")  # option prefixes: kernel_initializer, ...
-OPTION_KINDS = {"initializer": initializers, "regularizer": regularizers,
-                "constraint": constraints}
-
-
-def set_weight_options(layer, **options):
-    """Resolve `<weight>_initializer/_regularizer/_constraint` arguments onto the layer, each
-    with its module's `get` (kernel_initializer="orthogonal" -> an Orthogonal instance)."""
-    for name, value in options.items():
-        setattr(layer, name, OPTION_KINDS[name.rsplit("_", 1)[1]].get(value))
 
 
 def set_cell_options(layer, activation, recurrent_activation, use_bias, **weight_options):
