@@ -27,6 +27,23 @@ def set_cell_options(layer, activation, recurrent_activation, use_bias, **weight
     set_weight_options(layer, **weight_options)
 
 
+def lstm_options_config(layer):
+    """The config keys an LSTM cell and a ConvLSTM cell share, after their shape keys, in
+    Keras's order (activations, use_bias, initializers, unit_forget_bias, regularizers and
+    constraints, dropouts, seed)."""
+    return {
+        "activation": activations.serialize(layer.activation),
+        "recurrent_activation": activations.serialize(layer.recurrent_activation),
+        "use_bias": layer.use_bias,
+        **initializers_config(layer),
+        "unit_forget_bias": layer.unit_forget_bias,
+        **regularizers_constraints_config(layer),
+        "dropout": layer.dropout,
+        "recurrent_dropout": layer.recurrent_dropout,
+        "seed": layer.seed,
+    }
+
+
 def initializers_config(layer):
     """Keras's serialized kernel/recurrent/bias initializers, in Keras's key order."""
     return {f"{w}_initializer": initializers.serialize(getattr(layer, f"{w}_initializer"))

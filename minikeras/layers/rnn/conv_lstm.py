@@ -24,11 +24,10 @@ and `strides` positive (Keras accepts strides=0 and fails later).
 
 import numpy as np
 
-from ... import activations, kernels
+from ... import kernels
 from .. import conv_args
 from .cell_utils import (
-    initializers_config,
-    regularizers_constraints_config,
+    lstm_options_config,
     set_cell_options,
 )
 from .rnn import RNN
@@ -213,13 +212,5 @@ class ConvLSTM(RNN):
             "padding": self.padding,
             "data_format": self.data_format,
             "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "recurrent_activation": activations.serialize(self.recurrent_activation),
-            "use_bias": self.use_bias,
-            **initializers_config(self),
-            "unit_forget_bias": self.unit_forget_bias,
-            **regularizers_constraints_config(self),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
-            "seed": self.seed,
+            **lstm_options_config(self),
         }

@@ -31,15 +31,14 @@ sigmoid, relu, hard_sigmoid (the compiled loops know these); `use_cudnn` and
 
 import numpy as np
 
-from ... import activations, kernels
+from ... import kernels
 from .cell_utils import (
     check_units,
     check_use_cudnn,
-    initializers_config,
     input_projection,
     input_projection_backward,
+    lstm_options_config,
     recurrent_kernel,
-    regularizers_constraints_config,
     set_cell_options,
 )
 from .rnn import RNN
@@ -122,13 +121,5 @@ class LSTM(RNN):
     def cell_config(self):
         return {
             "units": self.units,
-            "activation": activations.serialize(self.activation),
-            "recurrent_activation": activations.serialize(self.recurrent_activation),
-            "use_bias": self.use_bias,
-            **initializers_config(self),
-            "unit_forget_bias": self.unit_forget_bias,
-            **regularizers_constraints_config(self),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
-            "seed": self.seed,
+            **lstm_options_config(self),
         }
