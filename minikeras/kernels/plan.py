@@ -16,6 +16,8 @@ slab by slab, the last bits: blocks.py). The loops, each calling numba_fast/cell
 Tests and benchmarks force a loop, a block size or a thread count with `forced(...)`.
 """
 
+import ctypes
+import glob
 import os
 import time
 from contextlib import contextmanager
@@ -66,6 +68,22 @@ FUSED_MAX_WORK = {"lstm": 4096, "simple_rnn": 8192, "gru": 65536}
 # 10.7-11.5 s against 1.85 s with blocks under this size). MINIKERAS_BLOCK_MACS overrides it.
 SINGLE_THREAD_MACS = int(os.environ.get("MINIKERAS_BLOCK_MACS", 4 * 65536))
 
+# RECURRENT_ROWS, PROJECTION_ROWS: where SciPy's BLAS is kept on the calling thread
+# (blas_pinnable()), a GEMM need not stay under SINGLE_THREAD_MACS, and the rows of one BLAS call
+# are set for BLAS's own speed: a GEMM of few rows repacks the whole (k, n) operand each call.
+# Measured on this project's 2-core AMD EPYC (idle; float32, ms, min of 5-15; 2 threads):
+#   the LSTM time loop, forward / backward, rows per GEMM (= rows per slab):
+#     W8's LSTM(128), batch 32, 80 steps:  4 (SINGLE_THREAD_MACS, unpinned) 9.0 / 14.3;
+#                                          8: 4.7 / 7.9; 16: 3.4 / 5.9; 32 (one slab) 5.2 / 9.3
+#     W6's LSTM(64), batch 64, 30 steps:   16 (SINGLE_THREAD_MACS, unpinned) 0.70 / 1.39;
+#                                          16: 0.68 / 1.19; 32: 0.57 / 1.17; 64: 0.91 / 1.76
+#   W8's input projection (2560 x 128 @ 128 x 512 and its backward), rows per GEMM:
+#     4 (SINGLE_THREAD_MACS) 8.3 / 12.8; 16: 3.1 / 6.6; 40: 1.9 / 4.9; 64: 1.7 / 4.1;
+#     256: 1.40 / 3.2; 1280: 1.41 / 3.1
+# (one GEMM of all 2560 rows on NumPy's 2 BLAS threads: 1.40 forward).
+RECURRENT_ROWS = 16
+PROJECTION_ROWS = 256
+
 _forced = {"loop": None, "block_limit": None, "threads": None}
 _running = {"at": float("-inf"), "others": None}
 CPUS = os.cpu_count() or 1
@@ -110,9 +128,9 @@ def choose(cell, batch, units):
             loop = "gemm" if _runs("gemm", cell) else "numpy"
     if loop != "gemm":
         return Plan(loop, 1, _forced["block_limit"] or SINGLE_THREAD_MACS)
-    threads, limit = gemm_split()
-    return Plan(loop, min(threads, _row_blocks(batch, GATES[cell] * units * units, limit)),
-                limit)
+    macs_per_row = GATES[cell] * units * units
+    threads, limit = gemm_split(macs_per_row, RECURRENT_ROWS)
+    return Plan(loop, min(threads, _row_blocks(batch, macs_per_row, limit)), limit)
 
 
 def _row_blocks(rows, macs_per_row, limit):
@@ -126,13 +144,26 @@ def _row_blocks(rows, macs_per_row, limit):
     return max(1, -(-rows // per_block))
 
 
-def gemm_split():
-    """(threads, block_limit) for any threaded GEMM kernel (the recurrent layers' input
-    projection too): the free threads and SINGLE_THREAD_MACS, unless forced (threads never
-    past numba's count)."""
+def gemm_split(macs_per_row=None, rows=None):
+    """(threads, block_limit) for a threaded GEMM kernel: the free threads, and GEMMs of at
+    most SINGLE_THREAD_MACS multiply-adds; or, where SciPy's BLAS can be kept on the calling
+    thread (blas_pinnable(); the kernel then holds blocks.blas_on_calling_thread()) and the
+    caller names its GEMMs' rows (`macs_per_row` multiply-adds each), blocks of `rows` rows
+    (RECURRENT_ROWS, PROJECTION_ROWS). Forced values win (threads never past numba's count)."""
     threads = min(_forced["threads"], numba.get_num_threads()) if _forced["threads"] else \
         free_threads()
-    return threads, _forced["block_limit"] or SINGLE_THREAD_MACS
+    if _forced["block_limit"]:
+        return threads, _forced["block_limit"]
+    if macs_per_row is None or not blas_pinnable():
+        return threads, SINGLE_THREAD_MACS
+    return threads, max(1, rows * macs_per_row)
+
+
+def projection_split(macs_per_row):
+    """gemm_split for the recurrent layers' input projection kernels (numba_fast/dense.py),
+    whose rows take `macs_per_row` multiply-adds each: PROJECTION_ROWS-row GEMMs where BLAS
+    is pinned."""
+    return gemm_split(macs_per_row, PROJECTION_ROWS)
 
 
 def free_threads():
@@ -186,11 +217,43 @@ CONV_SLAB_ROWS = 2048
 UNCUT = 2**62  # a block limit no GEMM reaches
 
 
-def conv_split(blas_pinned):
+def conv_split():
     """(threads, block_limit) for the convolution kernels: gemm_split()'s threads; GEMMs uncut
-    where SciPy's BLAS can be kept on the calling thread (blas_pinned), else cut as every
+    where SciPy's BLAS can be kept on the calling thread (blas_pinnable()), else cut as every
     threaded GEMM kernel is (SINGLE_THREAD_MACS); a forced block_limit wins either way."""
     threads, limit = gemm_split()
-    if blas_pinned and _forced["block_limit"] is None:
+    if blas_pinnable() and _forced["block_limit"] is None:
         limit = UNCUT
     return threads, limit
+
+
+# ---- SciPy's BLAS threads -----------------------------------------------------------------------
+def _find_scipy_blas_threads():
+    """SciPy's OpenBLAS (set_num_threads, get_num_threads) (numba's np.dot calls SciPy's BLAS),
+    or None where SciPy ships another BLAS or the library is not where SciPy's wheels put it."""
+    import scipy
+
+    folder = os.path.join(os.path.dirname(os.path.dirname(scipy.__file__)), "scipy.libs")
+    for path in sorted(glob.glob(os.path.join(folder, "libscipy_openblas*.so*"))):
+        lib = ctypes.CDLL(path)
+        for name in ("scipy_openblas_set_num_threads", "scipy_openblas_set_num_threads64_",
+                     "openblas_set_num_threads"):
+            if hasattr(lib, name) and hasattr(lib, name.replace("set", "get")):
+                return getattr(lib, name), getattr(lib, name.replace("set", "get"))
+    return None
+
+
+_SCIPY_BLAS_THREADS = []  # [(set, get) or None], filled on first use (SciPy loads late)
+
+
+def scipy_blas_threads():
+    """SciPy's OpenBLAS (set_num_threads, get_num_threads), or None where they are not found."""
+    if not _SCIPY_BLAS_THREADS:
+        _SCIPY_BLAS_THREADS.append(_find_scipy_blas_threads())
+    return _SCIPY_BLAS_THREADS[0]
+
+
+def blas_pinnable():
+    """True when SciPy's BLAS can be kept on the calling thread (blocks.blas_on_calling_thread),
+    so compiled kernels may hand it GEMMs past SINGLE_THREAD_MACS from their own threads."""
+    return scipy_blas_threads() is not None

@@ -151,6 +151,38 @@ def test_gemm_loop_gives_the_same_bits_on_any_thread_count(dropped):
         assert np.array_equal(a, b), name
 
 
+def test_with_blas_on_the_calling_thread_blocks_take_rows(monkeypatch):
+    """Where SciPy's BLAS can be pinned to the calling thread, a GEMM block is RECURRENT_ROWS
+    rows in the time loop and PROJECTION_ROWS rows in the input projection, past
+    SINGLE_THREAD_MACS (W8's LSTM(128), batch 32: two 16-row slabs, so two threads);
+    elsewhere SINGLE_THREAD_MACS; a forced block limit wins either way."""
+    w8_row = 4 * 128 * 128
+    monkeypatch.setattr(plan, "blas_pinnable", lambda: True)
+    with plan.forced(threads=2):
+        assert plan.choose("lstm", 32, 128) == plan.Plan("gemm", 2, plan.RECURRENT_ROWS * w8_row)
+        assert plan.choose("lstm", 8, 128).threads == 1  # one block: no second thread
+        assert plan.projection_split(128 * 512) == (2, plan.PROJECTION_ROWS * 128 * 512)
+    with plan.forced(block_limit=5, threads=2):
+        assert plan.choose("lstm", 32, 128).block_limit == 5
+        assert plan.projection_split(128 * 512) == (2, 5)
+    monkeypatch.setattr(plan, "blas_pinnable", lambda: False)
+    with plan.forced(threads=2):
+        assert plan.choose("lstm", 32, 128).block_limit == plan.SINGLE_THREAD_MACS
+        assert plan.projection_split(128 * 512) == (2, plan.SINGLE_THREAD_MACS)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lstm_gemm_loop_at_w8s_width_agrees_with_the_reference(dtype):
+    """W8's LSTM(128) at batch 32 (on this default plan: 16-row GEMMs over two slabs where BLAS
+    is pinned, 4-row blocks elsewhere), masked steps: the reference's numbers."""
+    case = _case(np.random.default_rng(3), 32, 3, 128, 4, dtype, False, True, False)
+    assert plan.choose("lstm", 32, 128).loop == "gemm"
+    mine, theirs = _run_lstm(fast, case, 1, 2, False), _run_lstm(ref, case, 1, 2, False)
+    for name, a, b in zip(LSTM_NAMES, mine, theirs, strict=True):
+        assert a.shape == b.shape and a.dtype == np.dtype(dtype), name
+        assert_close(a, b, _tolerance(dtype, name), f"lstm gemm {name}")
+
+
 def test_free_threads_leaves_the_busy_cores():
     """The thread count backs off by the processes running now (Linux's /proc/loadavg)."""
     import numba

@@ -328,6 +328,28 @@ def test_input_projection_kernels_in_slabs_and_blocks_are_the_one_gemm(dtype, ma
         assert_close(a, b, tol, name)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_input_projection_kernels_in_many_row_slabs(dtype, rng):
+    """Past one single-thread block, the numba projection runs its threaded slabs (where
+    SciPy's BLAS is pinned: PROJECTION_ROWS-row GEMMs, so 1,100 rows make 5 slabs): NumPy's
+    z and dx, and dkernel, dbias to rounding (summed slab by slab)."""
+    from minikeras import kernels
+    from minikeras.kernels import plan
+
+    NUMPY, NUMBA = kernels.load_path("numpy"), kernels.load_path("numba")
+    x = rng.normal(size=(1100, 40)).astype(dtype)
+    kernel, bias = rng.normal(size=(40, 32)).astype(dtype), rng.normal(size=32).astype(dtype)
+    dz = rng.normal(size=(1100, 32)).astype(dtype)
+    assert x.shape[0] * kernel.size > plan.SINGLE_THREAD_MACS
+    tol = F64 if dtype == np.float64 else 1e-5
+    for name, a, b in [("z", NUMBA["projection_forward"](x, kernel, bias),
+                        NUMPY["projection_forward"](x, kernel, bias)),
+                       *zip(["dx", "dkernel", "dbias"],
+                            NUMBA["projection_backward"](dz, x, kernel),
+                            NUMPY["projection_backward"](dz, x, kernel), strict=True)]:
+        assert a.dtype == np.dtype(dtype), name
+        assert_close(a, b, tol, name)
+
 @pytest.mark.parametrize("strategy", [None, "gemm"])
 def test_recurrent_layers_take_an_empty_batch(strategy):
     """A batch of 0 sequences gives 0 outputs (and zero weight gradients) on every path,

@@ -8,7 +8,9 @@ without blocks, 1.85 s with them, on an idle machine). So the kernels that loop 
 (the LSTM time loop, the recurrent layers' input projection) cut every GEMM into row blocks
 under that size, and use the cores with their own threads instead: the rows are cut into
 slabs of one block each (at most MAX_SLABS slabs), and numba's threads share the slabs out
-(`prange`).
+(`prange`). Where SciPy's OpenBLAS can be kept on the calling thread (blas_on_calling_thread),
+no pool wakes whatever the size, and the blocks take the rows kernels/plan.py names for BLAS's
+own speed instead (RECURRENT_ROWS, PROJECTION_ROWS; the convolutions' CONV_SLAB_ROWS).
 
 Sums over rows (dkernel, dbias, drecurrent_kernel) are taken slab by slab and then added in
 slab order. The slabs depend on the rows and the block limit only, not on the thread count,
@@ -19,9 +21,6 @@ Note: numba's on-disk cache watches each file alone; after editing this file, cl
 recompiled.
 """
 
-import ctypes
-import glob
-import os
 import threading
 from contextlib import contextmanager
 
@@ -52,39 +51,16 @@ def using_threads(threads):
         numba.set_num_threads(previous)
 
 
-def _scipy_blas_threads_setter():
-    """SciPy's OpenBLAS `set_num_threads` (numba's np.dot calls SciPy's BLAS), or None where
-    SciPy ships another BLAS or the library is not where SciPy's wheels put it."""
-    import scipy
-
-    folder = os.path.join(os.path.dirname(os.path.dirname(scipy.__file__)), "scipy.libs")
-    for path in sorted(glob.glob(os.path.join(folder, "libscipy_openblas*.so*"))):
-        lib = ctypes.CDLL(path)
-        for name in ("scipy_openblas_set_num_threads", "scipy_openblas_set_num_threads64_",
-                     "openblas_set_num_threads"):
-            if hasattr(lib, name) and hasattr(lib, name.replace("set", "get")):
-                return getattr(lib, name), getattr(lib, name.replace("set", "get"))
-    return None
-
-
-_BLAS_THREADS = []  # [(set, get) or None], filled on first use (SciPy is not imported before)
-
-
-def can_pin_blas():
-    """True when blas_on_calling_thread can keep SciPy's BLAS on the calling thread."""
-    if not _BLAS_THREADS:
-        _BLAS_THREADS.append(_scipy_blas_threads_setter())
-    return _BLAS_THREADS[0] is not None
-
-
 @contextmanager
 def blas_threads(threads):
     """Within the block, SciPy's OpenBLAS (the one numba's np.dot calls) runs each GEMM on at
-    most `threads` threads; unchanged where its count cannot be set (can_pin_blas() False)."""
-    if not can_pin_blas():
+    most `threads` threads; unchanged where its count cannot be set (kernels/plan.py's
+    blas_pinnable() False)."""
+    found = planner.scipy_blas_threads()
+    if found is None:
         yield
         return
-    set_threads, get_threads = _BLAS_THREADS[0]
+    set_threads, get_threads = found
     previous = get_threads()
     if threads >= previous:
         yield
@@ -102,15 +78,9 @@ def blas_on_calling_thread():
     instead of cutting them under SINGLE_THREAD_MACS. Measured at W7's conv2 (batch 128,
     (576 x 288) @ (288 x 64) per sample, forward, min of 7, load ~1.8): 4-sample slabs, one
     GEMM each, 15 ms (180 GFLOP/s) vs 14-row blocks 36 ms. Where the number of threads cannot
-    be set (can_pin_blas() False), nothing changes: callers then keep SINGLE_THREAD_MACS
+    be set (plan.blas_pinnable() False), nothing changes: callers then keep SINGLE_THREAD_MACS
     blocks. Callers hold LAUNCH, so no other kernel's BLAS call sees the pinned count."""
     return blas_threads(1)
-
-
-def plan():
-    """(threads, limit): what the compiled kernels split by (passed in, so they stay cached);
-    kernels/plan.py's, forced values included."""
-    return planner.gemm_split()
 
 
 @njit(cache=True)

@@ -195,7 +195,7 @@ def _conv2d_backward(dz, x, kernel, sh, sw, dh, dw, groups, slab_rows, limit, ne
 
 def _split():
     """(threads, slab_rows, block_limit) from kernels/plan.py."""
-    threads, limit = planner.conv_split(blocks.can_pin_blas())
+    threads, limit = planner.conv_split()
     return threads, planner.CONV_SLAB_ROWS, limit
 
 

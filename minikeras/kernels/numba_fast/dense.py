@@ -3,6 +3,7 @@
 import numpy as np
 from numba import njit, prange
 
+from .. import plan as planner
 from . import blocks
 
 __all__ = ["dense_forward", "dense_backward", "projection_forward", "projection_backward"]
@@ -33,6 +34,7 @@ def dense_backward(dz, x, kernel):
 
 
 # ---- the recurrent layers' input projection: rows in slabs over threads, BLAS in blocks -------
+# (blocks.py: why; kernels/plan.py: how many rows, projection_split)
 @njit(cache=True)
 def _projection_forward_rows(x, kernel, bias, z, r0, r1, block):
     blocks.gemm_rows(x, kernel, z, r0, r1, block)
@@ -71,8 +73,8 @@ def projection_forward(x, kernel, bias):
     """dense_forward for many rows (blocks.py: why slabs and blocks)."""
     if _one_block(x.shape[0], kernel):
         return dense_forward(x, kernel, bias)
-    threads, limit = blocks.plan()
-    with blocks.LAUNCH, blocks.using_threads(threads):
+    threads, limit = planner.projection_split(kernel.size)
+    with blocks.LAUNCH, blocks.using_threads(threads), blocks.blas_on_calling_thread():
         return projection_forward_core(np.ascontiguousarray(x), np.ascontiguousarray(kernel),
                                        bias, threads, limit)
 
@@ -123,7 +125,7 @@ def projection_backward(dz, x, kernel):
     """dense_backward for many rows: dx by rows; dkernel and dbias summed over the slabs."""
     if _one_block(dz.shape[0], kernel):
         return dense_backward(dz, x, kernel)
-    threads, limit = blocks.plan()
-    with blocks.LAUNCH, blocks.using_threads(threads):
+    threads, limit = planner.projection_split(kernel.size)
+    with blocks.LAUNCH, blocks.using_threads(threads), blocks.blas_on_calling_thread():
         return projection_backward_core(np.ascontiguousarray(dz), np.ascontiguousarray(x),
                                         np.ascontiguousarray(kernel), threads, limit)

@@ -25,6 +25,7 @@ import numpy as np
 from numba import njit
 
 from .. import codes
+from .. import plan as planner
 from . import blocks
 from .dense import (
     dense_backward,
@@ -54,8 +55,10 @@ def lstm_dense_epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_
             step_scalars, opt_state_1, opt_state_2, logits_out, values_out, bool(train))
     if plan.loop == "fused":
         return _epoch_small_lstm(*args)
-    with blocks.LAUNCH, blocks.using_threads(plan.threads):  # one launch at a time
-        return _epoch_large_lstm(*args, plan.threads, plan.block_limit)
+    features, u = lstm_layout[3], lstm_layout[4]
+    _, projection_limit = planner.projection_split(features * 4 * u)  # as the layer's
+    with blocks.LAUNCH, blocks.using_threads(plan.threads), blocks.blas_on_calling_thread():
+        return _epoch_large_lstm(*args, plan.threads, plan.block_limit, projection_limit)
 
 
 # ---- the pieces both epochs share -------------------------------------------------------------
@@ -161,13 +164,14 @@ def _lstm_grads_and_update(params, grads, lstm_layout, dkernel, drecurrent_kerne
 
 
 # ---- the two loop shapes: one batch's LSTM forward and backward --------------------------------
-# forward(xb, kernel, recurrent_kernel, bias, batch, steps, lstm_codes, threads, limit) ->
+# forward(xb, kernel, recurrent_kernel, bias, batch, steps, lstm_codes, threads, limits) ->
 #     (h_T: the last output (batch, u), the cache its backward reads)
-# backward(dh_T, xb, kernel, recurrent_kernel, cache, lstm_codes, threads, limit) ->
+# backward(dh_T, xb, kernel, recurrent_kernel, cache, lstm_codes, threads, limits) ->
 #     (dkernel, drecurrent_kernel, dbias)
+# limits: the GEMM block limits (the time loop's, the input projection's; kernels/plan.py)
 @njit(cache=True)
 def _small_forward(xb, kernel, recurrent_kernel, bias, batch, steps, lstm_codes, threads,
-                   limit):
+                   limits):
     """rnn_fused.py's time loop; the projection by dense_forward (what the layer's projection
     kernels run when it is one single-thread GEMM)."""
     u = recurrent_kernel.shape[0]
@@ -183,7 +187,7 @@ def _small_forward(xb, kernel, recurrent_kernel, bias, batch, steps, lstm_codes,
 
 
 @njit(cache=True)
-def _small_backward(dh, xb, kernel, recurrent_kernel, cache, lstm_codes, threads, limit):
+def _small_backward(dh, xb, kernel, recurrent_kernel, cache, lstm_codes, threads, limits):
     """rnn_fused.py's backward loop; the projection's backward in time-major rows, as
     cell_utils orders them."""
     zeros, mask, recurrent_mask, hprev, cprev, gates, cnew = cache
@@ -201,11 +205,12 @@ def _small_backward(dh, xb, kernel, recurrent_kernel, cache, lstm_codes, threads
 
 @njit(cache=True)
 def _large_forward(xb, kernel, recurrent_kernel, bias, batch, steps, lstm_codes, threads,
-                   limit):
+                   limits):
     """rnn_gemm.py's loop (caches time-major) and the threaded projection kernel."""
     u = recurrent_kernel.shape[0]
+    limit, projection_limit = limits
     mask = np.ones((batch, steps), dtype=kernel.dtype)
-    xz = projection_forward_core(xb, kernel, bias, threads, limit)
+    xz = projection_forward_core(xb, kernel, bias, threads, projection_limit)
     outputs, hprev, cprev, gates, cnew = lstm_forward_gemm_core(
         xz.reshape(batch, steps, 4 * u), recurrent_kernel,
         np.zeros((batch, u), dtype=kernel.dtype), np.zeros((batch, u), dtype=kernel.dtype),
@@ -214,9 +219,10 @@ def _large_forward(xb, kernel, recurrent_kernel, bias, batch, steps, lstm_codes,
 
 
 @njit(cache=True)
-def _large_backward(dh, xb, kernel, recurrent_kernel, cache, lstm_codes, threads, limit):
+def _large_backward(dh, xb, kernel, recurrent_kernel, cache, lstm_codes, threads, limits):
     """rnn_gemm.py's backward loop and the threaded projection backward, in time-major rows
     as cell_utils runs it."""
+    limit, projection_limit = limits
     mask, hprev, cprev, gates, cnew = cache
     steps, batch, u = hprev.shape
     doutputs = np.zeros((batch, steps, u), dtype=kernel.dtype)
@@ -227,7 +233,7 @@ def _large_backward(dh, xb, kernel, recurrent_kernel, cache, lstm_codes, threads
         cnew, lstm_codes[0], lstm_codes[1], lstm_codes[2] != 0, threads, limit)
     _, dkernel, dbias = projection_backward_core(
         dxz.reshape(steps * batch, 4 * u), _time_major_rows(xb, batch, steps), kernel, threads,
-        limit)
+        projection_limit)
     return dkernel, drecurrent_kernel, dbias
 
 
@@ -235,7 +241,7 @@ def _large_backward(dh, xb, kernel, recurrent_kernel, cache, lstm_codes, threads
 @njit(inline="always")
 def _epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout, act_codes,
            loss_code, loss, epsilon, opt_code, opt_constants, step_scalars, opt_state_1,
-           opt_state_2, logits_out, values_out, train, forward, backward, threads, limit):
+           opt_state_2, logits_out, values_out, train, forward, backward, threads, limits):
     """Batch after batch: the LSTM forward (`forward`), the Dense head and the loss, and with
     train the backward (`backward`) and one optimizer update. Returns the number of steps."""
     n, steps, _ = x.shape
@@ -246,12 +252,12 @@ def _epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, lay
         xb, yb, lb = _batch(x, y, labels, order, start, stop)
         kernel, recurrent_kernel, bias = _lstm_weights(params, lstm_layout)
         h_last, cache = forward(xb, kernel, recurrent_kernel, bias, stop - start, steps,
-                                lstm_codes, threads, limit)
+                                lstm_codes, threads, limits)
         dh = _dense_head(h_last, yb, lb, params, grads, layout, act_codes, loss_code, loss,
                          epsilon, logits_out, values_out, start, train)
         if train:
             dkernel, drecurrent_kernel, dbias = backward(dh, xb, kernel, recurrent_kernel, cache,
-                                                         lstm_codes, threads, limit)
+                                                         lstm_codes, threads, limits)
             _lstm_grads_and_update(params, grads, lstm_layout, dkernel, drecurrent_kernel, dbias,
                                    opt_state_1, opt_state_2, opt_code, opt_constants,
                                    step_scalars[step])
@@ -266,15 +272,15 @@ def _epoch_small_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm
     return _epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
                   act_codes, loss_code, loss, epsilon, opt_code, opt_constants, step_scalars,
                   opt_state_1, opt_state_2, logits_out, values_out, train, _small_forward,
-                  _small_backward, 1, 0)
+                  _small_backward, 1, (0, 0))
 
 
 @njit(cache=True)
 def _epoch_large_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
                       act_codes, loss_code, loss, epsilon, opt_code, opt_constants,
                       step_scalars, opt_state_1, opt_state_2, logits_out, values_out, train,
-                      threads, limit):
+                      threads, limit, projection_limit):
     return _epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
                   act_codes, loss_code, loss, epsilon, opt_code, opt_constants, step_scalars,
                   opt_state_1, opt_state_2, logits_out, values_out, train, _large_forward,
-                  _large_backward, threads, limit)
+                  _large_backward, threads, (limit, projection_limit))

@@ -158,7 +158,7 @@ def _forward(xz, recurrent_kernel, h0, c0, mask, recurrent_mask, codes, zero_out
     c = (np.empty((h.shape[0], 0), dtype) if c0 is None
          else c0.astype(dtype, order="C", copy=True))
     dropout = bool(np.any(recurrent_mask != 1))
-    with blocks.LAUNCH, blocks.using_threads(plan.threads):
+    with blocks.LAUNCH, blocks.using_threads(plan.threads), blocks.blas_on_calling_thread():
         caches = forward_core(
             np.ascontiguousarray(xz), np.ascontiguousarray(recurrent_kernel, dtype),
             np.ascontiguousarray(recurrent_mask, dtype), dropout, h, c,
@@ -314,7 +314,7 @@ def _backward(doutputs, dh_last, dc_last, recurrent_kernel, mask, recurrent_mask
     dc = (np.empty((dh.shape[0], 0), dtype) if dc_last is None
           else dc_last.astype(dtype, order="C", copy=True))
     empty = np.empty((hprev.shape[0], hprev.shape[1], 0), dtype)
-    with blocks.LAUNCH, blocks.using_threads(plan.threads):
+    with blocks.LAUNCH, blocks.using_threads(plan.threads), blocks.blas_on_calling_thread():
         dxz, drecurrent_kernel = backward_core(
             np.ascontiguousarray(doutputs, dtype), dh, dc,
             np.ascontiguousarray(recurrent_kernel, dtype),
