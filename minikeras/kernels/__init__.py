@@ -85,17 +85,23 @@ def load_path(path):
     return functions
 
 
-def step_blas_threads():
+def step_blas_threads(threaded_loops=False):
     """A context for one plain training step: on the numba path SciPy's OpenBLAS (the BLAS
     numba's np.dot calls) runs on at most kernels/plan.py's free threads, so on a busy machine
-    its GEMMs stay on the calling thread. Why: OpenBLAS's pool threads wait for a descheduled
-    partner and spin after each GEMM, on the cores the next compiled loop needs. Measured on
-    W7 (10 batches of 128, load ~3, this 2-core machine): the 128 x 9216 @ 9216 x 128 Dense
-    forward 16-41 ms a call with the pool vs 1.5-2.3 ms on the calling thread; the 10 batches
-    2.6-4.4 s vs 1.95-2.7 s. An idle machine keeps every thread. The NumPy path: no change."""
+    its GEMMs stay on the calling thread; and on the calling thread alone where the model has
+    layers that run threaded loops of their own (`threaded_loops`: Layer.runs_threaded_loops).
+    Why: OpenBLAS's pool threads wait for a descheduled partner, and spin after each GEMM (for
+    about 2**28 cycles, OPENBLAS_THREAD_TIMEOUT's default) on the cores the next compiled loop
+    needs. Measured on W7 (10 batches of 128, load ~3, this 2-core machine): the
+    128 x 9216 @ 9216 x 128 Dense forward 16-41 ms a call with the pool vs 1.5-2.3 ms on the
+    calling thread; the 10 batches 2.6-4.4 s vs 1.95-2.7 s. On an idle machine W7's epoch took
+    6.8-7.1 s with its Dense GEMMs on the pool (conv2's backward 76 ms a batch, median, against
+    43 ms alone) and 5.1-5.3 s with the pool's spin cut short (OPENBLAS_THREAD_TIMEOUT=4).
+    An idle machine and a model without such layers (W4's wide MLP) keep every thread. The
+    NumPy path: no change."""
     if KERNELS != "numba":
         return contextlib.nullcontext()
     from . import plan
     from .numba_fast import blocks
 
-    return blocks.blas_threads(plan.free_threads())
+    return blocks.blas_threads(1 if threaded_loops else plan.free_threads())

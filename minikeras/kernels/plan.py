@@ -187,11 +187,30 @@ def free_threads():
 
 
 def _others_running():
+    """Threads running now in other processes: Linux's /proc/loadavg counts every runnable
+    thread, this process's own too (numba's workers and OpenBLAS's pool finishing a loop, or
+    spinning after a GEMM), so those (/proc/self/task/*/stat in state R) are taken off.
+    Counting them made an idle machine look busy: during W7's fit, half the readings saw 1-3
+    others on an idle machine, so its convolutions ran on one thread (conv2's backward 76 ms
+    median a batch against 43 ms alone)."""
     try:
         with open("/proc/loadavg") as f:
-            return max(0, int(f.read().split()[3].split("/")[0]) - 1)
+            running = int(f.read().split()[3].split("/")[0])
+        return max(0, running - _own_running())
     except (OSError, ValueError, IndexError):
         return None
+
+
+def _own_running():
+    """This process's threads in state R (running or runnable), the caller included."""
+    count = 0
+    for task in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{task}/stat") as f:
+                count += f.read().rsplit(")", 1)[1].split()[0] == "R"
+        except (OSError, IndexError):  # a thread that ended meanwhile
+            continue
+    return max(1, count)
 
 
 def epoch_plan(cell, rows, batch_size, units):

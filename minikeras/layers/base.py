@@ -34,6 +34,11 @@ class Layer:
     # one that `accepts_mask` gets it as `forward(x, training, mask=...)` (e.g. LSTM).
     supports_masking = False
     accepts_mask = False
+    # True where the layer's numba kernels run threaded loops that call BLAS from their own
+    # threads (convolutions, the recurrent layers' time loops and input projections): a
+    # training step of a model with one keeps SciPy's BLAS off its thread pool
+    # (kernels.step_blas_threads says why). Wrappers answer for the layers they hold.
+    runs_threaded_loops = False
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
                  batch_input_shape=None, activity_regularizer=None, batch_size=None, **kwargs):

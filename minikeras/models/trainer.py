@@ -120,7 +120,10 @@ class Trainer(batch_loops.Keras2GeneratorMethods):
 
     # ---- one step ------------------------------------------------------------------------------
     def train_step(self, x, y, sample_weight=None):
-        with kernels.step_blas_threads():  # BLAS on the free cores only (kernels/__init__.py)
+        # BLAS on the free cores only, or with threaded loops in the model on the calling
+        # thread (kernels/__init__.py)
+        threaded_loops = any(layer.runs_threaded_loops for layer in self.layers)
+        with kernels.step_blas_threads(threaded_loops):
             loss, penalty, y_pred, _ = self.compute_gradients(x, y, sample_weight,
                                                               input_grads=False)
         variables = self.trainable_weights

@@ -20,6 +20,7 @@ from ..weight_options import set_weight_options
 
 
 class BaseConv(Layer):
+    runs_threaded_loops = True
     rank = None
 
     @property

@@ -77,6 +77,10 @@ class Bidirectional(Layer):
     supports_masking = True
     accepts_mask = True
 
+    @property
+    def runs_threaded_loops(self):
+        return self.forward_layer.runs_threaded_loops or self.backward_layer.runs_threaded_loops
+
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None,
                  **kwargs):
         check_wrapped(layer, "Bidirectional")

@@ -54,6 +54,7 @@ from .cell_utils import check_rate, dropout_masks
 
 
 class RNN(Layer):
+    runs_threaded_loops = True
     min_ndim = 3
     supports_masking = True
     accepts_mask = True

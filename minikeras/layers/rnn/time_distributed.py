@@ -61,6 +61,10 @@ class TimeDistributed(Layer):
     min_ndim = 3
     supports_masking = True
 
+    @property
+    def runs_threaded_loops(self):
+        return self.layer.runs_threaded_loops
+
     def __init__(self, layer, **kwargs):
         super().__init__(**kwargs)
         self.layer = check_wrapped(layer, "TimeDistributed")
