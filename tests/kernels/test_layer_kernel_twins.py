@@ -90,8 +90,19 @@ def test_pooling_twins(shape, pool, strides, dtype, rng):
     assert_twins("avg_pool_backward", dy, x.shape, pool, strides, count)
 
 
+@pytest.mark.parametrize("threaded", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_embedding_twins(dtype, rng):
+def test_embedding_twins(dtype, threaded, rng, monkeypatch):
+    """threaded: the numba row updates take their big-table path (row chunks over threads)
+    on this small table too; each element's update is the same expression, so the numba
+    results are the same bits either way."""
+    from minikeras.kernels.numba_fast import embedding
+
+    serial = {}
+    if threaded:
+        monkeypatch.setattr(embedding, "THREADED_SIZE", 0)
+        serial = {name: getattr(embedding, name) for name in
+                  ("adam_update_rows", "rmsprop_update_rows", "adagrad_update_rows")}
     table = rng.normal(size=(7, 3)).astype(dtype)
     indices = rng.integers(0, 7, size=23)
     dy = rng.normal(size=(23, 3)).astype(dtype)
@@ -116,6 +127,13 @@ def test_embedding_twins(dtype, rng):
                 results.append(arrays)
             for a, b in zip(*results, strict=True):
                 np.testing.assert_allclose(b, a, rtol=TOL[dtype], atol=TOL[dtype], err_msg=name)
+            if threaded:  # the calling thread's loop, THREADED_SIZE restored
+                with monkeypatch.context() as m:
+                    m.setattr(embedding, "THREADED_SIZE", 1 << 62)
+                    arrays = [a.copy() for a in start]
+                    serial[name](arrays[0], grad, square, *arrays[1:], *extra, *scalars)
+                for a, b in zip(arrays, results[1], strict=True):
+                    assert np.array_equal(a, b), name
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
