@@ -62,21 +62,22 @@ def projection_forward_core(x, kernel, bias, threads, limit):
     return z
 
 
-def _one_block(rows, kernel):
-    """True when the whole projection is one single-thread GEMM: then dense_forward/backward
+def _projection(one_gemm, threaded, rows, kernel, *arrays):
+    """one_gemm(*arrays) where the projection is one single-thread GEMM: dense_forward/backward
     compute it as the slab loops would, without a thread launch (~10 us, the whole step of a
-    small recurrent layer's projection)."""
-    return rows * kernel.size <= blocks.SINGLE_THREAD_MACS
+    small recurrent layer's projection); else threaded(*arrays, threads, limit) on the free
+    threads, BLAS on each calling thread (kernels/plan.py: projection_split)."""
+    if rows * kernel.size <= blocks.SINGLE_THREAD_MACS:
+        return one_gemm(*arrays)
+    threads, limit = planner.projection_split(kernel.size)
+    with blocks.LAUNCH, blocks.using_threads(threads), blocks.blas_on_calling_thread():
+        return threaded(*arrays, threads, limit)
 
 
 def projection_forward(x, kernel, bias):
     """dense_forward for many rows (blocks.py: why slabs and blocks)."""
-    if _one_block(x.shape[0], kernel):
-        return dense_forward(x, kernel, bias)
-    threads, limit = planner.projection_split(kernel.size)
-    with blocks.LAUNCH, blocks.using_threads(threads), blocks.blas_on_calling_thread():
-        return projection_forward_core(np.ascontiguousarray(x), np.ascontiguousarray(kernel),
-                                       bias, threads, limit)
+    return _projection(dense_forward, projection_forward_core, x.shape[0], kernel,
+                       np.ascontiguousarray(x), np.ascontiguousarray(kernel), bias)
 
 
 @njit(cache=True)
@@ -123,9 +124,6 @@ def projection_backward_core(dz, x, kernel, threads, limit):
 
 def projection_backward(dz, x, kernel):
     """dense_backward for many rows: dx by rows; dkernel and dbias summed over the slabs."""
-    if _one_block(dz.shape[0], kernel):
-        return dense_backward(dz, x, kernel)
-    threads, limit = planner.projection_split(kernel.size)
-    with blocks.LAUNCH, blocks.using_threads(threads), blocks.blas_on_calling_thread():
-        return projection_backward_core(np.ascontiguousarray(dz), np.ascontiguousarray(x),
-                                        np.ascontiguousarray(kernel), threads, limit)
+    return _projection(dense_backward, projection_backward_core, dz.shape[0], kernel,
+                       np.ascontiguousarray(dz), np.ascontiguousarray(x),
+                       np.ascontiguousarray(kernel))

@@ -27,38 +27,36 @@ __all__ = ["simple_rnn_forward", "simple_rnn_backward", "lstm_forward", "lstm_ba
 
 def simple_rnn_forward(xz, recurrent_kernel, h0, mask, recurrent_mask, activation,
                        zero_output_for_mask):
-    plan = planner.choose("simple_rnn", xz.shape[0], recurrent_kernel.shape[0])
-    args = (xz, recurrent_kernel, h0, mask, recurrent_mask, activation, zero_output_for_mask)
-    if plan.loop == "gemm":
-        return simple_rnn_forward_gemm(*args, plan)
-    return simple_rnn_forward_fused(*args)
+    return _planned("simple_rnn", xz, recurrent_kernel, simple_rnn_forward_gemm,
+                    simple_rnn_forward_fused, xz, recurrent_kernel, h0, mask, recurrent_mask,
+                    activation, zero_output_for_mask)
 
 
 def simple_rnn_backward(doutputs, dh_last, recurrent_kernel, mask, recurrent_mask, hprev, hnew,
                         activation, zero_output_for_mask):
-    plan = planner.choose("simple_rnn", doutputs.shape[0], recurrent_kernel.shape[0])
-    args = (doutputs, dh_last, recurrent_kernel, mask, recurrent_mask, hprev, hnew, activation,
-            zero_output_for_mask)
-    if plan.loop == "gemm":
-        return simple_rnn_backward_gemm(*args, plan)
-    return simple_rnn_backward_fused(*args)
+    return _planned("simple_rnn", doutputs, recurrent_kernel, simple_rnn_backward_gemm,
+                    simple_rnn_backward_fused, doutputs, dh_last, recurrent_kernel, mask,
+                    recurrent_mask, hprev, hnew, activation, zero_output_for_mask)
 
 
 def lstm_forward(xz, recurrent_kernel, h0, c0, mask, recurrent_mask, activation,
                  recurrent_activation, zero_output_for_mask):
-    plan = planner.choose("lstm", xz.shape[0], recurrent_kernel.shape[0])
-    args = (xz, recurrent_kernel, h0, c0, mask, recurrent_mask, activation,
-            recurrent_activation, zero_output_for_mask)
-    if plan.loop == "gemm":
-        return lstm_forward_gemm(*args, plan)
-    return lstm_forward_fused(*args)
+    return _planned("lstm", xz, recurrent_kernel, lstm_forward_gemm, lstm_forward_fused, xz,
+                    recurrent_kernel, h0, c0, mask, recurrent_mask, activation,
+                    recurrent_activation, zero_output_for_mask)
 
 
 def lstm_backward(doutputs, dh_last, dc_last, recurrent_kernel, mask, recurrent_mask, hprev,
                   cprev, gates, cnew, activation, recurrent_activation, zero_output_for_mask):
-    plan = planner.choose("lstm", doutputs.shape[0], recurrent_kernel.shape[0])
-    args = (doutputs, dh_last, dc_last, recurrent_kernel, mask, recurrent_mask, hprev, cprev,
-            gates, cnew, activation, recurrent_activation, zero_output_for_mask)
+    return _planned("lstm", doutputs, recurrent_kernel, lstm_backward_gemm, lstm_backward_fused,
+                    doutputs, dh_last, dc_last, recurrent_kernel, mask, recurrent_mask, hprev,
+                    cprev, gates, cnew, activation, recurrent_activation, zero_output_for_mask)
+
+
+def _planned(cell, batch_array, recurrent_kernel, gemm, fused, *args):
+    """Run the loop kernels/plan.py chooses for this call (the batch: batch_array's rows; the
+    units: recurrent_kernel's) on args; the GEMM loop also takes the plan (threads, blocks)."""
+    plan = planner.choose(cell, batch_array.shape[0], recurrent_kernel.shape[0])
     if plan.loop == "gemm":
-        return lstm_backward_gemm(*args, plan)
-    return lstm_backward_fused(*args)
+        return gemm(*args, plan)
+    return fused(*args)

@@ -8,15 +8,7 @@ Equations, shapes and masking rules: `numpy_ref/rnn.py`; the cells: `cells.py`.
 import numpy as np
 from numba import njit
 
-from .cells import (
-    keep_or_update,
-    lstm_cell_backward,
-    lstm_cell_forward,
-    simple_rnn_cell_backward,
-    simple_rnn_cell_forward,
-    state_gradient,
-    step_output,
-)
+from . import cells
 
 
 # ---- SimpleRNN ------------------------------------------------------------------------------
@@ -41,10 +33,10 @@ def simple_rnn_forward_fused(xz, recurrent_kernel, h0, mask, recurrent_mask, act
                 hk = h[b, k] * recurrent_mask[0, b, k]
                 for j in range(u):
                     z[j] += hk * recurrent_kernel[k, j]
-            simple_rnn_cell_forward(z, hnew[b, t], activation)
+            cells.simple_rnn_cell_forward(z, hnew[b, t], activation)
             used = mask[b, t] != 0
-            keep_or_update(h[b], hnew[b, t], used)
-            step_output(out[b], hnew[b, t], outputs[b, t], used, zero_output_for_mask)
+            cells.keep_or_update(h[b], hnew[b, t], used)
+            cells.step_output(out[b], hnew[b, t], outputs[b, t], used, zero_output_for_mask)
     return outputs, h, hprev, hnew
 
 
@@ -62,11 +54,12 @@ def simple_rnn_backward_fused(doutputs, dh_last, recurrent_kernel, mask, recurre
     for t in range(steps - 1, -1, -1):
         for b in range(batch):
             used = mask[b, t] != 0
-            state_gradient(doutputs[b, t], carry[b], dh[b], dh_new, used, zero_output_for_mask)
+            cells.state_gradient(doutputs[b, t], carry[b], dh[b], dh_new, used,
+                                 zero_output_for_mask)
             if not used:
                 continue  # dh passes through unchanged; dxz stays 0
             dz = dxz[b, t]
-            simple_rnn_cell_backward(dh_new, hnew[b, t], dz, activation)
+            cells.simple_rnn_cell_backward(dh_new, hnew[b, t], dz, activation)
             for k in range(u):  # dU += (h * r).T @ dz;  dh = (dz @ U.T) * r
                 r = recurrent_mask[0, b, k]
                 hk = hprev[b, t, k] * r
@@ -108,12 +101,12 @@ def lstm_forward_fused(xz, recurrent_kernel, h0, c0, mask, recurrent_mask, activ
                     hk = h[b, k] * recurrent_mask[g, b, k]
                     for j in range(g * u, (g + 1) * u):
                         z[j] += hk * recurrent_kernel[k, j]
-            lstm_cell_forward(z, cprev[b, t], gates[b, t], cnew[b, t], h_new, activation,
-                              recurrent_activation)
+            cells.lstm_cell_forward(z, cprev[b, t], gates[b, t], cnew[b, t], h_new, activation,
+                                    recurrent_activation)
             used = mask[b, t] != 0
-            keep_or_update(c[b], cnew[b, t], used)
-            keep_or_update(h[b], h_new, used)
-            step_output(out[b], h_new, outputs[b, t], used, zero_output_for_mask)
+            cells.keep_or_update(c[b], cnew[b, t], used)
+            cells.keep_or_update(h[b], h_new, used)
+            cells.step_output(out[b], h_new, outputs[b, t], used, zero_output_for_mask)
     return outputs, h, c, hprev, cprev, gates, cnew
 
 
@@ -136,12 +129,13 @@ def lstm_backward_fused(doutputs, dh_last, dc_last, recurrent_kernel, mask, recu
     for t in range(steps - 1, -1, -1):
         for b in range(batch):
             used = mask[b, t] != 0
-            state_gradient(doutputs[b, t], carry[b], dh[b], dh_new, used, zero_output_for_mask)
+            cells.state_gradient(doutputs[b, t], carry[b], dh[b], dh_new, used,
+                                 zero_output_for_mask)
             if not used:
                 continue  # dh and dc pass through unchanged; dxz stays 0
             dz = dxz[b, t]
-            lstm_cell_backward(dh_new, dc[b], gates[b, t], cprev[b, t], cnew[b, t], a, dz,
-                               activation, recurrent_activation)
+            cells.lstm_cell_backward(dh_new, dc[b], gates[b, t], cprev[b, t], cnew[b, t], a, dz,
+                                     activation, recurrent_activation)
             for k in range(u):  # dU_g += (h * r_g).T @ dz_g;  dh = sum_g (dz_g @ U_g.T) * r_g
                 acc = 0.0
                 hp = hprev[b, t, k]
