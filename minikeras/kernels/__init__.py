@@ -86,10 +86,11 @@ def load_path(path):
 
 
 def step_blas_threads(threaded_loops=False):
-    """A context for one plain training step: on the numba path SciPy's OpenBLAS (the BLAS
-    numba's np.dot calls) runs on at most kernels/plan.py's free threads, so on a busy machine
-    its GEMMs stay on the calling thread; and on the calling thread alone where the model has
-    layers that run threaded loops of their own (`threaded_loops`: Layer.runs_threaded_loops).
+    """A context for one plain step (training, evaluation, prediction): on the numba path
+    SciPy's OpenBLAS (the BLAS numba's np.dot calls) runs on at most kernels/plan.py's free
+    threads, so on a busy machine its GEMMs stay on the calling thread; and on the calling
+    thread alone where the model has layers that run threaded loops of their own
+    (`threaded_loops`: Layer.runs_threaded_loops).
     Why: OpenBLAS's pool threads wait for a descheduled partner, and spin after each GEMM (for
     about 2**28 cycles, OPENBLAS_THREAD_TIMEOUT's default) on the cores the next compiled loop
     needs. Measured on W7 (10 batches of 128, load ~3, this 2-core machine): the

@@ -119,11 +119,13 @@ class Trainer(batch_loops.Keras2GeneratorMethods):
         return logs
 
     # ---- one step ------------------------------------------------------------------------------
+    def _step_blas_threads(self):
+        """BLAS on the free cores only, or, where a layer runs threaded loops of its own
+        (Layer.runs_threaded_loops), on the calling thread: kernels.step_blas_threads."""
+        return kernels.step_blas_threads(any(layer.runs_threaded_loops for layer in self.layers))
+
     def train_step(self, x, y, sample_weight=None):
-        # BLAS on the free cores only, or with threaded loops in the model on the calling
-        # thread (kernels/__init__.py)
-        threaded_loops = any(layer.runs_threaded_loops for layer in self.layers)
-        with kernels.step_blas_threads(threaded_loops):
+        with self._step_blas_threads():
             loss, penalty, y_pred, _ = self.compute_gradients(x, y, sample_weight,
                                                               input_grads=False)
         variables = self.trainable_weights
@@ -133,7 +135,8 @@ class Trainer(batch_loops.Keras2GeneratorMethods):
         self._update_metrics(loss + penalty, x.shape[0], y, y_pred, sample_weight)
 
     def test_step(self, x, y, sample_weight=None):
-        y_pred, penalty, _ = self._forward_with_penalties(x, training=False)
+        with self._step_blas_threads():
+            y_pred, penalty, _ = self._forward_with_penalties(x, training=False)
         logits_loss = self.logits_loss()
         if logits_loss is None:
             loss = self.loss(y, y_pred, sample_weight)
@@ -336,7 +339,8 @@ class Trainer(batch_loops.Keras2GeneratorMethods):
             outputs = []
             for step, idx in enumerate(data.batch_indices(x.shape[0], batch_size, shuffle=False)):
                 cbs.on_predict_batch_begin(step)
-                outputs.append(self.forward(x[idx], training=False))
+                with self._step_blas_threads():
+                    outputs.append(self.forward(x[idx], training=False))
                 cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
         cbs.on_predict_end()
         return np.concatenate(outputs, axis=0)

@@ -4,6 +4,8 @@ Both checked over odd shapes, batch 1, non-contiguous inputs, masks with skipped
 recurrent-dropout masks, every activation code and both zero_output_for_mask settings.
 """
 
+import contextlib
+
 import numpy as np
 import pytest
 from helpers import F64, FD, assert_close, numeric_grad
@@ -376,3 +378,39 @@ def test_lstm_gemm_backward_casts_gradients_to_the_forward_dtype():
     for name, a, b in zip(["dxz", "drecurrent_kernel", "dh0", "dc0"], mine, theirs, strict=True):
         assert a.dtype == np.float32, name
         assert_close(a, b, 2e-4, name)
+
+
+def test_a_model_with_threaded_loops_keeps_blas_on_the_calling_thread(monkeypatch):
+    """Convolutions and recurrent layers (wrapped too) say they run threaded loops; a step of
+    a model with one runs SciPy's BLAS on one thread (its pool would spin on the cores those
+    loops need), a Dense-only model's step on the free threads."""
+    import minikeras as mk
+    from minikeras import kernels
+    from minikeras.kernels.numba_fast import blocks
+    from minikeras.layers import (
+        LSTM,
+        Bidirectional,
+        Conv1D,
+        Dense,
+        Dropout,
+        TimeDistributed,
+    )
+
+    assert Conv1D(2, 3).runs_threaded_loops and LSTM(2).runs_threaded_loops
+    assert Bidirectional(LSTM(2)).runs_threaded_loops
+    assert TimeDistributed(Conv1D(2, 3)).runs_threaded_loops
+    assert not Dense(2).runs_threaded_loops and not Dropout(0.1).runs_threaded_loops
+    asked = []
+    monkeypatch.setattr(blocks, "blas_threads", lambda threads: asked.append(threads)
+                        or contextlib.nullcontext())
+    monkeypatch.setattr(plan, "free_threads", lambda: 2)
+    x, y = np.ones((4, 6, 3), "float32"), np.ones((4, 1), "float32")
+    for first, expected in [(Conv1D(2, 3), 1), (Dense(2), 2)]:
+        model = mk.Sequential([mk.Input((6, 3)), first, mk.layers.Flatten(), Dense(1)])
+        model.compile(loss="mse", optimizer="sgd")
+        asked.clear()
+        model.train_on_batch(x, y)
+        model.test_on_batch(x, y)
+        model.predict(x, verbose=0)
+        if kernels.KERNELS == "numba":
+            assert asked and set(asked) == {expected}, (type(first).__name__, asked)
