@@ -52,8 +52,8 @@ def time_loop(lstm, x, batch_size):
     found = plan.epoch_plan("lstm", n, batch_size, lstm.units)
     if found is None or found.loop not in ("fused", "gemm"):
         return None
-    projection_macs = min(batch_size, n) * steps * lstm.kernel.value.size
-    if found.loop == "fused" and projection_macs > plan.SINGLE_THREAD_MACS:
+    if found.loop == "fused" and not plan.projection_in_one_gemm(
+            min(batch_size, n) * steps, lstm.kernel.value.size):
         return None
     return found
 

@@ -32,8 +32,9 @@ GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
 class Plan(NamedTuple):
     """loop: one of LOOPS; threads: the threads the loop may use (1 but for "gemm";
     free_threads());
-    block_limit: the most multiply-adds one BLAS call may take (so that BLAS stays on the
-    calling thread)."""
+    block_limit: the most multiply-adds one BLAS call may take (SINGLE_THREAD_MACS, so that
+    BLAS stays on the calling thread; or, where BLAS is pinned to it, RECURRENT_ROWS rows'
+    worth: gemm_split)."""
     loop: str
     threads: int
     block_limit: int
@@ -83,6 +84,16 @@ SINGLE_THREAD_MACS = int(os.environ.get("MINIKERAS_BLOCK_MACS", 4 * 65536))
 # (one GEMM of all 2560 rows on NumPy's 2 BLAS threads: 1.40 forward).
 RECURRENT_ROWS = 16
 PROJECTION_ROWS = 256
+# THREADED_ELEMENTS, ELEMENT_CHUNKS: an Embedding table's optimizer step over a big table cuts
+# its rows into ELEMENT_CHUNKS chunks over the free threads (numba_fast/embedding.py; each
+# element's update is the same expression in any chunk, so the same bits on any thread count);
+# smaller tables stay on the calling thread (a thread launch costs ~10-20 us) and compile no
+# threaded kernel. Measured (float32, min of 20, idle, 1 thread / 2 threads): W8's 20000 x 128
+# Adam step 4.5 / 2.2 ms. (Tried and not kept: ReLU and its gradient the same way on W7's
+# feature maps, 128 x 24 x 24 x 64: forward 0.66 / 0.65 ms, backward 1.83 / 1.10 ms alone,
+# but W7's epoch moved within its run-to-run spread, 4.9-5.8 s both ways.)
+THREADED_ELEMENTS = 1 << 18
+ELEMENT_CHUNKS = 64
 
 _forced = {"loop": None, "block_limit": None, "threads": None}
 _running = {"at": float("-inf"), "others": None}
@@ -149,14 +160,17 @@ def gemm_split(macs_per_row=None, rows=None):
     most SINGLE_THREAD_MACS multiply-adds; or, where SciPy's BLAS can be kept on the calling
     thread (blas_pinnable(); the kernel then holds blocks.blas_on_calling_thread()) and the
     caller names its GEMMs' rows (`macs_per_row` multiply-adds each), blocks of `rows` rows
-    (RECURRENT_ROWS, PROJECTION_ROWS). Forced values win (threads never past numba's count)."""
+    (RECURRENT_ROWS, PROJECTION_ROWS) or SINGLE_THREAD_MACS, whichever is more: so a block is
+    never smaller than one the unpinned rule would cut, and a GEMM the layers run whole
+    (dense.py's one-block shortcut) is one block in the whole-epoch kernels too. Forced values
+    win (threads never past numba's count)."""
     threads = min(_forced["threads"], numba.get_num_threads()) if _forced["threads"] else \
         free_threads()
     if _forced["block_limit"]:
         return threads, _forced["block_limit"]
     if macs_per_row is None or not blas_pinnable():
         return threads, SINGLE_THREAD_MACS
-    return threads, max(1, rows * macs_per_row)
+    return threads, max(SINGLE_THREAD_MACS, rows * macs_per_row)
 
 
 def projection_split(macs_per_row):
@@ -164,6 +178,16 @@ def projection_split(macs_per_row):
     whose rows take `macs_per_row` multiply-adds each: PROJECTION_ROWS-row GEMMs where BLAS
     is pinned."""
     return gemm_split(macs_per_row, PROJECTION_ROWS)
+
+
+def projection_in_one_gemm(rows, macs_per_row):
+    """True where an input projection of `rows` rows is one single-thread GEMM: at most
+    SINGLE_THREAD_MACS, and one block of projection_split's limit (so the threaded kernels,
+    which the whole-epoch kernels run, would compute that same one GEMM). Then the layers run
+    it as dense_forward/backward, without a thread launch."""
+    limit = projection_split(macs_per_row)[1]
+    return (rows * macs_per_row <= SINGLE_THREAD_MACS
+            and rows <= max(1, limit // max(1, macs_per_row)))  # (blocks.block_size)
 
 
 def free_threads():
@@ -194,11 +218,15 @@ def _others_running():
     others on an idle machine, so its convolutions ran on one thread (conv2's backward 76 ms
     median a batch against 43 ms alone)."""
     try:
-        with open("/proc/loadavg") as f:
-            running = int(f.read().split()[3].split("/")[0])
-        return max(0, running - _own_running())
+        return max(0, _all_running() - _own_running())
     except (OSError, ValueError, IndexError):
         return None
+
+
+def _all_running():
+    """The machine's threads running now, from Linux's /proc/loadavg ("1/234": running/all)."""
+    with open("/proc/loadavg") as f:
+        return int(f.read().split()[3].split("/")[0])
 
 
 def _own_running():

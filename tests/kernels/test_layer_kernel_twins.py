@@ -174,3 +174,30 @@ def test_conv_twins_in_slabs(monkeypatch, block_limit, groups):
             runs.append(NUMBA["conv_backward"](dz, x, kernel, (1, 1), (1, 1), groups))
     for a, c in zip(*runs, strict=True):
         np.testing.assert_array_equal(a, c)
+
+
+@pytest.mark.parametrize("rows", [0, 7])
+def test_embedding_row_updates_in_chunks_with_absent_slots(rows, rng, monkeypatch):
+    """The chunked (threaded) row updates with the slots Keras's defaults leave out (RMSprop
+    without centered/momentum, Adam without amsgrad: None) and on an empty table: the
+    calling thread's loop, bit for bit."""
+    from minikeras.kernels.numba_fast import embedding
+
+    table, grad, square, slot_1, slot_2 = (rng.random((rows, 3)).astype(np.float32)
+                                           for _ in range(5))
+    calls = {"rmsprop_update_rows": lambda a: (a[0], grad, square, a[1], None, None, 0.01, 0.9,
+                                               0.0, 1e-7),
+             "adam_update_rows": lambda a: (a[0], grad, square, a[1], a[2], None, 0.01, 0.9,
+                                            0.999, 1e-7)}
+    for name, arguments in calls.items():
+        results = []
+        for threaded_size in (0, 1 << 62):  # chunks over threads; the calling thread
+            monkeypatch.setattr(embedding, "THREADED_SIZE", threaded_size)
+            arrays = [table.copy(), slot_1.copy(), slot_2.copy()]
+            getattr(embedding, name)(*arguments(arrays))
+            results.append(arrays)
+        for a, b in zip(*results, strict=True):
+            assert np.array_equal(a, b), name
+        if rows:
+            assert not np.array_equal(results[0][0], table), name  # it did update
+

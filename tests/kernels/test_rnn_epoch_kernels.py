@@ -117,11 +117,13 @@ def test_the_epoch_is_the_layers_train_step():
 @pytest.mark.parametrize("batch_size", [1, 4, 7])
 def test_twins_agree_on_the_gemm_loops(dtype, limit, batch_size):
     """A "gemm" plan: every batch takes rnn_gemm.py's loops and the threaded projection
-    kernels (limit 1: one-row GEMM blocks, two slabs), as a large LSTM would."""
+    kernels (limit 1, forced, so the projection's too: one-row GEMM blocks, several slabs),
+    as a large LSTM would."""
     problem = _problem(dtype, 11, 3, 2, 4, [3, 1], 3, 1, [1, 0], [1, 2, 0],
                        batch_size=batch_size, loop=plan.Plan("gemm", 2, limit))
     _, ref = _run(NUMPY, problem)
-    _, fast = _run(NUMBA, problem)
+    with plan.forced(block_limit=limit):  # the projection's limit comes from projection_split
+        _, fast = _run(NUMBA, problem)
     for name in ("params", "opt_state_1", "opt_state_2", "logits_out", "values_out"):
         assert_close(fast[name], ref[name], TOL[dtype], name)
     fused = _run(NUMBA, {**problem, "plan": FUSED})[1]

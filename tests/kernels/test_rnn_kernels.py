@@ -153,6 +153,27 @@ def test_gemm_loop_gives_the_same_bits_on_any_thread_count(dropped):
         assert np.array_equal(a, b), name
 
 
+def test_other_processes_threads_are_the_running_ones_less_our_own(monkeypatch):
+    """/proc/loadavg counts this process's running threads too (numba's workers, OpenBLAS's
+    spinning pool); they are not "others" that should make our loops back off."""
+    import os
+
+    monkeypatch.setattr(plan, "_all_running", lambda: 5)
+    monkeypatch.setattr(plan, "_own_running", lambda: 3)
+    assert plan._others_running() == 2
+    monkeypatch.setattr(plan, "_own_running", lambda: 7)  # read a moment apart: never < 0
+    assert plan._others_running() == 0
+
+    def unreadable():
+        raise OSError("no /proc here")
+
+    monkeypatch.setattr(plan, "_all_running", unreadable)
+    assert plan._others_running() is None  # then free_threads keeps numba's count
+    monkeypatch.undo()
+    if os.path.isdir("/proc/self/task"):
+        assert plan._own_running() >= 1  # this thread, reading, is running
+
+
 def test_with_blas_on_the_calling_thread_blocks_take_rows(monkeypatch):
     """Where SciPy's BLAS can be pinned to the calling thread, a GEMM block is RECURRENT_ROWS
     rows in the time loop and PROJECTION_ROWS rows in the input projection, past
@@ -381,9 +402,11 @@ def test_lstm_gemm_backward_casts_gradients_to_the_forward_dtype():
 
 
 def test_a_model_with_threaded_loops_keeps_blas_on_the_calling_thread(monkeypatch):
-    """Convolutions and recurrent layers (wrapped too) say they run threaded loops; a step of
-    a model with one runs SciPy's BLAS on one thread (its pool would spin on the cores those
-    loops need), a Dense-only model's step on the free threads."""
+    """Convolutions and recurrent layers (wrapped too) say they run threaded loops; each
+    training, evaluation and prediction step of a model with one asks kernels.step_blas_threads
+    for BLAS on the calling thread (its pool would spin on the cores those loops need), and
+    that context pins SciPy's BLAS to one thread; a Dense-only model's steps ask for the free
+    threads."""
     import minikeras as mk
     from minikeras import kernels
     from minikeras.kernels.numba_fast import blocks
@@ -400,17 +423,22 @@ def test_a_model_with_threaded_loops_keeps_blas_on_the_calling_thread(monkeypatc
     assert Bidirectional(LSTM(2)).runs_threaded_loops
     assert TimeDistributed(Conv1D(2, 3)).runs_threaded_loops
     assert not Dense(2).runs_threaded_loops and not Dropout(0.1).runs_threaded_loops
-    asked = []
-    monkeypatch.setattr(blocks, "blas_threads", lambda threads: asked.append(threads)
-                        or contextlib.nullcontext())
-    monkeypatch.setattr(plan, "free_threads", lambda: 2)
+    asked, pinned = [], []
+    real = kernels.step_blas_threads
+    monkeypatch.setattr(kernels, "step_blas_threads", lambda threaded_loops=False: (
+        asked.append(threaded_loops), real(threaded_loops))[1])
     x, y = np.ones((4, 6, 3), "float32"), np.ones((4, 1), "float32")
-    for first, expected in [(Conv1D(2, 3), 1), (Dense(2), 2)]:
+    for first, expected in [(Conv1D(2, 3), True), (Dense(2), False)]:
         model = mk.Sequential([mk.Input((6, 3)), first, mk.layers.Flatten(), Dense(1)])
         model.compile(loss="mse", optimizer="sgd")
-        asked.clear()
-        model.train_on_batch(x, y)
-        model.test_on_batch(x, y)
-        model.predict(x, verbose=0)
-        if kernels.KERNELS == "numba":
-            assert asked and set(asked) == {expected}, (type(first).__name__, asked)
+        for step, args in [("train_on_batch", (x, y)), ("test_on_batch", (x, y)),
+                           ("predict", (x,))]:
+            asked.clear()
+            getattr(model, step)(*args)
+            assert asked and set(asked) == {expected}, (type(first).__name__, step, asked)
+    if kernels.KERNELS == "numba" and plan.blas_pinnable():
+        monkeypatch.setattr(blocks, "blas_threads", lambda threads: pinned.append(threads)
+                            or contextlib.nullcontext())
+        monkeypatch.setattr(plan, "free_threads", lambda: 2)
+        real(True), real(False)
+        assert pinned == [1, 2]

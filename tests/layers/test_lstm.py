@@ -350,6 +350,7 @@ def test_input_projection_kernels_in_many_row_slabs(dtype, rng):
         assert a.dtype == np.dtype(dtype), name
         assert_close(a, b, tol, name)
 
+
 @pytest.mark.parametrize("strategy", [None, "gemm"])
 def test_recurrent_layers_take_an_empty_batch(strategy):
     """A batch of 0 sequences gives 0 outputs (and zero weight gradients) on every path,

@@ -144,6 +144,33 @@ def test_a_large_lstm_takes_the_gemm_loops_in_the_fused_epoch(dtype, batch_size,
 
 
 @needs_numba
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_gemm_loop_lstm_with_a_one_gemm_projection_is_fused_exactly(dtype, monkeypatch):
+    """LSTM(8) on 1 feature, 40 steps, batch 16: the GEMM time loop, with an input projection
+    the layer runs as one GEMM (dense_forward/backward); the epoch kernel's threaded
+    projection must be that one block too. (A review found it cut into PROJECTION_ROWS slabs
+    where BLAS is pinned: dkernel 7.6e-6 off in float32, so not the layer's numbers.)"""
+    from minikeras.kernels import plan
+
+    use_dtype(dtype)
+    rng = np.random.default_rng(4)
+    x, y = rng.standard_normal((48, 40, 1)).astype(dtype), rng.random(48).astype(dtype)
+
+    def make():
+        np.random.seed(3)
+        model = Sequential([Input(shape=(40, 1)), LSTM(8), Dense(1)])
+        model.compile(optimizer=optimizers.Adam(learning_rate=0.01), loss="mse")
+        return model
+
+    assert plan.choose("lstm", 16, 8).loop == "gemm"
+    assert plan.projection_in_one_gemm(16 * 40, 1 * 32)
+    general = _fit(make, x, y, False, monkeypatch, epochs=2, batch_size=16)
+    fused = _fit(make, x, y, True, monkeypatch, epochs=2, batch_size=16)
+    assert fused[3] is not None and fused[3].epoch_loop(16) is not None
+    assert_same_fit(general, fused, dtype, exact_weights=True)
+
+
+@needs_numba
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
 def test_a_large_lstm_on_other_loops_runs_batch_by_batch(activation, monkeypatch):
     """An LSTM whose batches of 16 would take the GEMM loops and whose last batch (4 rows)

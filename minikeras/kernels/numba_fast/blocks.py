@@ -79,13 +79,16 @@ def blas_on_calling_thread():
     (576 x 288) @ (288 x 64) per sample, forward, min of 7, load ~1.8): 4-sample slabs, one
     GEMM each, 15 ms (180 GFLOP/s) vs 14-row blocks 36 ms. Where the number of threads cannot
     be set (plan.blas_pinnable() False), nothing changes: callers then keep SINGLE_THREAD_MACS
-    blocks. Callers hold LAUNCH, so no other kernel's BLAS call sees the pinned count."""
+    blocks. OpenBLAS's count is process-wide: another Python thread's GEMMs meanwhile run on
+    one thread too (slower, the same numbers)."""
     return blas_threads(1)
 
 
 @njit(cache=True)
 def block_size(macs_per_row, limit):
-    """Rows per GEMM block, so that one block stays on one OpenBLAS thread."""
+    """Rows per GEMM block of at most `limit` multiply-adds (kernels/plan.py says which
+    limit: one that keeps an unpinned BLAS call on its calling thread, or rows chosen for
+    BLAS's speed where it is pinned)."""
     return max(1, limit // max(1, macs_per_row))
 
 
@@ -112,3 +115,12 @@ def gemm_rows(a, b, out, r0, r1, block):
     for s in range(r0, r1, block):
         e = min(r1, s + block)
         np.dot(a[s:e], b, out[s:e])
+
+
+# ---- elementwise work in chunks over threads (kernels/plan.py: THREADED_ELEMENTS) -------------
+@njit(inline="always")
+def chunk_bounds(n, chunks, p):
+    """Elements (or rows) r0:r1 of chunk p when n are cut into `chunks` nearly equal chunks."""
+    step = (n + chunks - 1) // chunks
+    return min(n, p * step), min(n, (p + 1) * step)
+

@@ -63,11 +63,12 @@ def projection_forward_core(x, kernel, bias, threads, limit):
 
 
 def _projection(one_gemm, threaded, rows, kernel, *arrays):
-    """one_gemm(*arrays) where the projection is one single-thread GEMM: dense_forward/backward
-    compute it as the slab loops would, without a thread launch (~10 us, the whole step of a
-    small recurrent layer's projection); else threaded(*arrays, threads, limit) on the free
-    threads, BLAS on each calling thread (kernels/plan.py: projection_split)."""
-    if rows * kernel.size <= blocks.SINGLE_THREAD_MACS:
+    """threaded(*arrays, threads, limit) on the free threads, BLAS on each calling thread
+    (kernels/plan.py: projection_split); or one_gemm(*arrays) where the rows are one block of
+    that limit and one single-thread GEMM: then the slab loop would run that same GEMM
+    (dense_forward/backward compute it as the slab loops do, the same bits), and this saves
+    the thread launch (~10 us, the whole step of a small recurrent layer's projection)."""
+    if planner.projection_in_one_gemm(rows, kernel.size):
         return one_gemm(*arrays)
     threads, limit = planner.projection_split(kernel.size)
     with blocks.LAUNCH, blocks.using_threads(threads), blocks.blas_on_calling_thread():

@@ -36,8 +36,8 @@ def embedding_backward(dy, indices, input_dim):
 # calling thread, 2.2 ms on two. Tables under THREADED_SIZE elements (the tutorials') update
 # on the calling thread: no thread launch, and no threaded kernel to compile.
 __all__ += ["adam_update_rows", "rmsprop_update_rows", "adagrad_update_rows"]
-THREADED_SIZE = 1 << 18
-ROW_CHUNKS = 64
+THREADED_SIZE = planner.THREADED_ELEMENTS
+ROW_CHUNKS = planner.ELEMENT_CHUNKS
 
 
 def adam_update_rows(var, grad, grad_square, m, v, v_hat, alpha, beta_1, beta_2, epsilon):
@@ -81,17 +81,10 @@ def _rows_overload(a, r0, r1):
     return lambda a, r0, r1: a[r0:r1]
 
 
-@njit(inline="always")
-def _chunk(rows, chunks, p):
-    """Rows r0:r1 of chunk p of `chunks`."""
-    step = (rows + chunks - 1) // chunks
-    return min(rows, p * step), min(rows, (p + 1) * step)
-
-
 @njit(cache=True, parallel=True)
 def _adam_chunks(var, grad, m, v, v_hat, alpha, beta_1, beta_2, epsilon, grad_square, chunks):
     for p in prange(chunks):
-        r0, r1 = _chunk(var.shape[0], chunks, p)
+        r0, r1 = blocks.chunk_bounds(var.shape[0], chunks, p)
         adam_update(var[r0:r1], grad[r0:r1], m[r0:r1], v[r0:r1], _rows(v_hat, r0, r1), alpha,
                     beta_1, beta_2, epsilon, grad_square[r0:r1])
 
@@ -100,7 +93,7 @@ def _adam_chunks(var, grad, m, v, v_hat, alpha, beta_1, beta_2, epsilon, grad_sq
 def _rmsprop_chunks(var, grad, velocity, average_grad, momentum_buf, learning_rate, rho,
                     momentum, epsilon, grad_square, chunks):
     for p in prange(chunks):
-        r0, r1 = _chunk(var.shape[0], chunks, p)
+        r0, r1 = blocks.chunk_bounds(var.shape[0], chunks, p)
         rmsprop_update(var[r0:r1], grad[r0:r1], velocity[r0:r1], _rows(average_grad, r0, r1),
                        _rows(momentum_buf, r0, r1), learning_rate, rho, momentum, epsilon,
                        grad_square[r0:r1])
@@ -109,6 +102,6 @@ def _rmsprop_chunks(var, grad, velocity, average_grad, momentum_buf, learning_ra
 @njit(cache=True, parallel=True)
 def _adagrad_chunks(var, grad, accumulator, learning_rate, epsilon, grad_square, chunks):
     for p in prange(chunks):
-        r0, r1 = _chunk(var.shape[0], chunks, p)
+        r0, r1 = blocks.chunk_bounds(var.shape[0], chunks, p)
         adagrad_update(var[r0:r1], grad[r0:r1], accumulator[r0:r1], learning_rate, epsilon,
                        grad_square[r0:r1])

@@ -5,10 +5,13 @@ The equations, codes and shapes are in the reference module's docstring. This lo
 numba kernels the layer-by-layer path calls, in the same order, on the same dtypes: for each
 batch, the time loops the layer would pick (`numba_fast/rnn.py`: rnn_fused.py's for a small
 LSTM, rnn_gemm.py's for a large one), the input projection as `layers/rnn/cell_utils.py` runs
-it (its backward in time-major rows; dense_forward/backward where the projection is one
-single-thread GEMM, the threaded projection kernels otherwise), then fused.py's Dense, loss
-and optimizer pieces. So it computes the layer path's numbers (tests/models/
-test_fused_recurrent.py compares them to 1e-6 in float32, 1e-12 in float64). What it saves is
+it (its backward in time-major rows; with the small loops dense_forward/backward, which
+`fastpath/lstm_epoch.py` allows only where the layer's projection is one single-thread GEMM
+too; with the large ones the threaded projection kernels at the layer's block limit, which
+compute the same bits where the layer takes that one-GEMM shortcut:
+kernels/plan.py's projection_in_one_gemm), then fused.py's Dense, loss and optimizer
+pieces. So it computes the layer path's numbers (tests/models/test_fused_recurrent.py
+compares them to 1e-6 in float32, 1e-12 in float64). What it saves is
 the Python between them (~190 us a step on the airline tutorial's LSTM(4), batch 1; ~0.5 ms on
 W6's LSTM(64), batch 64).
 The caller passes `kernels.plan.epoch_plan`'s Plan: the loop the layer would run, the same
