@@ -4,7 +4,7 @@ How (the what is the reference's): for a 2-D convolution, every output position'
 field is copied into one row of `cols` (kernel rows, kernel cols, channels: the kernel's own
 layout), so a convolution is cols @ kernel.reshape(-1, filters), one GEMM per group. The
 backward pass is the same GEMMs transposed: dkernel = cols.T @ dz, dcols = dz @ kernel.T, and
-col2im adds each dcols row back onto the input positions it came from.
+col2im (_im2col's `back`) adds each dcols row back onto the input positions it came from.
 The batch is cut into slabs of a few samples (kernels/plan.py's CONV_SLAB_ROWS im2col rows);
 numba's threads share the slabs out (`prange`), each copying its slab's cols and giving BLAS
 one GEMM per slab and group. SciPy's OpenBLAS (the one numba calls) is kept on the calling
@@ -29,10 +29,12 @@ __all__ = ["conv_forward", "conv_backward"]
 
 
 @njit(cache=True)
-def _im2col(x, b, cols, r0, kh, kw, sh, sw, dh, dw, oh, ow, c0):
+def _im2col(x, b, cols, r0, kh, kw, sh, sw, dh, dw, oh, ow, c0, back):
     """cols[r0 + (i, j), (p, q, c)] = x[b, i*sh + p*dh, j*sw + q*dw, c0 + c] for one sample b
-    (its oh * ow rows from row r0). Plain index loops: at W7's conv2 they ran 3x faster than
-    a version copying contiguous runs through flat views (4.4 vs 13.7 ms a batch)."""
+    (its oh * ow rows from row r0); with `back` (col2im), its transpose: x[...] += cols[...],
+    each column added back onto the input position it came from. Plain index loops: at W7's
+    conv2 they ran 3x faster than a version copying contiguous runs through flat views (4.4
+    vs 13.7 ms a batch)."""
     cin = cols.shape[1] // (kh * kw)
     for i in range(oh):
         for j in range(ow):
@@ -40,21 +42,10 @@ def _im2col(x, b, cols, r0, kh, kw, sh, sw, dh, dw, oh, ow, c0):
             for p in range(kh):
                 for q in range(kw):
                     for c in range(cin):
-                        cols[row, col] = x[b, i * sh + p * dh, j * sw + q * dw, c0 + c]
-                        col += 1
-
-
-@njit(cache=True)
-def _col2im(dcols, dx, b, r0, kh, kw, sh, sw, dh, dw, oh, ow, c0):
-    """dx[b, i*sh + p*dh, j*sw + q*dw, c0 + c] += dcols[r0 + (i, j), (p, q, c)]."""
-    cin = dcols.shape[1] // (kh * kw)
-    for i in range(oh):
-        for j in range(ow):
-            row, col = r0 + i * ow + j, 0
-            for p in range(kh):
-                for q in range(kw):
-                    for c in range(cin):
-                        dx[b, i * sh + p * dh, j * sw + q * dw, c0 + c] += dcols[row, col]
+                        if back:
+                            x[b, i * sh + p * dh, j * sw + q * dw, c0 + c] += cols[row, col]
+                        else:
+                            cols[row, col] = x[b, i * sh + p * dh, j * sw + q * dw, c0 + c]
                         col += 1
 
 
@@ -80,7 +71,7 @@ def _forward_slab(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, oh, ow, b0, b1, 
     for g in range(groups):
         for b in range(b0, b1):
             _im2col(x, b, cols, (b - b0) * rows, kh, kw, sh, sw, dh, dw, oh, ow,
-                    g * (k // (kh * kw)))
+                    g * (k // (kh * kw)), False)
         if groups == 1:
             blocks.gemm_rows(cols, w_groups[0], zs, 0, n, block)
         else:
@@ -118,7 +109,7 @@ def _backward_slab(dz, x, w_groups_t, dx, dkernel, dbias, kh, kw, sh, sw, dh, dw
     for g in range(groups):
         c0 = g * (k // (kh * kw))
         for b in range(b0, b1):
-            _im2col(x, b, cols, (b - b0) * rows, kh, kw, sh, sw, dh, dw, oh, ow, c0)
+            _im2col(x, b, cols, (b - b0) * rows, kh, kw, sh, sw, dh, dw, oh, ow, c0, False)
         dzg[:, :] = dzs[:, g * fg:(g + 1) * fg]
         for s in range(0, n, block):
             e = min(n, s + block)
@@ -128,7 +119,7 @@ def _backward_slab(dz, x, w_groups_t, dx, dkernel, dbias, kh, kw, sh, sw, dh, dw
             continue
         blocks.gemm_rows(dzg, w_groups_t[g], dcols, 0, n, block)
         for b in range(b0, b1):
-            _col2im(dcols, dx, b, (b - b0) * rows, kh, kw, sh, sw, dh, dw, oh, ow, c0)
+            _im2col(dx, b, dcols, (b - b0) * rows, kh, kw, sh, sw, dh, dw, oh, ow, c0, True)
     for r in range(n):
         for f in range(filters):
             dbias[f] += dzs[r, f]
