@@ -82,17 +82,27 @@ def output_length(n, k, s, d, padding):
     return (n - d * (k - 1) - 1) // s + 1
 
 
-def to_channels_last(x, data_format):
-    """(batch, channels, *spatial) -> (batch, *spatial, channels) for channels_first."""
+def to_channels_last(x, data_format, axis=1):
+    """(batch, channels, *spatial) -> (batch, *spatial, channels) for channels_first (a view);
+    `axis`: where the channels are (2 for ConvLSTM's (batch, time, channels, *spatial))."""
     if data_format == "channels_first":
-        return np.moveaxis(x, 1, -1)
+        return np.moveaxis(x, axis, -1)
     return x
 
 
-def from_channels_last(x, data_format):
+def from_channels_last(x, data_format, axis=1):
+    """The inverse of to_channels_last: the channels move back from the end to `axis`."""
     if data_format == "channels_first":
-        return np.moveaxis(x, -1, 1)
+        return np.moveaxis(x, -1, axis)
     return x
+
+
+def geometry_config(layer):
+    """A convolution's geometry keys of get_config(), in Keras's order (the Conv and ConvLSTM
+    layers share them)."""
+    return {"filters": layer.filters, "kernel_size": layer.kernel_size,
+            "strides": layer.strides, "padding": layer.padding,
+            "data_format": layer.data_format, "dilation_rate": layer.dilation_rate}
 
 
 def spatial_and_channels(shape, data_format):

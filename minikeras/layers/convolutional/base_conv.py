@@ -147,12 +147,7 @@ class BaseConv(Layer):
     def get_config(self):
         config = super().get_config()
         config.update({
-            "filters": self.filters,
-            "kernel_size": self.kernel_size,
-            "strides": self.strides,
-            "padding": self.padding,
-            "data_format": self.data_format,
-            "dilation_rate": self.dilation_rate,
+            **conv_args.geometry_config(self),
             "groups": self.groups,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,

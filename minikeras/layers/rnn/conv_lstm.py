@@ -158,10 +158,10 @@ class ConvLSTM(RNN):
     # ---- the time loop ------------------------------------------------------------------------
     def _last(self, a, axis):
         """channels_first -> channels_last: the channel axis `axis` moves to the end."""
-        return np.moveaxis(a, axis, -1) if self.data_format == "channels_first" else a
+        return conv_args.to_channels_last(a, self.data_format, axis)
 
     def _first(self, a, axis):
-        return np.moveaxis(a, -1, axis) if self.data_format == "channels_first" else a
+        return conv_args.from_channels_last(a, self.data_format, axis)
 
     @staticmethod
     def _one_if_ones(masks):
@@ -205,12 +205,4 @@ class ConvLSTM(RNN):
 
     # ---- config -------------------------------------------------------------------------------
     def cell_config(self):
-        return {
-            "filters": self.filters,
-            "kernel_size": self.kernel_size,
-            "strides": self.strides,
-            "padding": self.padding,
-            "data_format": self.data_format,
-            "dilation_rate": self.dilation_rate,
-            **lstm_options_config(self),
-        }
+        return {**conv_args.geometry_config(self), **lstm_options_config(self)}
