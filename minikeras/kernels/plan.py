@@ -151,8 +151,13 @@ def _row_blocks(rows, macs_per_row, limit):
     one with no slab (free_threads says why that hurts). Measured at W6's LSTM(64), batch 1,
     30 steps, forward, while other processes kept the 2 cores busy (load 4-5): 2 threads
     0.5-6 ms a call, 1 thread 0.06 ms. The numbers do not depend on the count (blocks.py)."""
-    per_block = max(1, limit // max(1, macs_per_row))
-    return max(1, -(-rows // per_block))
+    return max(1, -(-rows // block_rows(macs_per_row, limit)))
+
+
+def block_rows(macs_per_row, limit):
+    """Rows per GEMM block of at most `limit` multiply-adds (at least 1): what the compiled
+    loops cut by (numba_fast/blocks.py's block_size, its compiled twin)."""
+    return max(1, limit // max(1, macs_per_row))
 
 
 def gemm_split(macs_per_row=None, rows=None):
@@ -186,8 +191,7 @@ def projection_in_one_gemm(rows, macs_per_row):
     which the whole-epoch kernels run, would compute that same one GEMM). Then the layers run
     it as dense_forward/backward, without a thread launch."""
     limit = projection_split(macs_per_row)[1]
-    return (rows * macs_per_row <= SINGLE_THREAD_MACS
-            and rows <= max(1, limit // max(1, macs_per_row)))  # (blocks.block_size)
+    return rows * macs_per_row <= SINGLE_THREAD_MACS and rows <= block_rows(macs_per_row, limit)
 
 
 def free_threads():
