@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from minikeras import kernels
+from minikeras.kernels import codes
 
 NUMPY = kernels.load_path("numpy")
 NUMBA = kernels.load_path("numba")
@@ -29,8 +30,9 @@ def assert_twins(name, *args):
 @given(rank=st.sampled_from([1, 2]), batch=st.integers(1, 3), size=st.integers(3, 8),
        k=st.integers(1, 3), stride=st.integers(1, 3), dilation=st.integers(1, 2),
        groups=st.sampled_from([1, 2]), bias=st.booleans(),
-       dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2**16))
-def test_conv_twins(rank, batch, size, k, stride, dilation, groups, bias, dtype, seed):
+       dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2**16),
+       act=st.sampled_from([codes.LINEAR, codes.RELU, codes.TANH, codes.SIGMOID]))
+def test_conv_twins(rank, batch, size, k, stride, dilation, groups, bias, dtype, seed, act):
     rng = np.random.default_rng(seed)
     if stride > 1:
         dilation = 1  # Keras forbids both
@@ -48,6 +50,10 @@ def test_conv_twins(rank, batch, size, k, stride, dilation, groups, bias, dtype,
     assert_twins("conv_forward", x, kernel, b, strides, dilations, groups)
     dz = rng.normal(size=z.shape).astype(dtype)
     assert_twins("conv_backward", dz, x, kernel, strides, dilations, groups)
+    # an activation inside the kernels: y = act(z) forward, dz = act'(z) * dy from y backward
+    y = NUMPY["conv_forward"](x, kernel, b, strides, dilations, groups, act)
+    assert_twins("conv_forward", x, kernel, b, strides, dilations, groups, act)
+    assert_twins("conv_backward", dz, x, kernel, strides, dilations, groups, True, act, y)
     # need_dx=False (a model's first layer): dx None, the same weight gradients, same bits
     full = NUMBA["conv_backward"](dz, x, kernel, strides, dilations, groups)
     for path in (NUMPY, NUMBA):

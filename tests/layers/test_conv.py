@@ -26,7 +26,8 @@ CASES = [  # (class, input shape, kwargs)
     ("Conv2D", (1, 5, 5, 1), dict(filters=1, kernel_size=5, use_bias=False)),
     ("Conv3D", (2, 5, 4, 6, 2), dict(filters=3, kernel_size=(2, 3, 2), strides=(1, 2, 2),
                                      padding="same")),
-    ("Conv3D", (2, 4, 4, 4, 4), dict(filters=4, kernel_size=2, dilation_rate=2, groups=2)),
+    ("Conv3D", (2, 4, 4, 4, 4), dict(filters=4, kernel_size=2, dilation_rate=2, groups=2,
+                                     activation="relu")),
 ]
 
 
@@ -180,3 +181,59 @@ def test_same_padding_keeps_size_and_valid_shrinks_it_in_a_model():
     assert model.layers[0].compute_output_shape((None, 28, 28, 1)) == (None, 14, 14, 8)
     assert model.output_shape == (None, 2)
     assert model.predict(np.zeros((3, 28, 28, 1)), verbose=0).shape == (3, 2)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_activation_inside_the_kernel_gives_the_same_bits(activation, dtype, rng):
+    """relu/tanh/sigmoid run inside the conv kernels (y from conv_forward, dz from dy and y in
+    conv_backward); the same layer with no activation, then the activation function and its
+    derivative applied outside, gives the same bits (float64 tanh: to rounding, as the fused
+    Dense path: the loops call libm's tanh there, the tanh activation NumPy's)."""
+    from minikeras import activations
+
+    def same(a, b):
+        if dtype == "float64" and activation == "tanh":
+            np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-15)
+        else:
+            np.testing.assert_array_equal(a, b)
+
+    use_dtype(dtype)
+    inner = layers.Conv2D(6, 3, activation=activation, padding="same")
+    outer = layers.Conv2D(6, 3, padding="same")
+    x = rng.normal(size=(5, 9, 7, 4)).astype(dtype)
+    inner.build(x.shape)
+    outer.build(x.shape)
+    assert inner.kernel_activation() is not None and outer.kernel_activation() is not None
+    outer.kernel.assign(inner.kernel.value)
+    outer.bias.assign(rng.normal(size=6).astype(dtype))
+    inner.bias.assign(outer.bias.value)
+    fn = activations.get(activation)
+    y = inner.forward(x, training=True)
+    z = outer.forward(x, training=True)
+    same(y, fn(z))
+    dy = rng.normal(size=y.shape).astype(dtype)
+    dx = inner.backward(dy)
+    dx_outer = outer.backward(activations.backward(fn, dy, z, y))
+    same(dx, dx_outer)
+    same(inner.kernel.grad, outer.kernel.grad)
+    same(inner.bias.grad, outer.bias.grad)
+
+
+def test_other_activations_run_outside_the_kernel(rng):
+    """An activation the kernels have no code for (elu), or a user's function that is only
+    named like one of them, runs on z after the kernel."""
+    def relu(x):  # a user's function named relu: not the library's
+        return np.maximum(x, 0) * 2
+
+    for activation in ("elu", relu):
+        layer = layers.Conv1D(3, 2, activation=activation)
+        layer.build((2, 6, 2))
+        assert layer.kernel_activation() is None
+    layer = layers.Conv1D(3, 2, activation=relu)
+    x = rng.normal(size=(2, 6, 2)).astype("float32")
+    plain = layers.Conv1D(3, 2)
+    plain.build(x.shape)
+    layer.build(x.shape)
+    plain.kernel.assign(layer.kernel.value)
+    np.testing.assert_array_equal(layer.forward(x), relu(plain.forward(x)))

@@ -22,6 +22,7 @@ import math
 import numpy as np
 from numba import njit
 
+from .. import codes
 from ..numpy_ref import activations as reference
 from ..numpy_ref.activations import (  # noqa: F401  (shared twins, see above)
     __all__,
@@ -447,3 +448,46 @@ def glu_backward(dy, x, y):
             dx[r, j] = dy[r, j] * s
             dx[r, n + j] = (dy[r, j] * x[r, j]) * s * (1 - s)
     return dx
+
+
+# ---- by activation code (kernels/codes.py): the passes of the compiled layers and epochs ----
+# error_model="numpy": a float division by zero gives inf/nan instead of raising, which lets
+# LLVM vectorize these loops (the Python error model's check blocks it); the numbers are the
+# same. Each loop writes the expressions of the kernels above (the same bits), element by
+# element: the fused Dense epochs and the convolutions' fused activation call them.
+@njit(cache=True, error_model="numpy")
+def activate_into(z, out, code):
+    """out = act(z), element by element with the expressions of relu_forward / tanh_forward /
+    sigmoid_forward (so the same bits); z, out C-contiguous of one shape (code LINEAR: a copy)."""
+    z1, o1 = z.ravel(), out.ravel()
+    if code == codes.RELU:
+        for i in range(z1.size):
+            o1[i] = max(z1[i], 0)
+    elif code == codes.TANH:
+        for i in range(z1.size):
+            o1[i] = cells.tanh(z1[i])
+    elif code == codes.SIGMOID:
+        for i in range(z1.size):
+            o1[i] = _sigmoid(z1[i])
+    else:
+        for i in range(z1.size):
+            o1[i] = z1[i]
+
+
+@njit(cache=True, error_model="numpy")
+def activation_backward_into(dy, z, y, out, code):
+    """out = act'(z) * dy, with the expressions of relu_backward / tanh_backward /
+    sigmoid_backward; out may be dy itself."""
+    d1, z1, y1, o1 = dy.ravel(), z.ravel(), y.ravel(), out.ravel()
+    if code == codes.RELU:
+        for i in range(d1.size):
+            o1[i] = d1[i] if z1[i] > 0 else 0
+    elif code == codes.TANH:
+        for i in range(d1.size):
+            o1[i] = d1[i] * (1 - y1[i] * y1[i])
+    elif code == codes.SIGMOID:
+        for i in range(d1.size):
+            o1[i] = d1[i] * y1[i] * (1 - y1[i])
+    else:
+        for i in range(d1.size):
+            o1[i] = d1[i]

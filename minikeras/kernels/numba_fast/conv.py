@@ -10,9 +10,12 @@ numba's threads share the slabs out (`prange`), each copying its slab's cols and
 one GEMM per slab and group. SciPy's OpenBLAS (the one numba calls) is kept on the calling
 thread meanwhile (blocks.blas_on_calling_thread), so no BLAS pool competes with these
 threads; where that cannot be done the GEMMs are cut into SINGLE_THREAD_MACS row blocks
-(blocks.py). Each slab writes its own samples' z and dx rows (no races) and its own part of
-dkernel and dbias; the parts are added in slab order. The slabs depend on the shapes only, so
-the bits do not depend on the thread count.
+(blocks.py). A coded activation (relu, tanh, sigmoid) runs inside the slab too: on its z rows
+right after their GEMM, and on its dy rows (dz = act'(z) * dy, from y) before the backward
+GEMMs, while they are in cache, instead of two more passes over the whole output. Each slab
+writes its own samples' z and dx rows (no races) and its own part of dkernel and dbias; the
+parts are added in slab order. The slabs depend on the shapes only, so the bits do not depend
+on the thread count.
 
 Conv1D runs as a 2-D convolution with one row; Conv3D runs the reference code (a loop of
 GEMMs over kernel offsets: already BLAS-bound, not specialized here).
@@ -21,9 +24,11 @@ GEMMs over kernel offsets: already BLAS-bound, not specialized here).
 import numpy as np
 from numba import njit, prange
 
+from .. import codes
 from .. import plan as planner
 from ..numpy_ref import conv as reference
 from . import blocks
+from .activations import activate_into, activation_backward_into
 
 __all__ = ["conv_forward", "conv_backward"]
 
@@ -58,8 +63,8 @@ def samples_per_slab(batch, rows, slab_rows):
 
 
 @njit(cache=True)
-def _forward_slab(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, oh, ow, b0, b1, block):
-    """z rows of the samples b0..b1-1 = im2col(x[b0:b1]) @ w (per group) + bias.
+def _forward_slab(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, oh, ow, b0, b1, block, act):
+    """z rows of the samples b0..b1-1 = act(im2col(x[b0:b1]) @ w (per group) + bias).
     z: (batch * oh * ow, filters); w_groups: (groups, kh * kw * cin_per_group, filters_per_group).
     """
     rows, filters = oh * ow, z.shape[1]
@@ -81,27 +86,34 @@ def _forward_slab(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, oh, ow, b0, b1, 
         for r in range(n):
             for f in range(filters):
                 zs[r, f] += bias[f]
+    if act != codes.LINEAR:
+        activate_into(zs, zs, act)
 
 
 @njit(cache=True, parallel=True)
-def _forward_slabs(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, oh, ow, per, block):
+def _forward_slabs(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, oh, ow, per, block, act):
     batch = x.shape[0]
     for p in prange(blocks.slab_count(batch, per)):
         _forward_slab(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, oh, ow, p * per,
-                      min(batch, (p + 1) * per), block)
+                      min(batch, (p + 1) * per), block, act)
 
 
 @njit(cache=True)
-def _backward_slab(dz, x, w_groups_t, dx, dkernel, dbias, kh, kw, sh, sw, dh, dw, oh, ow, b0,
-                   b1, block):
-    """For the samples b0..b1-1: dkernel = cols.T @ dz and dbias = dz's row sums (this slab's
-    parts, zeroed by the caller), and dcols = dz @ w.T added into dx by col2im (per group; not
-    where dx has no rows: the model's first layer). dz: (batch * oh * ow, filters);
+def _backward_slab(dy, y, x, w_groups_t, dx, dkernel, dbias, kh, kw, sh, sw, dh, dw, oh, ow,
+                   b0, b1, block, act):
+    """For the samples b0..b1-1: dz = act'(z) * dy (from y; dy itself for LINEAR), then
+    dkernel = cols.T @ dz and dbias = dz's row sums (this slab's parts, zeroed by the caller),
+    and dcols = dz @ w.T added into dx by col2im (per group; not where dx has no rows: the
+    model's first layer). dy, y: (batch * oh * ow, filters) (y empty for LINEAR);
     w_groups_t: (groups, filters_per_group, k)."""
-    rows, filters = oh * ow, dz.shape[1]
+    rows, filters = oh * ow, dy.shape[1]
     groups, fg, k = w_groups_t.shape
     n, need_dx = (b1 - b0) * rows, dx.shape[0] > 0
-    dzs = dz[b0 * rows:b1 * rows]
+    dzs = dy[b0 * rows:b1 * rows]
+    if act != codes.LINEAR:
+        dzs = np.empty((n, filters), dy.dtype)
+        ys = y[b0 * rows:b1 * rows]
+        activation_backward_into(dy[b0 * rows:b1 * rows], ys, ys, dzs, act)
     cols = np.empty((n, k), x.dtype)
     dcols = np.empty((n if need_dx else 0, k), x.dtype)
     dzg = np.empty((n, fg), x.dtype)
@@ -126,16 +138,16 @@ def _backward_slab(dz, x, w_groups_t, dx, dkernel, dbias, kh, kw, sh, sw, dh, dw
 
 
 @njit(cache=True, parallel=True)
-def _backward_slabs(dz, x, w_groups_t, dx, dkernel_parts, dbias_parts, kh, kw, sh, sw, dh, dw,
-                    oh, ow, per, block):
+def _backward_slabs(dy, y, x, w_groups_t, dx, dkernel_parts, dbias_parts, kh, kw, sh, sw, dh,
+                    dw, oh, ow, per, block, act):
     batch = x.shape[0]
     for p in prange(dkernel_parts.shape[0]):
-        _backward_slab(dz, x, w_groups_t, dx, dkernel_parts[p], dbias_parts[p], kh, kw, sh, sw,
-                       dh, dw, oh, ow, p * per, min(batch, (p + 1) * per), block)
+        _backward_slab(dy, y, x, w_groups_t, dx, dkernel_parts[p], dbias_parts[p], kh, kw, sh,
+                       sw, dh, dw, oh, ow, p * per, min(batch, (p + 1) * per), block, act)
 
 
 @njit(cache=True)
-def _conv2d_forward(x, kernel, bias, sh, sw, dh, dw, groups, slab_rows, limit):
+def _conv2d_forward(x, kernel, bias, sh, sw, dh, dw, groups, slab_rows, limit, act):
     kh, kw, cin, filters = kernel.shape
     batch, h, w = x.shape[0], x.shape[1], x.shape[2]
     oh, ow = (h - dh * (kh - 1) - 1) // sh + 1, (w - dw * (kw - 1) - 1) // sw + 1
@@ -148,16 +160,17 @@ def _conv2d_forward(x, kernel, bias, sh, sw, dh, dw, groups, slab_rows, limit):
     per = samples_per_slab(batch, oh * ow, slab_rows)
     block = blocks.block_size(k * fg, limit)
     if per >= batch:  # one slab: no thread launch (it costs more than small work)
-        _forward_slab(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, oh, ow, 0, batch, block)
+        _forward_slab(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, oh, ow, 0, batch, block,
+                      act)
     else:
-        _forward_slabs(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, oh, ow, per, block)
+        _forward_slabs(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, oh, ow, per, block, act)
     return z.reshape(batch, oh, ow, filters)
 
 
 @njit(cache=True)
-def _conv2d_backward(dz, x, kernel, sh, sw, dh, dw, groups, slab_rows, limit, need_dx):
+def _conv2d_backward(dy, y, x, kernel, sh, sw, dh, dw, groups, slab_rows, limit, need_dx, act):
     kh, kw, cin, filters = kernel.shape
-    batch, oh, ow = dz.shape[0], dz.shape[1], dz.shape[2]
+    batch, oh, ow = dy.shape[0], dy.shape[1], dy.shape[2]
     fg, k = filters // groups, kh * kw * cin
     w_groups_t = np.empty((groups, fg, k), x.dtype)
     flat = kernel.reshape(k, filters)
@@ -168,13 +181,14 @@ def _conv2d_backward(dz, x, kernel, sh, sw, dh, dw, groups, slab_rows, limit, ne
     dx = np.zeros(x.shape if need_dx else (0, 0, 0, 0), x.dtype)
     dkernel_parts = np.zeros((parts, groups, k, fg), x.dtype)
     dbias_parts = np.zeros((parts, filters), x.dtype)
-    dz2, block = dz.reshape(batch * oh * ow, filters), blocks.block_size(k * fg, limit)
+    dy2, block = dy.reshape(batch * oh * ow, filters), blocks.block_size(k * fg, limit)
+    y2 = y.reshape(y.shape[0] * oh * ow, filters)  # no rows for LINEAR
     if parts == 1:
-        _backward_slab(dz2, x, w_groups_t, dx, dkernel_parts[0], dbias_parts[0], kh, kw, sh,
-                       sw, dh, dw, oh, ow, 0, batch, block)
+        _backward_slab(dy2, y2, x, w_groups_t, dx, dkernel_parts[0], dbias_parts[0], kh, kw,
+                       sh, sw, dh, dw, oh, ow, 0, batch, block, act)
     else:
-        _backward_slabs(dz2, x, w_groups_t, dx, dkernel_parts, dbias_parts, kh, kw, sh, sw, dh,
-                        dw, oh, ow, per, block)
+        _backward_slabs(dy2, y2, x, w_groups_t, dx, dkernel_parts, dbias_parts, kh, kw, sh, sw,
+                        dh, dw, oh, ow, per, block, act)
     for p in range(1, parts):
         dkernel_parts[0] += dkernel_parts[p]
         dbias_parts[0] += dbias_parts[p]
@@ -195,9 +209,10 @@ def _as_2d(x, kernel, strides, dilation_rate):
     return (x[:, None], kernel[None], (1, *strides), (1, *dilation_rate))
 
 
-def conv_forward(x, kernel, bias, strides, dilation_rate, groups):
+def conv_forward(x, kernel, bias, strides, dilation_rate, groups, activation=codes.LINEAR):
     if kernel.ndim == 5:
-        return reference.conv_forward(x, kernel, bias, strides, dilation_rate, groups)
+        return reference.conv_forward(x, kernel, bias, strides, dilation_rate, groups,
+                                      activation)
     one_d = kernel.ndim == 3
     if one_d:
         x, kernel, strides, dilation_rate = _as_2d(x, kernel, strides, dilation_rate)
@@ -205,23 +220,29 @@ def conv_forward(x, kernel, bias, strides, dilation_rate, groups):
     with blocks.LAUNCH, blocks.using_threads(threads), blocks.blas_on_calling_thread():
         z = _conv2d_forward(np.ascontiguousarray(x), np.ascontiguousarray(kernel),
                             np.zeros(0, x.dtype) if bias is None else bias.astype(x.dtype),
-                            *strides, *dilation_rate, groups, slab_rows, limit)
+                            *strides, *dilation_rate, groups, slab_rows, limit, activation)
     return z[:, 0] if one_d else z
 
 
-def conv_backward(dz, x, kernel, strides, dilation_rate, groups, need_dx=True):
+def conv_backward(dy, x, kernel, strides, dilation_rate, groups, need_dx=True,
+                  activation=codes.LINEAR, y=None):
     if kernel.ndim == 5:
-        return reference.conv_backward(dz, x, kernel, strides, dilation_rate, groups, need_dx)
+        return reference.conv_backward(dy, x, kernel, strides, dilation_rate, groups, need_dx,
+                                       activation, y)
+    if activation == codes.LINEAR:
+        y = np.empty((0,) + dy.shape[1:], x.dtype)
     one_d = kernel.ndim == 3
     if one_d:
         x, kernel, strides, dilation_rate = _as_2d(x, kernel, strides, dilation_rate)
-        dz = dz[:, None]
+        dy, y = dy[:, None], y[:, None]
     threads, slab_rows, limit = _split()
     with blocks.LAUNCH, blocks.using_threads(threads), blocks.blas_on_calling_thread():
-        dx, dkernel, dbias = _conv2d_backward(np.ascontiguousarray(dz, dtype=x.dtype),
+        dx, dkernel, dbias = _conv2d_backward(np.ascontiguousarray(dy, dtype=x.dtype),
+                                              np.ascontiguousarray(y, dtype=x.dtype),
                                               np.ascontiguousarray(x),
                                               np.ascontiguousarray(kernel), *strides,
-                                              *dilation_rate, groups, slab_rows, limit, need_dx)
+                                              *dilation_rate, groups, slab_rows, limit, need_dx,
+                                              activation)
     if not need_dx:
         return None, (dkernel[0] if one_d else dkernel), dbias
     return (dx[:, 0], dkernel[0], dbias) if one_d else (dx, dkernel, dbias)

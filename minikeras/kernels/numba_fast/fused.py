@@ -23,25 +23,25 @@ from numba.core.types.function_type import CompileResultWAP
 from numba.core.typing.typeof import typeof_impl
 
 from .. import codes
-from . import cells, losses
-from .activations import _sigmoid
+from . import losses
+from .activations import activate_into, activation_backward_into
 
 __all__ = ["dense_stack_epoch"]
 
 
 @njit(cache=True)
 def _activate(z, code):
-    """act(z) as a new array (the LSTM epoch's Dense head); see _activate_into."""
+    """act(z) as a new array (the LSTM epoch's Dense head); see activations.activate_into."""
     out = np.empty_like(z)
-    _activate_into(z, out, code)
+    activate_into(z, out, code)
     return out
 
 
 @njit(cache=True)
 def _activation_backward(dy, z, y, code):
-    """act'(z) * dy as a new array; see _activation_backward_into."""
+    """act'(z) * dy as a new array; see activations.activation_backward_into."""
     out = np.empty_like(dy)
-    _activation_backward_into(dy, z, y, out, code)
+    activation_backward_into(dy, z, y, out, code)
     return out
 
 
@@ -147,44 +147,6 @@ def _copy_vector_into(src, out):
 # error_model="numpy": a float division by zero gives inf/nan instead of raising, which lets
 # LLVM vectorize these loops (the Python error model's check blocks it); the numbers are the
 # same. Each loop writes the expressions of the kernel it replaces, element by element.
-@njit(cache=True, error_model="numpy")
-def _activate_into(z, out, code):
-    """out = act(z), element by element with the expressions of relu_forward / tanh_forward /
-    sigmoid_forward (so the same bits); z, out C-contiguous of one shape (code LINEAR: a copy)."""
-    z1, o1 = z.ravel(), out.ravel()
-    if code == codes.RELU:
-        for i in range(z1.size):
-            o1[i] = max(z1[i], 0)
-    elif code == codes.TANH:
-        for i in range(z1.size):
-            o1[i] = cells.tanh(z1[i])
-    elif code == codes.SIGMOID:
-        for i in range(z1.size):
-            o1[i] = _sigmoid(z1[i])
-    else:
-        for i in range(z1.size):
-            o1[i] = z1[i]
-
-
-@njit(cache=True, error_model="numpy")
-def _activation_backward_into(dy, z, y, out, code):
-    """out = act'(z) * dy, with the expressions of relu_backward / tanh_backward /
-    sigmoid_backward; out may be dy itself."""
-    d1, z1, y1, o1 = dy.ravel(), z.ravel(), y.ravel(), out.ravel()
-    if code == codes.RELU:
-        for i in range(d1.size):
-            o1[i] = d1[i] if z1[i] > 0 else 0
-    elif code == codes.TANH:
-        for i in range(d1.size):
-            o1[i] = d1[i] * (1 - y1[i] * y1[i])
-    elif code == codes.SIGMOID:
-        for i in range(d1.size):
-            o1[i] = d1[i] * y1[i] * (1 - y1[i])
-    else:
-        for i in range(d1.size):
-            o1[i] = d1[i]
-
-
 @njit(cache=True, error_model="numpy")
 def _dropout_into(a, keep, start, col, rate, out):
     scale = a.dtype.type(1.0 / (1.0 - rate))
@@ -305,7 +267,7 @@ def _dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_code
             z, a = zs[layer][:rows], acts[layer][:rows]
             np.dot(hs[layer][:rows], kernel, z)
             _add_bias(z, params[b_off:b_off + units])
-            _activate_into(z, a, act_codes[layer])
+            activate_into(z, a, act_codes[layer])
             if drop_cols[layer] >= 0:
                 _dropout_into(a, keep, start, drop_cols[layer], drop_rates[layer],
                               hs[layer + 1][:rows])
@@ -321,7 +283,7 @@ def _dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_code
         dz = dzs[last][:rows]
         _copy_into(dout * (dt(1) / dt(rows)), dz)  # Keras's sum_over_batch_size: 1/n per value
         if not from_logits:
-            _activation_backward_into(dz, zs[last][:rows], acts[last][:rows], dz,
+            activation_backward_into(dz, zs[last][:rows], acts[last][:rows], dz,
                                       act_codes[last])
         # backward, last layer first; each layer's update as soon as its gradient is known
         for layer in range(last, -1, -1):
@@ -341,7 +303,7 @@ def _dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_code
                 below = layer - 1
                 if drop_cols[below] >= 0:
                     _dropout_into(dx, keep, start, drop_cols[below], drop_rates[below], dx)
-                _activation_backward_into(dx, zs[below][:rows], acts[below][:rows],
+                activation_backward_into(dx, zs[below][:rows], acts[below][:rows],
                                           dzs[below][:rows], act_codes[below])
         step += 1
     return step

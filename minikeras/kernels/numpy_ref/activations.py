@@ -19,6 +19,8 @@ import math
 
 import numpy as np
 
+from .. import codes
+
 __all__ = [f"{name}_{pass_}" for name in (
     "relu", "relu6", "leaky_relu", "elu", "selu", "celu", "sigmoid", "tanh", "softplus",
     "softsign", "silu", "gelu", "mish", "exponential", "hard_sigmoid", "hard_silu", "hard_tanh",
@@ -408,3 +410,31 @@ def glu_backward(dy, x, y):
     a, b = np.split(x, 2, axis=-1)
     s = sigmoid_forward(b)
     return np.concatenate([dy * s, (dy * a) * s * (1 - s)], axis=-1)
+
+
+# ---- by activation code (kernels/codes.py) ----------------------------------------------------
+def activate(z, code):
+    """act(z) for an activation code (kernels/codes.py) LINEAR, RELU, TANH or SIGMOID: the
+    fused Dense epochs and the convolutions' fused activation; z any shape."""
+    t = z.dtype.type
+    if code == codes.RELU:
+        return relu_forward(z.ravel(), t(0), t(np.inf), t(0)).reshape(z.shape)
+    if code == codes.TANH:
+        return tanh_forward(z)
+    if code == codes.SIGMOID:
+        return sigmoid_forward(z.ravel()).reshape(z.shape)
+    return z
+
+
+def activation_backward(dy, z, y, code):
+    """dLoss/dz = act'(z) * dy for an activation code LINEAR, RELU, TANH or SIGMOID; all of
+    one shape. Each derivative reads y alone but relu's, which reads z > 0: y > 0 there too."""
+    t = z.dtype.type
+    if code == codes.RELU:
+        return relu_backward(dy.ravel(), z.ravel(), y.ravel(), t(0), t(np.inf),
+                             t(0)).reshape(z.shape)
+    if code == codes.TANH:
+        return tanh_backward(dy, z, y)
+    if code == codes.SIGMOID:
+        return sigmoid_backward(dy.ravel(), z.ravel(), y.ravel()).reshape(z.shape)
+    return dy

@@ -9,6 +9,10 @@ Backward:  dkernel[k] = sum over b, o of  outer(x[b, o*s + k*d, :], dz[b, o, :])
            dx[b, o*s + k*d, :] += dz[b, o, :] @ kernel[k].T        (for every k)
            dbias = sum over b, o of dz[b, o, :]
 
+Activation (codes LINEAR, RELU, TANH, SIGMOID of kernels/codes.py): conv_forward returns
+y = act(z), and conv_backward takes dy = dLoss/dy and that y, and starts from
+dz = act'(z) * dy, written with y alone (relu: y > 0 exactly where z > 0). LINEAR: y is z.
+
 Groups: the channels split into `groups` equal parts; group g's filters read only group g's
 input channels, so kernel[k] is (in_channels / groups, filters) and each group is its own
 product (`_grouped_matmul`).
@@ -20,6 +24,9 @@ strides and dilation_rate: tuples of n ints.
 """
 
 import numpy as np
+
+from .. import codes
+from .activations import activate, activation_backward
 
 __all__ = ["conv_forward", "conv_backward"]
 
@@ -49,20 +56,22 @@ def _grouped_matmul(a, w, groups):
     return out.reshape(*out.shape[:-2], groups * cout)
 
 
-def conv_forward(x, kernel, bias, strides, dilation_rate, groups):
-    """z = bias + sum over kernel offsets k of x[:, o*s + k*d, :] @ kernel[k]."""
+def conv_forward(x, kernel, bias, strides, dilation_rate, groups, activation=codes.LINEAR):
+    """y = act(z), z = bias + sum over kernel offsets k of x[:, o*s + k*d, :] @ kernel[k]."""
     out = conv_output_shape(x.shape[1:-1], kernel.shape[:-2], strides, dilation_rate)
     z = np.zeros((x.shape[0], *out, kernel.shape[-1]), dtype=x.dtype)
     for k in np.ndindex(*kernel.shape[:-2]):
         z += _grouped_matmul(x[window(k, strides, dilation_rate, out)], kernel[k], groups)
     if bias is not None:
         z += bias
-    return z
+    return activate(z, activation)
 
 
-def conv_backward(dz, x, kernel, strides, dilation_rate, groups, need_dx=True):
+def conv_backward(dy, x, kernel, strides, dilation_rate, groups, need_dx=True,
+                  activation=codes.LINEAR, y=None):
     """Return (dx, dkernel, dbias); dx has the padded input's shape (None where not need_dx:
-    the model's first layer in training)."""
+    the model's first layer in training). y: conv_forward's output (not read for LINEAR)."""
+    dz = dy if activation == codes.LINEAR else activation_backward(dy, y, y, activation)
     out = dz.shape[1:-1]
     cin, filters = kernel.shape[-2], kernel.shape[-1]
     dz_rows = dz.reshape(-1, filters)                       # (batch * positions, filters)

@@ -40,43 +40,11 @@ import numpy as np
 
 from .. import codes
 from . import losses
-from .activations import (
-    relu_backward,
-    relu_forward,
-    sigmoid_backward,
-    sigmoid_forward,
-    tanh_backward,
-    tanh_forward,
-)
+from .activations import activate, activation_backward
 from .dense import dense_backward, dense_forward
 from .optimizers import adam_update, rmsprop_update, sgd_update
 
 __all__ = ["dense_stack_epoch"]
-
-
-def _activate(z, code):
-    """act(z) for act code LINEAR, RELU, TANH or SIGMOID; z (rows, units)."""
-    t = z.dtype.type
-    if code == codes.RELU:
-        return relu_forward(z.ravel(), t(0), t(np.inf), t(0)).reshape(z.shape)
-    if code == codes.TANH:
-        return tanh_forward(z)
-    if code == codes.SIGMOID:
-        return sigmoid_forward(z.ravel()).reshape(z.shape)
-    return z
-
-
-def _activation_backward(dy, z, y, code):
-    """dLoss/dz = act'(z) * dy for act code LINEAR, RELU, TANH or SIGMOID; all (rows, units)."""
-    t = z.dtype.type
-    if code == codes.RELU:
-        return relu_backward(dy.ravel(), z.ravel(), y.ravel(), t(0), t(np.inf),
-                             t(0)).reshape(z.shape)
-    if code == codes.TANH:
-        return tanh_backward(dy, z, y)
-    if code == codes.SIGMOID:
-        return sigmoid_backward(dy.ravel(), z.ravel(), y.ravel()).reshape(z.shape)
-    return dy
 
 
 def _dropout(a, keep, start, col, rate):
@@ -134,7 +102,7 @@ def dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes
         for layer in range(n_layers):
             kernel, bias = _views(params, layout, layer)
             zs.append(dense_forward(hs[-1], kernel, bias))
-            acts.append(_activate(zs[-1], act_codes[layer]))
+            acts.append(activate(zs[-1], act_codes[layer]))
             hs.append(_dropout(acts[-1], keep, start, drop_cols[layer], drop_rates[layer]))
         from_logits = loss_code <= codes.SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS
         values, dout = _loss(y[rows], labels[rows], zs[-1] if from_logits else hs[-1],
@@ -147,7 +115,7 @@ def dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes
         t = params.dtype.type
         dz = dout * (t(1) / t(len(rows)))  # Keras's sum_over_batch_size: 1/n per value
         if not from_logits:
-            dz = _activation_backward(dz, zs[-1], acts[-1], act_codes[-1])
+            dz = activation_backward(dz, zs[-1], acts[-1], act_codes[-1])
         # backward
         for layer in range(n_layers - 1, -1, -1):
             kernel, _ = _views(params, layout, layer)
@@ -156,7 +124,7 @@ def dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes
             grad_views[layer][1][...] = dbias
             if layer > 0:
                 dx = _dropout(dx, keep, start, drop_cols[layer - 1], drop_rates[layer - 1])
-                dz = _activation_backward(dx, zs[layer - 1], acts[layer - 1],
+                dz = activation_backward(dx, zs[layer - 1], acts[layer - 1],
                                           act_codes[layer - 1])
         # one optimizer update over every parameter
         _optimizer_update(params, grads, slot_1, slot_2, opt_code, hyper, step_scalars[step])

@@ -44,8 +44,9 @@ logits_out).
 
 import numpy as np
 
+from .activations import activate, activation_backward
 from .dense import dense_backward, dense_forward
-from .fused import _activate, _activation_backward, _loss, _optimizer_update, _views
+from .fused import _loss, _optimizer_update, _views
 from .rnn import lstm_backward, lstm_forward
 
 __all__ = ["lstm_dense_epoch"]
@@ -88,7 +89,7 @@ def lstm_dense_epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_
         for layer in range(n_layers):
             dense_kernel, dense_bias = _views(params, layout, layer)
             zs.append(dense_forward(hs[-1], dense_kernel, dense_bias))
-            acts.append(_activate(zs[-1], act_codes[layer]))
+            acts.append(activate(zs[-1], act_codes[layer]))
             hs.append(acts[-1])
         from_logits = loss_code <= 2
         values, dout = _loss(y[rows], labels[rows], zs[-1] if from_logits else hs[-1],
@@ -100,14 +101,14 @@ def lstm_dense_epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_
             continue
         dz = dout * (t(1) / t(batch))  # Keras's sum_over_batch_size: 1/n per value
         if not from_logits:
-            dz = _activation_backward(dz, zs[-1], acts[-1], act_codes[-1])
+            dz = activation_backward(dz, zs[-1], acts[-1], act_codes[-1])
         # backward: the Dense layers, then the LSTM from its last output
         for layer in range(n_layers - 1, -1, -1):
             dense_kernel, _ = _views(params, layout, layer)
             dh, dense_grads[layer][0][...], dense_grads[layer][1][...] = dense_backward(
                 dz, hs[layer], dense_kernel)
             if layer > 0:
-                dz = _activation_backward(dh, zs[layer - 1], acts[layer - 1],
+                dz = activation_backward(dh, zs[layer - 1], acts[layer - 1],
                                           act_codes[layer - 1])
         doutputs = np.zeros((batch, steps, u), params.dtype)
         doutputs[:, -1] = dh

@@ -9,14 +9,22 @@ Backward, given dy:
     dx_padded, dkernel, dbias = conv_backward(dz, ...);  dx = dx_padded without the padding
 The math is `kernels.conv.conv_forward/conv_backward` (kernels/numpy_ref/conv.py reads like the
 equations); this class checks arguments, creates the weights and keeps what backward needs.
+The library's linear, relu, tanh and sigmoid run inside those kernels (`activation=` a code
+of kernels/codes.py: y from conv_forward, dz from dy and y in conv_backward; the same
+expressions as the activation functions, so the same numbers); any other activation runs on
+z after the kernel, and its derivative before it.
 
 Weights as Keras: kernel (*kernel_size, in_channels / groups, filters), bias (filters,).
 """
 
 from ... import activations, constraints, initializers, kernels, regularizers
+from ...kernels import codes
 from .. import conv_args, legacy_args
 from ..base import Layer
 from ..weight_options import set_weight_options
+
+# The activations the convolution kernels apply themselves (by code).
+KERNEL_ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid")
 
 
 class BaseConv(Layer):
@@ -114,24 +122,36 @@ class BaseConv(Layer):
                              f"but received input with shape {x.shape}")
 
     # ---- forward / backward ---------------------------------------------------------------
+    def kernel_activation(self):
+        """The code of the activation when the kernels apply it (the library's own linear,
+        relu, tanh or sigmoid), else None."""
+        code = codes.activation_code_or_none(self.activation, KERNEL_ACTIVATIONS)
+        if code is None or activations.get(self.activation.__name__) is not self.activation:
+            return None
+        return code
+
     def forward(self, x, training=False):
         x = conv_args.to_channels_last(x, self.data_format)
         pads = conv_args.pad_amounts(x.shape[1:-1], self.kernel_size, self.strides,
                                      self.dilation_rate, self.padding)
         xp = conv_args.pad_spatial(x, pads)
         bias = self.bias.value if self.use_bias else None
-        z = kernels.conv.conv_forward(xp, self.kernel.value, bias, self.strides,
-                                      self.dilation_rate, self.groups)
-        y = self.activation(z)
-        self._cache = (xp, pads, z, y)
+        code = self.kernel_activation()
+        out = kernels.conv.conv_forward(xp, self.kernel.value, bias, self.strides,
+                                        self.dilation_rate, self.groups,
+                                        codes.LINEAR if code is None else code)
+        z, y = (None, out) if code is not None else (out, self.activation(out))
+        self._cache = (xp, pads, z, y, code)
         return conv_args.from_channels_last(y, self.data_format)
 
     def backward(self, dy, need_dx=True):
-        xp, pads, z, y = self._cache
+        xp, pads, z, y, code = self._cache
         dy = conv_args.to_channels_last(dy, self.data_format)
-        dz = activations.backward(self.activation, dy, z, y)
-        dxp, dkernel, dbias = kernels.conv.conv_backward(dz, xp, self.kernel.value, self.strides,
-                                                         self.dilation_rate, self.groups, need_dx)
+        if code is None:  # the activation's derivative here; the kernel starts from dz
+            dy, code = activations.backward(self.activation, dy, z, y), codes.LINEAR
+        dxp, dkernel, dbias = kernels.conv.conv_backward(dy, xp, self.kernel.value, self.strides,
+                                                         self.dilation_rate, self.groups, need_dx,
+                                                         code, y)
         self.kernel.grad = dkernel
         if self.use_bias:
             self.bias.grad = dbias
