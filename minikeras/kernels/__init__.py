@@ -17,7 +17,7 @@ from importlib import import_module
 from importlib.util import find_spec
 
 TOPICS = ("dense", "activations", "losses", "metrics", "optimizers", "rnn", "gru", "fused",
-          "rnn_epoch", "conv", "conv_lstm", "pooling", "embedding", "normalization")
+          "rnn_epoch", "conv", "conv_lstm", "pooling", "embedding", "normalization", "dropout")
 PATHS = {"numpy": "numpy_ref", "numba": "numba_fast"}
 
 KERNELS = os.environ.get("MINIKERAS_KERNELS", "numba").strip().lower() or "numba"
@@ -40,6 +40,7 @@ if KERNELS == "numba":
         conv,
         conv_lstm,
         dense,
+        dropout,
         embedding,
         fused,
         gru,
@@ -57,6 +58,7 @@ else:
         conv,
         conv_lstm,
         dense,
+        dropout,
         embedding,
         fused,
         gru,
@@ -69,9 +71,9 @@ else:
         rnn_epoch,
     )
 
-__all__ = ["KERNELS", "load_path", "activations", "conv", "conv_lstm", "dense", "embedding",
-           "fused", "gru", "losses", "metrics", "normalization", "optimizers", "pooling", "rnn",
-           "rnn_epoch"]
+__all__ = ["KERNELS", "load_path", "activations", "conv", "conv_lstm", "dense", "dropout",
+           "embedding", "fused", "gru", "losses", "metrics", "normalization", "optimizers",
+           "pooling", "rnn", "rnn_epoch"]
 
 
 def load_path(path):

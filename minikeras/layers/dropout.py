@@ -23,6 +23,7 @@ import numbers
 
 import numpy as np
 
+from .. import kernels
 from ..utils.random import rng_for, validate_seed
 from .base import Layer
 
@@ -32,11 +33,9 @@ def dropout_forward(x, keep, rate):
     """Inverted dropout with a given keep mask: y = where(keep, x * (1 / (1 - rate)), 0).
 
     x: (batch, ...); keep: bool, broadcastable to x. Returns y: x's shape and dtype.
+    The math: kernels/numpy_ref/dropout.py (a one-pass loop on the compiled path).
     """
-    if rate >= 1.0:
-        return np.zeros_like(x)
-    scale = x.dtype.type(1.0 / (1.0 - rate))
-    return np.where(keep, x * scale, x.dtype.type(0))
+    return kernels.dropout.dropout_forward(x, keep, rate)
 
 
 def dropout_backward(dy, keep, rate):

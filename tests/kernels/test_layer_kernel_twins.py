@@ -207,3 +207,21 @@ def test_embedding_row_updates_in_chunks_with_absent_slots(rows, rng, monkeypatc
         if rows:
             assert not np.array_equal(results[0][0], table), name  # it did update
 
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("noise_shape", [None, (3, 1, 5)])
+@pytest.mark.parametrize("rate", [0.0, 0.3, 1.0])
+def test_dropout_twins_bit_for_bit(dtype, noise_shape, rate, rng):
+    """The one-pass loop gives NumPy's where(keep, x * scale, 0) bits, with a dropped inf or
+    nan giving 0 and -0.0 kept as -0.0; a broadcast mask runs the reference."""
+    x = rng.normal(size=(3, 4, 5)).astype(dtype)
+    x[0, 0, :4] = [np.inf, np.nan, -0.0, -np.inf]
+    keep = rng.random(noise_shape or x.shape) >= 0.4
+    keep[0, 0, :2] = False
+    ref = NUMPY["dropout_forward"](x, keep, rate)
+    fast = NUMBA["dropout_forward"](x, keep, rate)
+    assert fast.dtype == ref.dtype == x.dtype and fast.shape == x.shape
+    np.testing.assert_array_equal(fast.view(np.uint8), ref.view(np.uint8))
+    if rate < 1:
+        assert ref[0, 0, 0] == 0 and ref[0, 0, 1] == 0  # dropped inf / nan
