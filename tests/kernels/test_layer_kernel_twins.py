@@ -209,7 +209,7 @@ def test_embedding_row_updates_in_chunks_with_absent_slots(rows, rng, monkeypatc
 
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 @pytest.mark.parametrize("noise_shape", [None, (3, 1, 5)])
 @pytest.mark.parametrize("rate", [0.0, 0.3, 1.0])
 def test_dropout_twins_bit_for_bit(dtype, noise_shape, rate, rng):

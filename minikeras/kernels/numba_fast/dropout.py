@@ -2,7 +2,7 @@
 
 NumPy's `where(keep, x * scale, 0)` makes x * scale first and then selects, 2.9 ms for W7's
 (128, 12, 12, 64) float32 maps; this loop writes each element once (same bits). A mask of a
-smaller noise shape (broadcast) runs the reference.
+smaller noise shape (broadcast), or another dtype (float16), runs the reference.
 """
 
 import numpy as np
@@ -23,7 +23,7 @@ def _dropout_select(x, keep, scale):
 
 
 def dropout_forward(x, keep, rate):
-    if rate >= 1.0 or keep.shape != x.shape or x.dtype.kind != "f":
+    if rate >= 1.0 or keep.shape != x.shape or x.dtype not in (np.float32, np.float64):
         return reference.dropout_forward(x, keep, rate)
     scale = x.dtype.type(1.0 / (1.0 - rate))
     return _dropout_select(np.ascontiguousarray(x), np.ascontiguousarray(keep), scale)
