@@ -35,24 +35,39 @@ LOGITS_LOSSES = (BINARY_CROSSENTROPY_LOGITS, CATEGORICAL_CROSSENTROPY_LOGITS,
 SGD, ADAM, RMSPROP = 0, 1, 2
 
 
+# Where the library's own activation functions live: only those have codes. A function of
+# the user's that happens to be named "relu" is not minikeras's relu, and the kernels must not
+# run minikeras's in its place (found: a fused predict silently did).
+LIBRARY_MODULE = "minikeras.activations"
+
+
+def library_name(fn):
+    """fn's name when fn is one of minikeras.activations' own functions, else None."""
+    if getattr(fn, "__module__", None) != LIBRARY_MODULE:
+        return None
+    return getattr(fn, "__name__", None)
+
+
 def activation_code(fn, argname="activation", allowed=None):
-    """The code of activation function `fn` (looked up by its name).
+    """The code of activation function `fn`, one of the library's own (by its name).
 
     ValueError naming `argname` when it has none, or is not in `allowed` (a collection of
     names) where the caller's kernels implement fewer.
     """
     names = sorted(ACTIVATIONS if allowed is None else allowed)
-    name = getattr(fn, "__name__", None)
+    name = library_name(fn)
     if name not in names:
-        raise ValueError(f"`{argname}` must be one of {names} in minikeras's compiled loops; "
-                         f"received {argname}={name or fn!r}.")
+        raise ValueError(f"`{argname}` must be one of {names} in minikeras's compiled loops "
+                         f"(minikeras's own functions); received {argname}="
+                         f"{name or getattr(fn, '__name__', None) or fn!r}"
+                         f"{'' if name else ' (not minikeras.activations)'}.")
     return ACTIVATIONS[name]
 
 
 def activation_code_or_none(fn, allowed=None):
-    """The code of `fn`, or None where the kernels have none (the caller then runs the
-    general path instead of raising)."""
-    name = getattr(fn, "__name__", None)
+    """The code of `fn`, or None where the kernels have none, or fn is not the library's own
+    function (the caller then runs the general path instead of raising)."""
+    name = library_name(fn)
     if name not in ACTIVATIONS or (allowed is not None and name not in allowed):
         return None
     return ACTIVATIONS[name]

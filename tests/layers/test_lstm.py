@@ -263,6 +263,12 @@ def test_bad_arguments():
         LSTM(2, use_cudnn="yes")
     with pytest.raises(ValueError, match="activation.*softmax"):
         LSTM(2, activation="softmax")
+
+    def tanh(x):  # a user's function named like the library's: the loops cannot run it
+        return np.tanh(x) * 2
+
+    with pytest.raises(ValueError, match="recurrent_activation.*not minikeras.activations"):
+        LSTM(2, recurrent_activation=tanh)
     with pytest.raises(TypeError, match="dropout"):
         LSTM(2, dropout="half")
     with pytest.raises(ValueError, match="initial_state"):

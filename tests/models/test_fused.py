@@ -359,9 +359,18 @@ class EvalBatchHook(callbacks.Callback):
         pass
 
 
+def _users_relu():
+    def relu(x):  # a user's function that shares the name of the library's relu
+        return np.maximum(np.asarray(x), 0) * 2
+    return relu
+
+
+USERS_RELU = _users_relu()
+
 # case: (model kwargs, call kwargs, (evaluate fused?, predict fused?))
 FORWARD_FALLBACKS = {
     "elu hidden": (dict(hidden="elu"), {}, (False, False)),
+    "a user's function named relu": (dict(hidden=USERS_RELU), {}, (False, False)),
     "kernel regularizer (evaluate adds its penalty)": (
         dict(first_extra=[Dense(4, kernel_regularizer="l2")]), {}, (False, True)),
     "verbose 1 live bar": ({}, dict(verbose=1), (False, False)),
@@ -410,3 +419,17 @@ def test_fused_predict_on_an_uncompiled_model_and_frozen_layers(monkeypatch):
     general = model.predict(x, verbose=0)
     assert seen[0] is not None and seen[1] is None
     assert np.array_equal(fused, general)
+
+
+def test_a_users_function_named_like_a_library_activation_runs_as_itself():
+    """The kernels' activation codes are for minikeras's own functions only: a user's
+    function named "relu" must not be replaced by minikeras's relu in a compiled path (a
+    fused predict once did, silently)."""
+    x, _ = _data("mse", 2)
+    model = _model("linear", 2, hidden=USERS_RELU)
+    x32 = x.astype(model.layers[0].kernel.value.dtype)
+    expected = np.asarray(model(x32))
+    first = model.layers[0]
+    np.testing.assert_allclose(first.forward(x32), USERS_RELU(
+        x32 @ first.kernel.value + first.bias.value), rtol=1e-6)
+    np.testing.assert_array_equal(model.predict(x32, verbose=0), expected)

@@ -125,10 +125,7 @@ class BaseConv(Layer):
     def kernel_activation(self):
         """The code of the activation when the kernels apply it (the library's own linear,
         relu, tanh or sigmoid), else None."""
-        code = codes.activation_code_or_none(self.activation, KERNEL_ACTIVATIONS)
-        if code is None or activations.get(self.activation.__name__) is not self.activation:
-            return None
-        return code
+        return codes.activation_code_or_none(self.activation, KERNEL_ACTIVATIONS)
 
     def forward(self, x, training=False):
         x = conv_args.to_channels_last(x, self.data_format)
