@@ -21,6 +21,7 @@ import warnings
 import numpy as np
 
 from . import config, kernels
+from .kernels import codes
 from .kernels.numpy_ref.activations import GELU_COEFF, SQRT_HALF
 from .utils.lookup import lookup
 from .utils.serialization import serialize_object
@@ -341,6 +342,18 @@ def register_derivative(fn, grad_fn):
         raise TypeError(f"register_derivative(fn, grad_fn) needs two callables, but received "
                         f"fn={fn!r}, grad_fn={grad_fn!r}.")
     _CUSTOM_DERIVATIVES[fn] = grad_fn
+
+
+def kernel_code(fn, allowed=None):
+    """The code (kernels/codes.py) under which compiled kernels may apply activation `fn`
+    themselves, or None: fn must be minikeras's own function of a coded name (in `allowed`
+    where given), with no derivative registered over it (register_derivative), which only the
+    general path would call."""
+    try:
+        custom = fn in _CUSTOM_DERIVATIVES
+    except TypeError:  # an unhashable callable
+        custom = False
+    return None if custom else codes.activation_code_or_none(fn, allowed)
 
 
 def backward(fn, dy, x, y, **params):

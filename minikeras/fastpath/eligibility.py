@@ -128,7 +128,7 @@ def loss_and_activation_codes(model, dense, dtype):
             or kwargs.pop("axis", -1) != -1 or kwargs.pop("ignore_class", None) is not None \
             or kwargs:
         return None
-    hidden = [codes.activation_code_or_none(layer.activation, DENSE_ACTIVATIONS)
+    hidden = [activations.kernel_code(layer.activation, DENSE_ACTIVATIONS)
               for layer in dense[:-1]]
     if None in hidden:
         return None
@@ -138,7 +138,7 @@ def loss_and_activation_codes(model, dense, dtype):
         if last is not head or model.logits_loss() is None:
             return None
         return np.array(hidden + [codes.LINEAR], dtype=np.int64), loss_code
-    last_code = codes.activation_code_or_none(last, DENSE_ACTIVATIONS)
+    last_code = activations.kernel_code(last, DENSE_ACTIVATIONS)
     if loss.fn in PLAIN_LOSSES and last_code is not None:
         return np.array(hidden + [last_code], dtype=np.int64), PLAIN_LOSSES[loss.fn]
     return None
@@ -167,7 +167,7 @@ def inference_head(model, dense, x, y):
         return None
     if y is not None:
         return head(model, dense, x, y) if all(map(penalty_free, dense)) else None
-    hidden = [codes.activation_code_or_none(layer.activation, DENSE_ACTIVATIONS)
+    hidden = [activations.kernel_code(layer.activation, DENSE_ACTIVATIONS)
               for layer in dense[:-1]]
     return None if None in hidden else (np.array(hidden + [codes.LINEAR], dtype=np.int64),)
 

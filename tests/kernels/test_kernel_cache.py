@@ -23,7 +23,7 @@ CHILD = textwrap.dedent(
     cache.package_stamp.cache_clear()
     sys.path.insert(0, sys.argv[1])
     from pkg import caller
-    print(caller.twice(), caller.twice._cache._impl.locator.get_source_stamp())
+    print(caller.twice(), caller.twice._cache._impl.locator.get_source_stamp()[0])
     """
 )
 
@@ -39,7 +39,29 @@ def _run_child(root):
 def test_kernels_use_the_package_stamp():
     locator = dense.dense_forward._cache._impl.locator
     assert isinstance(locator, tuple(cache.STAMPED_LOCATORS))
-    assert locator.get_source_stamp() == cache.package_stamp()
+    assert locator.get_source_stamp()[0] == cache.package_stamp()
+
+
+def test_numba_cache_dir_gets_the_stamped_locator_too(tmp_path):
+    """With NUMBA_CACHE_DIR set, the kernels cache there, stamped the same way."""
+    code = ("from minikeras.kernels.numba_fast import cache, dense; "
+            "loc = dense.dense_forward._cache._impl.locator; "
+            f"print(type(loc).__name__, loc.get_cache_path().startswith({str(tmp_path)!r}))")
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["KernelsUserProvidedCacheLocator", "True"]
+
+
+def test_paths_on_other_drives_are_not_kernels(monkeypatch):
+    """Windows' commonpath raises for paths on two drives: that is "not ours", not an error
+    (numba asks about every cached function of every package)."""
+    import ntpath
+
+    monkeypatch.setattr(cache.os, "path", ntpath)
+    monkeypatch.setattr(cache, "KERNELS_DIR", "C:\\minikeras\\kernels")
+    assert cache.in_kernels("D:\\project\\model.py") is False
+    assert cache.in_kernels("C:\\minikeras\\kernels\\numba_fast\\dense.py") is True
 
 
 def test_files_outside_the_package_keep_numbas_locators(tmp_path):

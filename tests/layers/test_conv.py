@@ -183,13 +183,18 @@ def test_same_padding_keeps_size_and_valid_shrinks_it_in_a_model():
     assert model.predict(np.zeros((3, 28, 28, 1)), verbose=0).shape == (3, 2)
 
 
+SHAPES = {"Conv1D": (5, 9, 4), "Conv2D": (5, 9, 7, 4), "Conv3D": (3, 5, 6, 4, 2)}
+
+
+@pytest.mark.parametrize("cls", sorted(SHAPES))
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_activation_inside_the_kernel_gives_the_same_bits(activation, dtype, rng):
+def test_activation_inside_the_kernel_gives_the_same_bits(cls, activation, dtype, rng):
     """relu/tanh/sigmoid run inside the conv kernels (y from conv_forward, dz from dy and y in
-    conv_backward); the same layer with no activation, then the activation function and its
-    derivative applied outside, gives the same bits (float64 tanh: to rounding, as the fused
-    Dense path: the loops call libm's tanh there, the tanh activation NumPy's)."""
+    conv_backward; Conv3D: around the reference's GEMMs); the same layer with no activation,
+    then the activation function and its derivative applied outside, gives the same bits
+    (float64 tanh: to rounding, as the fused Dense path: the loops call libm's tanh there, the
+    tanh activation NumPy's). The weights-only backward (a model's first layer) too."""
     from minikeras import activations
 
     def same(a, b):
@@ -199,9 +204,10 @@ def test_activation_inside_the_kernel_gives_the_same_bits(activation, dtype, rng
             np.testing.assert_array_equal(a, b)
 
     use_dtype(dtype)
-    inner = layers.Conv2D(6, 3, activation=activation, padding="same")
-    outer = layers.Conv2D(6, 3, padding="same")
-    x = rng.normal(size=(5, 9, 7, 4)).astype(dtype)
+    layer = getattr(layers, cls)
+    inner = layer(6, 3 if cls != "Conv3D" else 2, activation=activation, padding="same")
+    outer = layer(6, 3 if cls != "Conv3D" else 2, padding="same")
+    x = rng.normal(size=SHAPES[cls]).astype(dtype)
     inner.build(x.shape)
     outer.build(x.shape)
     assert inner.kernel_activation() is not None and outer.kernel_activation() is not None
@@ -214,10 +220,52 @@ def test_activation_inside_the_kernel_gives_the_same_bits(activation, dtype, rng
     same(y, fn(z))
     dy = rng.normal(size=y.shape).astype(dtype)
     dx = inner.backward(dy)
-    dx_outer = outer.backward(activations.backward(fn, dy, z, y))
+    dz = activations.backward(fn, dy, z, y)
+    dx_outer = outer.backward(dz)
     same(dx, dx_outer)
     same(inner.kernel.grad, outer.kernel.grad)
     same(inner.bias.grad, outer.bias.grad)
+    inner.backward_weights(dy)
+    outer.backward_weights(dz)
+    same(inner.kernel.grad, outer.kernel.grad)
+
+
+def test_a_registered_derivative_is_honoured(rng):
+    """A derivative registered over the library's relu (register_derivative) is the general
+    path's business: the kernels leave that activation to the layer, which calls it."""
+    from minikeras import activations
+
+    calls = []
+
+    def doubled(dy, x, y):
+        calls.append(1)
+        return np.where(x > 0, dy, 0) * 2
+
+    layer = layers.Conv1D(3, 2, activation="relu")
+    layer.build((2, 6, 2))
+    assert layer.kernel_activation() is not None
+    activations.register_derivative(activations.relu, doubled)
+    try:
+        assert layer.kernel_activation() is None
+        x = rng.normal(size=(2, 6, 2)).astype("float32")
+        layer.forward(x, training=True)
+        layer.backward(np.ones((2, 5, 3), "float32"))
+        assert calls
+    finally:
+        activations._CUSTOM_DERIVATIVES.pop(activations.relu)
+
+
+def test_kernel_backward_with_an_activation_needs_y(rng):
+    from minikeras import kernels
+    from minikeras.kernels import codes
+
+    x = rng.normal(size=(1, 5, 5, 2)).astype("float32")
+    kernel = rng.normal(size=(3, 3, 2, 2)).astype("float32")
+    dy = np.ones((1, 3, 3, 2), "float32")
+    for path in ("numpy", "numba"):
+        backward = kernels.load_path(path)["conv_backward"]
+        with pytest.raises(ValueError, match="needs `y`"):
+            backward(dy, x, kernel, (1, 1), (1, 1), 1, True, codes.RELU)
 
 
 def test_other_activations_run_outside_the_kernel(rng):

@@ -10,9 +10,10 @@ of them recompiles every kernel once, as a fresh install does.
 
 The stamp goes in through numba's cache locators (where to cache, how to stamp): for a file
 of this package, the same places numba would use (`NUMBA_CACHE_DIR`, the source's
-`__pycache__`, the user-wide cache), with this stamp instead of the one file's hash. Files
+`__pycache__`, the user-wide cache), with this stamp added to the one file's. Files
 elsewhere keep numba's own locators. `install()` runs once, from this package's
-`__init__`, before any kernel is decorated.
+`__init__`, before any kernel is decorated. (numba's NUMBA_CACHE_LOCATOR_CLASSES, where a
+user sets it, replaces the whole list, these included.)
 """
 
 import functools
@@ -27,26 +28,30 @@ KERNELS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 @functools.cache
 def package_stamp():
     """sha256 of every `.py` file under `minikeras/kernels/`, paths and contents, once a process."""
+    paths = []
+    for folder, subfolders, names in os.walk(KERNELS_DIR):
+        subfolders[:] = [name for name in subfolders if name != "__pycache__"]
+        paths += [os.path.join(folder, name) for name in names if name.endswith(".py")]
     digest = hashlib.sha256()
-    for folder, subfolders, names in sorted(os.walk(KERNELS_DIR)):
-        subfolders[:] = sorted(name for name in subfolders if name != "__pycache__")
-        for name in sorted(names):
-            if name.endswith(".py"):
-                path = os.path.join(folder, name)
-                digest.update(os.path.relpath(path, KERNELS_DIR).encode())
-                with open(path, "rb") as source:
-                    digest.update(hashlib.sha256(source.read()).digest())
+    for path in sorted(paths):
+        digest.update(os.path.relpath(path, KERNELS_DIR).encode())
+        with open(path, "rb") as source:
+            digest.update(hashlib.sha256(source.read()).digest())
     return digest.hexdigest()
 
 
 def in_kernels(py_file):
     """Whether `py_file` is a source of this package."""
-    path = os.path.abspath(py_file)
-    return os.path.commonpath([path, KERNELS_DIR]) == KERNELS_DIR
+    try:
+        return os.path.commonpath([os.path.abspath(py_file), KERNELS_DIR]) == KERNELS_DIR
+    except ValueError:  # Windows: paths on different drives
+        return False
 
 
 class _PackageStamp:
-    """Mixin for numba's locators: this package's files only, stamped by `package_stamp`."""
+    """Mixin for numba's locators: this package's files only, stamped by `package_stamp` and
+    numba's own stamp of the function's file (which still changes where there are no sources
+    to hash, e.g. an install of compiled files only)."""
 
     @classmethod
     def from_function(cls, py_func, py_file):
@@ -55,11 +60,12 @@ class _PackageStamp:
         return super().from_function(py_func, py_file)
 
     def get_source_stamp(self):
-        return package_stamp()
+        return package_stamp(), super().get_source_stamp()
 
 
 def _numba_name(*names):
-    """The first of `names` that numba.core.caching has (numba < 0.60 spelled them with `_`)."""
+    """The first of `names` that numba.core.caching has (numba up to 0.60 at least spelled
+    the locators with a leading `_`)."""
     for name in names:
         if hasattr(caching, name):
             return getattr(caching, name)

@@ -18,7 +18,8 @@ parts are added in slab order. The slabs depend on the shapes only, so the bits 
 on the thread count.
 
 Conv1D runs as a 2-D convolution with one row; Conv3D runs the reference code (a loop of
-GEMMs over kernel offsets: already BLAS-bound, not specialized here).
+GEMMs over kernel offsets: already BLAS-bound, not specialized here) with this path's
+activation loops around it (so the same numbers as the activation functions give).
 """
 
 import numpy as np
@@ -213,9 +214,11 @@ def _as_2d(x, kernel, strides, dilation_rate):
 
 
 def conv_forward(x, kernel, bias, strides, dilation_rate, groups, activation=codes.LINEAR):
-    if kernel.ndim == 5:
-        return reference.conv_forward(x, kernel, bias, strides, dilation_rate, groups,
-                                      activation)
+    if kernel.ndim == 5:  # the reference's GEMMs, then this path's activation loop
+        z = reference.conv_forward(x, kernel, bias, strides, dilation_rate, groups)
+        if activation != codes.LINEAR:
+            activate_into(z, z, activation)
+        return z
     one_d = kernel.ndim == 3
     if one_d:
         x, kernel, strides, dilation_rate = _as_2d(x, kernel, strides, dilation_rate)
@@ -229,9 +232,14 @@ def conv_forward(x, kernel, bias, strides, dilation_rate, groups, activation=cod
 
 def conv_backward(dy, x, kernel, strides, dilation_rate, groups, need_dx=True,
                   activation=codes.LINEAR, y=None):
-    if kernel.ndim == 5:
-        return reference.conv_backward(dy, x, kernel, strides, dilation_rate, groups, need_dx,
-                                       activation, y)
+    reference.check_output_given(activation, y)
+    if kernel.ndim == 5:  # this path's activation derivative, then the reference's GEMMs
+        if activation != codes.LINEAR:
+            dy, y = np.ascontiguousarray(dy, x.dtype), np.ascontiguousarray(y, x.dtype)
+            dz = np.empty_like(dy)
+            activation_backward_into(dy, y, y, dz, activation)
+            dy = dz
+        return reference.conv_backward(dy, x, kernel, strides, dilation_rate, groups, need_dx)
     if activation == codes.LINEAR:
         y = np.empty((0,) + dy.shape[1:], x.dtype)
     one_d = kernel.ndim == 3

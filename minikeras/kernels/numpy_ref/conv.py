@@ -71,6 +71,7 @@ def conv_backward(dy, x, kernel, strides, dilation_rate, groups, need_dx=True,
                   activation=codes.LINEAR, y=None):
     """Return (dx, dkernel, dbias); dx has the padded input's shape (None where not need_dx:
     the model's first layer in training). y: conv_forward's output (not read for LINEAR)."""
+    check_output_given(activation, y)
     dz = dy if activation == codes.LINEAR else activation_backward(dy, y, y, activation)
     out = dz.shape[1:-1]
     cin, filters = kernel.shape[-2], kernel.shape[-1]
@@ -89,6 +90,14 @@ def conv_backward(dy, x, kernel, strides, dilation_rate, groups, need_dx=True,
         if need_dx:
             dx[at] += _grouped_matmul(dz, _transpose_groups(kernel[k], groups), groups)
     return dx, dkernel, dz_rows.sum(axis=0)
+
+
+def check_output_given(activation, y):
+    """conv_backward needs conv_forward's output y for any activation but LINEAR."""
+    if activation != codes.LINEAR and y is None:
+        raise ValueError(f"conv_backward with activation code {activation} needs `y`, "
+                         "conv_forward's output (the derivative is written with it); "
+                         "received y=None.")
 
 
 def _transpose_groups(w, groups):

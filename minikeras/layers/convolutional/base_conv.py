@@ -17,6 +17,8 @@ z after the kernel, and its derivative before it.
 Weights as Keras: kernel (*kernel_size, in_channels / groups, filters), bias (filters,).
 """
 
+import numpy as np
+
 from ... import activations, constraints, initializers, kernels, regularizers
 from ...kernels import codes
 from .. import conv_args, legacy_args
@@ -124,8 +126,11 @@ class BaseConv(Layer):
     # ---- forward / backward ---------------------------------------------------------------
     def kernel_activation(self):
         """The code of the activation when the kernels apply it (the library's own linear,
-        relu, tanh or sigmoid), else None."""
-        return codes.activation_code_or_none(self.activation, KERNEL_ACTIVATIONS)
+        relu, tanh or sigmoid, no derivative registered over it, float32 or float64 weights),
+        else None."""
+        if self.kernel.value.dtype not in (np.float32, np.float64):
+            return None  # float16: the activation functions compute in float32
+        return activations.kernel_code(self.activation, KERNEL_ACTIVATIONS)
 
     def forward(self, x, training=False):
         x = conv_args.to_channels_last(x, self.data_format)
