@@ -11,8 +11,9 @@ The math is `kernels.conv.conv_forward/conv_backward` (kernels/numpy_ref/conv.py
 equations); this class checks arguments, creates the weights and keeps what backward needs.
 The library's linear, relu, tanh and sigmoid run inside those kernels (`activation=` a code
 of kernels/codes.py: y from conv_forward, dz from dy and y in conv_backward; the same
-expressions as the activation functions, so the same numbers); any other activation runs on
-z after the kernel, and its derivative before it.
+expressions as the activation functions, so the same numbers; float64 tanh to rounding);
+any other activation, or one with a derivative registered over it, runs on z after the
+kernel, and its derivative before it.
 
 Weights as Keras: kernel (*kernel_size, in_channels / groups, filters), bias (filters,).
 """
