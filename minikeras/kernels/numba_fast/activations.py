@@ -46,16 +46,15 @@ from ..numpy_ref.activations import (  # noqa: F401  (shared twins, see above)
 )
 from . import cells
 
-# The reference module's constants, copied rather than imported: numba's cache watches only
-# this file, so a changed import would leave stale compiled code. The twin test compares them.
-SELU_SCALE = 1.0507009873554804934193349852946
-SELU_SCALE_ALPHA = 1.7580993408473768599402175208123
-# gelu's two, exact: its kernels take them as arguments, cast as the backend casts them
-# (float32-rounded on TF; see the reference), so only the twin test reads these.
-SQRT_HALF = 0.7071067811865476  # 1 / sqrt(2)
-GELU_COEFF = 0.044715
-SQRT_2_OVER_PI = 0.7978845608028654
-TWO_OVER_SQRT_PI = 1.1283791670955126
+# The reference module's constants (numba freezes them when it compiles; cache.py's package
+# stamp recompiles these kernels when the reference changes). gelu's SQRT_HALF and GELU_COEFF
+# reach its kernels as arguments, cast as the backend casts them (see the reference).
+SELU_SCALE = reference.SELU_SCALE
+SELU_SCALE_ALPHA = reference.SELU_SCALE_ALPHA
+SQRT_HALF = reference.SQRT_HALF
+GELU_COEFF = reference.GELU_COEFF
+SQRT_2_OVER_PI = reference.SQRT_2_OVER_PI
+TWO_OVER_SQRT_PI = reference.TWO_OVER_SQRT_PI
 
 
 # ---- scalar helper, inlined into the loops by LLVM -------------------------------------------

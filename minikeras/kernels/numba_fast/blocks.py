@@ -16,9 +16,8 @@ Sums over rows (dkernel, dbias, drecurrent_kernel) are taken slab by slab and th
 slab order. The slabs depend on the rows and the block limit only, not on the thread count,
 so a run gives the same bits on 1 thread or 16 (kernels/plan.py may then pick the thread
 count per call, from how busy the machine is).
-Note: numba's on-disk cache watches each file alone; after editing this file, clear
-`__pycache__` so the cached kernels that call it (dense.py, rnn_gemm.py, rnn_epoch.py) are
-recompiled.
+Cached callers of an edited file recompile by themselves: every kernel's cache is stamped by
+the whole package (cache.py).
 """
 
 import threading

@@ -27,8 +27,8 @@ batch 64, 30 steps, one thread): with everything inlined into each loop, an empt
 14.5 s + 42 s to compile a small and a large LSTM (before this file: 7 s + 10.5 s) for the same
 speed; cached cells take 8.6 s + 17 s and cost 2-8% of a step (a call per sample and step);
 calls for every helper too: 27 s + 55 s, and the forward 25% slower.
-Note: numba's cache watches each file alone; after editing this file, clear the
-`__pycache__` folders under minikeras/kernels so the loops that inline it are recompiled.
+Cached callers of an edited file recompile by themselves: every kernel's cache is stamped by
+the whole package (cache.py).
 """
 
 import math

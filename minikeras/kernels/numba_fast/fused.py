@@ -13,8 +13,8 @@ written with the same expressions as the kernels that path calls. What the epoch
     (after its dx is computed with the old kernel), which changes no number, since the update
     is elementwise; the update loops are vectorized (error_model="numpy", see below), ~3.5x
     faster than the scalar loop on W4's 670k parameters.
-Note: numba's on-disk cache watches only this file; after editing a kernel it calls, clear
-`__pycache__` (or touch this file) so the cached epoch loop is recompiled.
+Cached callers of an edited file recompile by themselves: every kernel's cache is stamped by
+the whole package (cache.py).
 """
 
 import numpy as np

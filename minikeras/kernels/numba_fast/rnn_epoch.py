@@ -20,8 +20,8 @@ shape (`_epoch_small_lstm`, `_epoch_large_lstm`: each passes its batch forward a
 `_small_*` / `_large_*`), so a small LSTM's first fit does not compile the GEMM loops
 (the airline tutorial's first run with an empty cache: 21 s, not 33 s). `train` is a run-time
 flag, so evaluate and predict after fit run fit's compiled epoch.
-Note: numba's on-disk cache watches only this file; after editing a kernel it calls, clear
-`__pycache__` (or touch this file) so the cached epoch loop is recompiled.
+Cached callers of an edited file recompile by themselves: every kernel's cache is stamped by
+the whole package (cache.py).
 """
 
 import numpy as np
