@@ -284,7 +284,7 @@ def _dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_code
         _copy_into(dout * (dt(1) / dt(rows)), dz)  # Keras's sum_over_batch_size: 1/n per value
         if not from_logits:
             activation_backward_into(dz, zs[last][:rows], acts[last][:rows], dz,
-                                      act_codes[last])
+                                     act_codes[last])
         # backward, last layer first; each layer's update as soon as its gradient is known
         for layer in range(last, -1, -1):
             k_off, b_off, fan_in, units = layout[layer]
@@ -304,6 +304,6 @@ def _dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_code
                 if drop_cols[below] >= 0:
                     _dropout_into(dx, keep, start, drop_cols[below], drop_rates[below], dx)
                 activation_backward_into(dx, zs[below][:rows], acts[below][:rows],
-                                          dzs[below][:rows], act_codes[below])
+                                         dzs[below][:rows], act_codes[below])
         step += 1
     return step

@@ -42,6 +42,7 @@ from .. import codes
 from . import losses
 from .activations import activate, activation_backward
 from .dense import dense_backward, dense_forward
+from .dropout import dropout_forward
 from .optimizers import adam_update, rmsprop_update, sgd_update
 
 __all__ = ["dense_stack_epoch"]
@@ -52,8 +53,8 @@ def _dropout(a, keep, start, col, rate):
     where(keep, a * (1 / (1 - rate)), 0); the same expression gives the backward pass."""
     if col < 0:
         return a
-    mask = keep[start:start + a.shape[0], col:col + a.shape[1]].astype(bool)
-    return np.where(mask, a * a.dtype.type(1.0 / (1.0 - rate)), a.dtype.type(0))
+    return dropout_forward(a, keep[start:start + a.shape[0], col:col + a.shape[1]].astype(bool),
+                           rate)
 
 
 def _loss(y_true, labels, out, code, epsilon):
@@ -125,7 +126,7 @@ def dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_codes
             if layer > 0:
                 dx = _dropout(dx, keep, start, drop_cols[layer - 1], drop_rates[layer - 1])
                 dz = activation_backward(dx, zs[layer - 1], acts[layer - 1],
-                                          act_codes[layer - 1])
+                                         act_codes[layer - 1])
         # one optimizer update over every parameter
         _optimizer_update(params, grads, slot_1, slot_2, opt_code, hyper, step_scalars[step])
         step += 1

@@ -109,7 +109,7 @@ def lstm_dense_epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_
                 dz, hs[layer], dense_kernel)
             if layer > 0:
                 dz = activation_backward(dh, zs[layer - 1], acts[layer - 1],
-                                          act_codes[layer - 1])
+                                         act_codes[layer - 1])
         doutputs = np.zeros((batch, steps, u), params.dtype)
         doutputs[:, -1] = dh
         dxz, lstm_grads[1][...], _, _ = lstm_backward(
