@@ -105,11 +105,34 @@ def _wall(args, env=None, timeout=600):
 
 
 def cold_start(with_keras=True, with_scripts=True):
-    """The rows of the cold-start table (seconds of wall time, each a fresh process)."""
+    """The rows of the cold-start table (seconds of wall time, each a fresh process).
+
+    Python writes its bytecode (.pyc) as it does by default: minikeras's own .pyc files are
+    removed first, so the empty-cache run compiles minikeras's Python too and the later runs
+    read it, as on a student's machine. Some environments set PYTHONDONTWRITEBYTECODE (this
+    project's machines do): one more row gives the warm run under that setting, where every
+    run compiles minikeras's ~200 modules from source (NumPy's, numba's and SciPy's come
+    with their installs either way)."""
     env = dict(os.environ, MINIKERAS_KERNELS="numba")
+    no_pyc = dict(env, PYTHONDONTWRITEBYTECODE="1")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return _cold_start_rows(env, no_pyc, with_keras, with_scripts)
+
+
+def _remove_bytecode(folder):
+    """Delete the .pyc files in the __pycache__ folders under `folder`."""
+    for here, _, files in os.walk(folder):
+        if os.path.basename(here) == "__pycache__":
+            for name in files:
+                if name.endswith(".pyc"):
+                    os.remove(os.path.join(here, name))
+
+
+def _cold_start_rows(env, no_pyc, with_keras, with_scripts):
     code = ("import time; t = time.perf_counter(); import minikeras; "
             "print(time.perf_counter() - t)")
     rows = {}
+    _wall([sys.executable, "-c", code], env)  # writes the .pyc files the timed import reads
     result = _wall([sys.executable, "-c", code], env)
     if result["status"] == "ok":
         result["seconds"] = float(result.pop("stdout").split()[-1])
@@ -118,8 +141,11 @@ def cold_start(with_keras=True, with_scripts=True):
         return rows
     with tempfile.TemporaryDirectory(prefix="minikeras-numba-cache-") as cache:
         env_cold = dict(env, NUMBA_CACHE_DIR=cache)
+        _remove_bytecode(os.path.join(ROOT, "minikeras"))
         rows["Pima script, empty numba cache"] = _strip(_wall([sys.executable, PIMA], env_cold))
         rows["Pima script, warm numba cache"] = _strip(_wall([sys.executable, PIMA], env_cold))
+        rows["Pima script, warm numba cache, no .pyc (PYTHONDONTWRITEBYTECODE=1)"] = _strip(
+            _wall([sys.executable, PIMA], dict(no_pyc, NUMBA_CACHE_DIR=cache)))
         # what a student's next edit costs: the script with one change, twice (the first run
         # compiles what the change needs, the second shows the steady time)
         with tempfile.TemporaryDirectory(prefix="minikeras-pima-variants-") as folder:
@@ -129,7 +155,7 @@ def cold_start(with_keras=True, with_scripts=True):
                     rows[f"Pima script with {name}, {run}"] = _strip(
                         _wall([sys.executable, script], env_cold))
     if with_keras:
-        env_keras = dict(os.environ, KERAS_BACKEND="tensorflow", CUDA_VISIBLE_DEVICES="",
+        env_keras = dict(env, KERAS_BACKEND="tensorflow", CUDA_VISIBLE_DEVICES="",
                          TF_CPP_MIN_LOG_LEVEL="3")
         rows["Pima script on Keras/TensorFlow"] = _strip(_wall([sys.executable, PIMA_KERAS],
                                                                env_keras))
