@@ -321,7 +321,9 @@ def test_fused_evaluate_and_predict_equal_general(dtype, head, batch_size, monke
     model.fit(x, y, epochs=2, batch_size=8, verbose=0)
     seen, state = _forward_plans(monkeypatch)
     fused = _evaluate_and_predict(model, x, y, batch_size=batch_size)
-    assert all(plan is not None for plan in seen) and len(seen) == 2
+    # predict asks for a runner only with more than one batch (one runs the layers' kernels)
+    assert all(plan is not None for plan in seen)
+    assert len(seen) == 1 + (len(x) > (batch_size or 32))
     state["off"] = True
     general = _evaluate_and_predict(model, x, y, batch_size=batch_size)
     assert fused[0].keys() == general[0].keys()
