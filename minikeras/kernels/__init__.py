@@ -8,6 +8,8 @@ library calls a kernel through its topic module, `kernels.dense.dense_forward(..
 imports below say which file that is, so grep and an IDE can follow it. A test holds every
 pair equal (tests/kernels/test_twin_registry.py lists them with `load_path`).
 Integer codes the compiled kernels take (activations, losses, optimizers): `codes.py`.
+Importing this package also sets glibc's malloc thresholds so that the buffers a step frees are
+reused by the next (`memory.py`: why, and `MINIKERAS_MALLOC=system` to leave them alone).
 """
 
 import contextlib
@@ -33,6 +35,10 @@ if KERNELS == "numba" and find_spec("scipy") is None:
                   "NumPy reference kernels (MINIKERAS_KERNELS=numpy). `pip install scipy` to "
                   "use the compiled kernels.", RuntimeWarning, stacklevel=2)
     KERNELS = "numpy"
+
+from . import memory  # noqa: E402
+
+memory.keep_freed_memory()  # glibc keeps the steps' freed buffers for reuse (memory.py: why)
 
 if KERNELS == "numba":
     from .numba_fast import (

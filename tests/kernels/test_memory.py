@@ -1,0 +1,70 @@
+"""kernels/memory.py: glibc keeps freed buffers for the next step; MINIKERAS_MALLOC chooses.
+
+Each case runs in a fresh process (the setting is process-wide and made once at import)."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from minikeras.kernels import memory
+
+GLIBC = sys.platform.startswith("linux") and (
+    os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc")
+
+# RSS (MiB) before and after a 16 MiB buffer is written and freed: with glibc's defaults that
+# block is mapped on its own and unmapped on free (RSS drops back); kept, it stays for reuse
+PROBE = textwrap.dedent("""
+    import os
+    import numpy as np
+    import minikeras
+    from minikeras.kernels import memory
+
+    def rss():
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+
+    before = rss()
+    buffer = np.ones(4 << 20, np.float32)  # 16 MiB, every page touched
+    del buffer
+    print(memory.keep_freed_memory(), rss() - before)
+""")
+
+
+def _run(value):
+    env = dict(os.environ)
+    env.pop("MINIKERAS_MALLOC", None)
+    if value is not None:
+        env["MINIKERAS_MALLOC"] = value
+    return subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.skipif(not GLIBC, reason="glibc's malloc only")
+def test_freed_buffers_are_kept_by_default_and_given_back_with_system():
+    kept = _run(None)
+    assert kept.returncode == 0, kept.stderr
+    applied, grown = kept.stdout.split()
+    assert applied == "True" and float(grown) > 12, kept.stdout  # the 16 MiB stayed mapped
+    system = _run("system")
+    assert system.returncode == 0, system.stderr
+    applied, grown = system.stdout.split()
+    assert applied == "False" and float(grown) < 4, system.stdout  # unmapped on free
+
+
+def test_unknown_value_is_a_clear_error_at_import():
+    done = _run("sometimes")
+    assert done.returncode != 0
+    assert "MINIKERAS_MALLOC='sometimes'" in done.stderr and "'system'" in done.stderr
+
+
+def test_setting_reads_the_environment(monkeypatch):
+    monkeypatch.setenv("MINIKERAS_MALLOC", " System ")
+    assert memory.setting() == "system"
+    monkeypatch.setenv("MINIKERAS_MALLOC", "")
+    assert memory.setting() == "keep"
+    monkeypatch.setenv("MINIKERAS_MALLOC", "never")
+    with pytest.raises(ValueError, match="MINIKERAS_MALLOC='never'"):
+        memory.setting()
