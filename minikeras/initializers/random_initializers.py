@@ -7,6 +7,7 @@ import numbers
 
 import numpy as np
 
+from ..kernels import plan
 from ..utils import random as mk_random
 from .initializer import Initializer, _float_dtype, standardize_shape
 
@@ -206,7 +207,8 @@ class Orthogonal(RandomInitializer):
                              f"Received: shape={shape} of rank {len(shape)}.")
         rows, cols = math.prod(shape[:-1]), shape[-1]
         a = mk_random.normal((max(rows, cols), min(rows, cols)), dtype=np.float64, seed=self.seed)
-        q, r = np.linalg.qr(a)
+        with plan.numpy_blas_on_calling_thread():  # no BLAS pool left spinning (plan.py)
+            q, r = np.linalg.qr(a)
         q = q * np.sign(np.diag(r))
         if rows < cols:
             q = q.T
