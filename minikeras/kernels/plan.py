@@ -34,11 +34,14 @@ class Plan(NamedTuple):
     """loop: one of LOOPS; threads: the threads the loop may use (1 but for "gemm";
     free_threads());
     block_limit: the most multiply-adds one BLAS call may take (SINGLE_THREAD_MACS, so that
-    BLAS stays on the calling thread; or, where BLAS is pinned to it, RECURRENT_ROWS rows'
-    worth: gemm_split)."""
+    BLAS stays on the calling thread; or, where BLAS is pinned to it, recurrent_rows(batch)
+    rows' worth: gemm_split);
+    last_block_limit: epoch_plan's only: the block limit of an epoch's smaller last batch
+    (0 where it is block_limit)."""
     loop: str
     threads: int
     block_limit: int
+    last_block_limit: int = 0
 
 
 # ---- the thresholds, and the measurements behind them -----------------------------------------
@@ -84,6 +87,17 @@ SINGLE_THREAD_MACS = int(os.environ.get("MINIKERAS_BLOCK_MACS", 4 * 65536))
 #     256: 1.40 / 3.2; 1280: 1.41 / 3.1
 # (one GEMM of all 2560 rows on NumPy's 2 BLAS threads: 1.40 forward).
 RECURRENT_ROWS = 16
+# recurrent_rows(batch): more rows per GEMM where the batch has them, one slab per core
+# (ceil(batch / CPUS), at least RECURRENT_ROWS): each GEMM call repacks the whole recurrent
+# kernel (OpenBLAS's sgemm_itcopy took 19% of W6's fit against sgemm_kernel's 23%, perf, AVX2
+# kernels), so the fewest calls that still keep every core busy. Measured on this project's
+# 2-core AMD EPYC (fit, AVX2 kernels, s, min of 3-5, rows per GEMM forced; batch / 2 best in
+# every case): W6 (LSTM(64), batch 64, 5 epochs) 16: 0.82, 32: 0.65, 64: 1.11 (AVX-512
+# kernels: 0.343, 0.333, 0.795); LSTM(64) batch 128, 2 epochs of 4096: 16: 0.39, 32: 0.31,
+# 64: 0.26, 128: 0.50; batch 256: 16: 0.37, 32: 0.30, 64: 0.27, 128: 0.24, 256: 0.45;
+# LSTM(128) batch 64: 16: 1.15, 32: 0.92, 64: 1.50; batch 128: 16: 1.15, 32: 0.95, 64: 0.79,
+# 128: 1.43; W8 (LSTM(128), batch 32) 16 (above). CPUS is the machine's core count, not the
+# thread count: the slabs, so the bits, stay the same on any number of threads.
 PROJECTION_ROWS = 256
 # THREADED_ELEMENTS, ELEMENT_CHUNKS: an Embedding table's optimizer step over a big table cuts
 # its rows into ELEMENT_CHUNKS chunks over the free threads (numba_fast/embedding.py; each
@@ -141,8 +155,14 @@ def choose(cell, batch, units):
     if loop != "gemm":
         return Plan(loop, 1, _forced["block_limit"] or SINGLE_THREAD_MACS)
     macs_per_row = GATES[cell] * units * units
-    threads, limit = gemm_split(macs_per_row, RECURRENT_ROWS)
+    threads, limit = gemm_split(macs_per_row, recurrent_rows(batch))
     return Plan(loop, min(threads, _row_blocks(batch, macs_per_row, limit)), limit)
+
+
+def recurrent_rows(batch):
+    """Rows per GEMM block of the recurrent time loops where BLAS is pinned: one slab per core
+    (ceil(batch / CPUS)), at least RECURRENT_ROWS (the measurements above)."""
+    return max(RECURRENT_ROWS, -(-batch // CPUS))
 
 
 def _row_blocks(rows, macs_per_row, limit):
@@ -247,16 +267,20 @@ def _own_running():
 
 
 def epoch_plan(cell, rows, batch_size, units):
-    """The Plan every batch of an epoch takes (`rows` samples in batches of `batch_size`, the
-    last one possibly smaller, no recurrent dropout), or None when the batches would take
-    different loops or blocks. What the whole-epoch kernels ask before they run an epoch in
-    one call. The thread count is the full batches' (a smaller last batch may keep fewer
+    """The Plan of an epoch's batches (`rows` samples in batches of `batch_size`, the last one
+    possibly smaller, no recurrent dropout), or None when the batches would take different
+    loops. What the whole-epoch kernels ask before they run an epoch in one call: its
+    block_limit is the full batches', its last_block_limit the last batch's where that differs
+    (recurrent_rows: a smaller batch, smaller blocks), so each batch is cut as the layer would
+    cut it. The thread count is the full batches' (a smaller last batch may keep fewer
     threads busy: choose's rule, which changes no number, so it does not split the epoch)."""
     sizes = (min(batch_size, rows), rows % batch_size or min(batch_size, rows))
     full, last = (choose(cell, size, units) for size in sizes)
-    if (full.loop, full.block_limit) != (last.loop, last.block_limit):
+    if full.loop != last.loop:
         return None
-    return full
+    if last.block_limit == full.block_limit:
+        return full
+    return full._replace(last_block_limit=last.block_limit)
 
 
 # ---- convolutions (numba_fast/conv.py) --------------------------------------------------------

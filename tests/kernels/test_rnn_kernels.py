@@ -175,15 +175,21 @@ def test_other_processes_threads_are_the_running_ones_less_our_own(monkeypatch):
 
 
 def test_with_blas_on_the_calling_thread_blocks_take_rows(monkeypatch):
-    """Where SciPy's BLAS can be pinned to the calling thread, a GEMM block is RECURRENT_ROWS
-    rows in the time loop and PROJECTION_ROWS rows in the input projection, past
-    SINGLE_THREAD_MACS (W8's LSTM(128), batch 32: two 16-row slabs, so two threads);
-    elsewhere SINGLE_THREAD_MACS; a forced block limit wins either way."""
+    """Where SciPy's BLAS can be pinned to the calling thread, a GEMM block is one core's share
+    of the batch (at least RECURRENT_ROWS rows) in the time loop and PROJECTION_ROWS rows in
+    the input projection, past SINGLE_THREAD_MACS (W8's LSTM(128), batch 32, on 2 cores: two
+    16-row slabs, so two threads; W6's batch 64: two of 32 rows); elsewhere
+    SINGLE_THREAD_MACS; a forced block limit wins either way."""
     w8_row = 4 * 128 * 128
     monkeypatch.setattr(plan, "blas_pinnable", lambda: True)
+    monkeypatch.setattr(plan, "CPUS", 2)
     with plan.forced(threads=2):
         assert plan.choose("lstm", 32, 128) == plan.Plan("gemm", 2, plan.RECURRENT_ROWS * w8_row)
+        assert plan.choose("lstm", 64, 64) == plan.Plan("gemm", 2, 32 * 4 * 64 * 64)
         assert plan.choose("lstm", 8, 128).threads == 1  # one block: no second thread
+        monkeypatch.setattr(plan, "CPUS", 16)  # more cores: RECURRENT_ROWS at least
+        assert plan.choose("lstm", 64, 64).block_limit == plan.RECURRENT_ROWS * 4 * 64 * 64
+        monkeypatch.setattr(plan, "CPUS", 2)
         assert plan.projection_split(128 * 512) == (2, plan.PROJECTION_ROWS * 128 * 512)
     with plan.forced(block_limit=5, threads=2):
         assert plan.choose("lstm", 32, 128).block_limit == 5
@@ -278,6 +284,18 @@ def test_a_smaller_last_batch_keeps_the_epoch_in_one_plan():
     assert (full.loop, last.loop) == ("gemm", "gemm")
     assert last.threads <= full.threads
     assert found == full
+
+
+def test_a_smaller_last_batch_with_smaller_blocks_is_named_in_the_plan(monkeypatch):
+    """W6 (4000 samples in batches of 64) on 2 cores with BLAS pinned: the full batches take
+    32-row blocks, the last batch of 32 16-row ones (recurrent_rows); the epoch's plan names
+    both, so the kernel cuts each batch as the layer would."""
+    monkeypatch.setattr(plan, "blas_pinnable", lambda: True)
+    monkeypatch.setattr(plan, "CPUS", 2)
+    row = 4 * 64 * 64
+    found = plan.epoch_plan("lstm", 4000, 64, 64)
+    assert (found.loop, found.block_limit, found.last_block_limit) == ("gemm", 32 * row, 16 * row)
+    assert plan.epoch_plan("lstm", 4096, 64, 64).last_block_limit == 0  # no smaller batch
 
 
 # ---- backward == finite differences (float64, both paths) ---------------------------------

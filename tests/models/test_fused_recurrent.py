@@ -66,6 +66,32 @@ def _fit(make, x, y, fused, monkeypatch, **kwargs):
 
 @needs_numba
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_last_batch_with_smaller_gemm_blocks_is_fused_exactly(dtype, monkeypatch):
+    """LSTM(64) in batches of 64 on 2 cores, BLAS pinned: the full batches take 32-row GEMM
+    blocks, the last batch of 20 16-row ones (plan.recurrent_rows); the epoch kernel cuts each
+    batch as the layer does, so the general path's numbers, bit for bit."""
+    from minikeras.kernels import plan
+
+    if not plan.blas_pinnable():
+        pytest.skip("blocks follow the batch only where SciPy's BLAS is pinned")
+    monkeypatch.setattr(plan, "CPUS", 2)
+    use_dtype(dtype)
+    x, y = _data("mse", 1, n=84)
+    x, y = x.astype(dtype), y.astype(dtype)
+    found = plan.epoch_plan("lstm", 84, 64, 64)
+    assert found.loop == "gemm" and found.last_block_limit not in (0, found.block_limit)
+
+    def make():
+        return _model(lstm_units=64)
+
+    general = _fit(make, x, y, False, monkeypatch, epochs=2, batch_size=64)
+    fused = _fit(make, x, y, True, monkeypatch, epochs=2, batch_size=64)
+    assert fused[3] is not None and fused[3].epoch_loop(64) is not None
+    assert_same_fit(general, fused, dtype, exact_weights=True)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("head", HEADS, ids=[f"{h[0]}-{h[1]}" for h in HEADS])
 @pytest.mark.parametrize("opt", range(len(fused_optimizers())))
 def test_fused_equals_general(dtype, head, opt, monkeypatch):

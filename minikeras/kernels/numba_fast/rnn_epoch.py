@@ -60,8 +60,10 @@ def lstm_dense_epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_
         return _epoch_small_lstm(*args)
     features, u = lstm_layout[3], lstm_layout[4]
     _, projection_limit = planner.projection_split(features * 4 * u)  # as the layer's
+    last_limit = plan.last_block_limit or plan.block_limit  # a smaller last batch's blocks
     with blocks.LAUNCH, blocks.using_threads(plan.threads), blocks.blas_on_calling_thread():
-        return _epoch_large_lstm(*args, plan.threads, plan.block_limit, projection_limit)
+        return _epoch_large_lstm(*args, plan.threads, plan.block_limit, last_limit,
+                                 projection_limit)
 
 
 # ---- the pieces both epochs share -------------------------------------------------------------
@@ -244,9 +246,11 @@ def _large_backward(dh, xb, kernel, recurrent_kernel, cache, lstm_codes, threads
 @njit(inline="always")
 def _epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout, act_codes,
            loss_code, loss, epsilon, opt_code, opt_constants, step_scalars, opt_state_1,
-           opt_state_2, logits_out, values_out, train, forward, backward, threads, limits):
+           opt_state_2, logits_out, values_out, train, forward, backward, threads, limits,
+           last_limits):
     """Batch after batch: the LSTM forward (`forward`), the Dense head and the loss, and with
-    train the backward (`backward`) and one optimizer update. Returns the number of steps."""
+    train the backward (`backward`) and one optimizer update. Returns the number of steps.
+    limits: the full batches' GEMM block limits, last_limits a smaller last batch's."""
     n, steps, _ = x.shape
     grads = np.zeros(params.size if train else 0, dtype=params.dtype)  # read with train only
     step = 0
@@ -254,13 +258,14 @@ def _epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, lay
         stop = min(start + batch_size, n)
         xb, yb, lb = _batch(x, y, labels, order, start, stop)
         kernel, recurrent_kernel, bias = _lstm_weights(params, lstm_layout)
+        blocks_b = limits if stop - start == batch_size else last_limits
         h_last, cache = forward(xb, kernel, recurrent_kernel, bias, stop - start, steps,
-                                lstm_codes, threads, limits)
+                                lstm_codes, threads, blocks_b)
         dh = _dense_head(h_last, yb, lb, params, grads, layout, act_codes, loss_code, loss,
                          epsilon, logits_out, values_out, start, train)
         if train:
             dkernel, drecurrent_kernel, dbias = backward(dh, xb, kernel, recurrent_kernel, cache,
-                                                         lstm_codes, threads, limits)
+                                                         lstm_codes, threads, blocks_b)
             _lstm_grads_and_update(params, grads, lstm_layout, dkernel, drecurrent_kernel, dbias,
                                    opt_state_1, opt_state_2, opt_code, opt_constants,
                                    step_scalars[step])
@@ -275,15 +280,16 @@ def _epoch_small_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm
     return _epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
                   act_codes, loss_code, loss, epsilon, opt_code, opt_constants, step_scalars,
                   opt_state_1, opt_state_2, logits_out, values_out, train, _small_forward,
-                  _small_backward, 1, (0, 0))
+                  _small_backward, 1, (0, 0), (0, 0))
 
 
 @njit(cache=True)
 def _epoch_large_lstm(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
                       act_codes, loss_code, loss, epsilon, opt_code, opt_constants,
                       step_scalars, opt_state_1, opt_state_2, logits_out, values_out, train,
-                      threads, limit, projection_limit):
+                      threads, limit, last_limit, projection_limit):
     return _epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, layout,
                   act_codes, loss_code, loss, epsilon, opt_code, opt_constants, step_scalars,
                   opt_state_1, opt_state_2, logits_out, values_out, train, _large_forward,
-                  _large_backward, threads, (limit, projection_limit))
+                  _large_backward, threads, (limit, projection_limit),
+                  (last_limit, projection_limit))
