@@ -10,7 +10,7 @@ under that size, and use the cores with their own threads instead: the rows are 
 slabs of one block each (at most MAX_SLABS slabs), and numba's threads share the slabs out
 (`prange`). Where SciPy's OpenBLAS can be kept on the calling thread (blas_on_calling_thread),
 no pool wakes whatever the size, and the blocks take the rows kernels/plan.py names for BLAS's
-own speed instead (RECURRENT_ROWS, PROJECTION_ROWS; the convolutions' CONV_SLAB_ROWS).
+own speed instead (recurrent_rows, PROJECTION_ROWS; the convolutions' CONV_SLAB_ROWS).
 
 Sums over rows (dkernel, dbias, drecurrent_kernel) are taken slab by slab and then added in
 slab order. The slabs depend on the rows and the block limit only, not on the thread count,
