@@ -96,8 +96,10 @@ RECURRENT_ROWS = 16
 # kernels: 0.343, 0.333, 0.795); LSTM(64) batch 128, 2 epochs of 4096: 16: 0.39, 32: 0.31,
 # 64: 0.26, 128: 0.50; batch 256: 16: 0.37, 32: 0.30, 64: 0.27, 128: 0.24, 256: 0.45;
 # LSTM(128) batch 64: 16: 1.15, 32: 0.92, 64: 1.50; batch 128: 16: 1.15, 32: 0.95, 64: 0.79,
-# 128: 1.43; W8 (LSTM(128), batch 32) 16 (above). CPUS is the machine's core count, not the
-# thread count: the slabs, so the bits, stay the same on any number of threads.
+# 128: 1.43; W8 (LSTM(128), batch 32) 16 (above); W6 on one thread (NUMBA_NUM_THREADS=1, as on
+# a 1-core machine, where the rule gives the whole batch): 16: 1.46, 32: 1.22, 64: 1.05.
+# CPUS is the machine's core count, not the thread count: the slabs, so the bits, stay the
+# same on any number of threads.
 PROJECTION_ROWS = 256
 # THREADED_ELEMENTS, ELEMENT_CHUNKS: an Embedding table's optimizer step over a big table cuts
 # its rows into ELEMENT_CHUNKS chunks over the free threads (numba_fast/embedding.py; each
