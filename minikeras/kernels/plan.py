@@ -324,14 +324,38 @@ def _find_openblas_threads(package):
 _BLAS_THREADS = {}  # {package: (set, get) or None}, filled on first use (SciPy loads late)
 
 
+def openblas_threads(package):
+    """_find_openblas_threads(package), looked up once."""
+    if package not in _BLAS_THREADS:
+        _BLAS_THREADS[package] = _find_openblas_threads(package)
+    return _BLAS_THREADS[package]
+
+
 def scipy_blas_threads():
     """SciPy's OpenBLAS (set_num_threads, get_num_threads), or None where they are not found."""
-    if "scipy" not in _BLAS_THREADS:
-        _BLAS_THREADS["scipy"] = _find_openblas_threads("scipy")
-    return _BLAS_THREADS["scipy"]
+    return openblas_threads("scipy")
 
 
 @contextmanager
+def openblas_limited(package, threads):
+    """Within the block, `package`'s OpenBLAS ("scipy" or "numpy") runs each call on at most
+    `threads` threads (at least 1); unchanged where its count cannot be set."""
+    found = openblas_threads(package)
+    if found is None:
+        yield
+        return
+    set_threads, get_threads = found
+    previous = get_threads()
+    if threads >= previous:
+        yield
+        return
+    set_threads(max(1, threads))
+    try:
+        yield
+    finally:
+        set_threads(previous)
+
+
 def numpy_blas_on_calling_thread():
     """Within the block, NumPy's own OpenBLAS (np.linalg, np.dot outside the kernels) runs on
     the calling thread. For the small LAPACK calls of model building (the Orthogonal
@@ -340,18 +364,7 @@ def numpy_blas_on_calling_thread():
     project's 2-core AMD EPYC: an LSTM(64) built, a thread of this process still running 50 ms
     later, none at 100 ms; W6's fit started at once 0.90 s (median of 10) against 0.84 s
     started 0.5 s later. Nothing changes where NumPy's OpenBLAS is not found."""
-    if "numpy" not in _BLAS_THREADS:
-        _BLAS_THREADS["numpy"] = _find_openblas_threads("numpy")
-    found = _BLAS_THREADS["numpy"]
-    previous = found[1]() if found is not None else 1
-    if previous <= 1:
-        yield
-        return
-    found[0](1)
-    try:
-        yield
-    finally:
-        found[0](previous)
+    return openblas_limited("numpy", 1)
 
 
 def blas_pinnable():

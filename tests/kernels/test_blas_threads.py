@@ -8,7 +8,7 @@ import pytest
 from minikeras import initializers
 from minikeras.kernels import plan
 
-NUMPY_BLAS = plan._find_openblas_threads("numpy")
+NUMPY_BLAS = plan.openblas_threads("numpy")
 
 
 @pytest.mark.skipif(NUMPY_BLAS is None, reason="NumPy's bundled OpenBLAS not found")
@@ -36,7 +36,7 @@ def test_numpy_blas_runs_on_one_thread_inside_and_is_restored(monkeypatch):
 
 
 def test_context_gives_the_count_back_after_an_error():
-    found = plan._find_openblas_threads("numpy")
+    found = plan.openblas_threads("numpy")
     before = found[1]() if found else None
     with pytest.raises(RuntimeError):
         with plan.numpy_blas_on_calling_thread():

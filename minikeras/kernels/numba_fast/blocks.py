@@ -50,25 +50,11 @@ def using_threads(threads):
         numba.set_num_threads(previous)
 
 
-@contextmanager
 def blas_threads(threads):
     """Within the block, SciPy's OpenBLAS (the one numba's np.dot calls) runs each GEMM on at
     most `threads` threads; unchanged where its count cannot be set (kernels/plan.py's
     blas_pinnable() False)."""
-    found = planner.scipy_blas_threads()
-    if found is None:
-        yield
-        return
-    set_threads, get_threads = found
-    previous = get_threads()
-    if threads >= previous:
-        yield
-        return
-    set_threads(max(1, threads))
-    try:
-        yield
-    finally:
-        set_threads(previous)
+    return planner.openblas_limited("scipy", threads)
 
 
 def blas_on_calling_thread():
