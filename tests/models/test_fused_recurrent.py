@@ -360,7 +360,7 @@ def test_fused_predict_any_last_activation_dropout_frozen_and_uncompiled(monkeyp
         model.layers[2].trainable = False
         seen, calls, state = _inference_runners(monkeypatch)
         fused = [model.predict(x[:1], verbose=0), model.predict(x, verbose=0, batch_size=5)]
-        assert calls == [False], last  # the second predict: one batch runs the layers
+        assert calls == [False], last  # the 1-sample predict (one batch) ran the layers
         state["off"] = True
         general = [model.predict(x[:1], verbose=0), model.predict(x, verbose=0, batch_size=5)]
         for mine, theirs in zip(fused, general, strict=True):
