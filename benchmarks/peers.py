@@ -1,9 +1,10 @@
 """The libraries compared. Each peer builds a workload's model and times fit and predict.
 
 KerasAPI serves minikeras and Keras alike (the same Sequential code, `lib` is the module);
-TorchPeer writes the same models in plain PyTorch (nn.Sequential / nn.LSTM, Adam, the same
-losses, a DataLoader-free shuffled batch loop). A peer whose library is missing raises
-`Skipped` at construction; the worker reports it as skipped.
+TorchPeer writes the same models in plain PyTorch (nn.Sequential of Linear, Conv2d, MaxPool2d,
+Embedding and nn.LSTM layers, Adam, the same losses, a DataLoader-free shuffled batch loop).
+A peer whose library is missing raises `Skipped` at construction; the worker reports it as
+skipped.
 """
 
 import importlib
@@ -119,18 +120,31 @@ class TorchPeer:
 
     def build(self, workload):
         nn = self.torch.nn
-        if workload.data in ("images", "sequences"):  # not written yet (torch absent here)
-            raise Skipped(f"the torch peer has no {workload.id} model yet")
-        modules, width = [], workload.x_shape[-1]
+        modules = []
+        if workload.data == "images":  # the images come NHWC and go in NCHW (_tensors)
+            width, side = workload.x_shape[-1], workload.x_shape[1]
+        else:
+            width, side = workload.x_shape[-1], None
         for spec in workload.layers:
             if spec[0] == "dense":
                 modules.append(nn.Linear(width, spec[1]))
                 width = spec[1]
-                act = {"relu": nn.ReLU(), "sigmoid": nn.Sigmoid()}.get(spec[2])
-                if act is not None:
-                    modules.append(act)  # softmax is folded into the crossentropy
+                modules += _activation(nn, spec[2])  # softmax is folded into the crossentropy
             elif spec[0] == "dropout":
                 modules.append(nn.Dropout(spec[1]))
+            elif spec[0] == "conv2d":
+                modules.append(nn.Conv2d(width, spec[1], spec[2]))
+                width, side = spec[1], side - spec[2] + 1
+                modules += _activation(nn, spec[3])
+            elif spec[0] == "maxpool2d":
+                modules.append(nn.MaxPool2d(spec[1]))
+                side //= spec[1]
+            elif spec[0] == "flatten":
+                modules.append(nn.Flatten())
+                width = width * side * side
+            elif spec[0] == "embedding":
+                modules.append(nn.Embedding(spec[1], spec[2]))
+                width = spec[2]
             else:
                 modules.append(_LastStepLSTM(nn, width, spec[1]))
                 width = spec[1]
@@ -143,9 +157,17 @@ class TorchPeer:
         return {"binary_crossentropy": nn.BCELoss(), "mse": nn.MSELoss(),
                 "categorical_crossentropy": nn.CrossEntropyLoss()}[workload.loss]
 
+    def _inputs(self, x):
+        """x as a tensor on the device: images NHWC -> NCHW, word ids as int64."""
+        if x.ndim == 4:
+            x = x.transpose(0, 3, 1, 2)
+        if x.dtype.kind in "iu":
+            x = x.astype(np.int64)
+        return self.torch.from_numpy(np.ascontiguousarray(x)).to(self.device)
+
     def _tensors(self, workload, x, y):
         t = self.torch
-        xt = t.from_numpy(np.ascontiguousarray(x)).to(self.device)
+        xt = self._inputs(x)
         if workload.loss == "categorical_crossentropy":
             yt = t.from_numpy(np.argmax(y, axis=1)).to(self.device)
         else:
@@ -181,8 +203,15 @@ class TorchPeer:
         t = self.torch
         model.eval()
         with t.no_grad():
-            out = model(t.from_numpy(np.ascontiguousarray(x)).to(self.device))
+            out = model(self._inputs(x))
             return out.cpu().numpy()
+
+
+def _activation(nn, name):
+    """[the module] for a Dense or Conv2D activation; [] for none or softmax (folded into
+    CrossEntropyLoss)."""
+    found = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}.get(name)
+    return [found()] if found is not None else []
 
 
 class _LastStepLSTM:
