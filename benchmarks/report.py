@@ -119,7 +119,12 @@ def plot(results, peers, path):
     import matplotlib.pyplot as plt
 
     data = rows(results, peers)
-    fig, (bars, lines, batches) = plt.subplots(1, 3, figsize=(20, 5.5))
+    sweep = results["tasks"].get("scaling", {})
+    swept = any(record.get("status") == "ok" for record in sweep.values())
+    if swept:  # the sweep's two panels only where a run has the sweep
+        fig, (bars, lines, batches) = plt.subplots(1, 3, figsize=(20, 5.5))
+    else:
+        fig, bars = plt.subplots(1, 1, figsize=(8, 5.5))
     width = 0.8 / max(len(peers), 1)
     for i, peer in enumerate(peers):
         xs = [j + i * width for j, _ in enumerate(data)]
@@ -130,7 +135,15 @@ def plot(results, peers, path):
     bars.set_yscale("log")
     bars.set_ylabel("seconds (log scale)")
     bars.legend(fontsize=8)
-    sweep = results["tasks"].get("scaling", {})
+    if swept:
+        _plot_sweep(sweep, peers, lines, batches)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _plot_sweep(sweep, peers, lines, batches):
+    """The scaling sweep: seconds per sample against width, and against batch size."""
     for peer in peers:
         record = sweep.get(peer)
         if not record or record.get("status") != "ok":
@@ -158,9 +171,6 @@ def plot(results, peers, path):
     for axes in (lines, batches):
         if axes.get_legend_handles_labels()[0]:
             axes.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def main(argv=None):
