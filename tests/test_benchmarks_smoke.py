@@ -82,3 +82,22 @@ def test_cold_start_variants_change_one_line_each(tmp_path):
             lines = f.read().splitlines()
         changed = [new for old, new in zip(original, lines, strict=True) if old != new]
         assert len(changed) == 1 and machine.PIMA_CHANGES[name][1] in changed[0], name
+
+
+@pytest.mark.parametrize("task", ["W6", "W7", "W8"])
+def test_the_pytorch_peer_builds_the_same_networks(task):
+    """The PyTorch peer's model has the Keras model's parameters (nn.LSTM keeps a second bias,
+    4 * units more), and maps a batch of the workload's inputs to the same output shape."""
+    torch = pytest.importorskip("torch")
+    from benchmarks.peers import KerasAPI, TorchPeer
+    from benchmarks.workloads import workloads
+
+    workload = workloads(quick=True)[task]
+    mine = KerasAPI("minikeras").build(workload)
+    theirs = TorchPeer("torch").build(workload)
+    lstm_units = sum(spec[1] for spec in workload.layers if spec[0] == "lstm")
+    assert sum(p.numel() for p in theirs.parameters()) == mine.count_params() + 4 * lstm_units
+    x, _ = workload.arrays()
+    with torch.no_grad():
+        out = TorchPeer("torch").predict(theirs, x[:3])
+    assert out.shape == mine.predict(x[:3], verbose=0).shape
