@@ -291,7 +291,10 @@ def _kernel_gradient(hprev, dxz, parts):
         LSTM(64)  batch 64, 30 steps (W6)   0.96 -> 0.91    0.44 -> 0.47
         LSTM(64)  batch 32, 80 steps        2.38 -> 2.21    0.98 -> 1.02
     (the one loss: at 64 units, AVX-512 kernels, a thin GEMM is already quick and the chunks
-    read the caches back from memory)."""
+    read the caches back from memory). These GEMMs are not cut to the plan's block limit:
+    where SciPy's BLAS cannot be kept on the calling thread (plan.blas_pinnable() False, a
+    SciPy without its bundled OpenBLAS) they may wake its thread pool (blocks.py: why that
+    is slow; the numbers are the same)."""
     chunks = parts.shape[0]
     for p in prange(chunks):
         _kernel_gradient_chunk(hprev, dxz, parts[p], chunks, p)
