@@ -331,11 +331,6 @@ def openblas_threads(package):
     return _BLAS_THREADS[package]
 
 
-def scipy_blas_threads():
-    """SciPy's OpenBLAS (set_num_threads, get_num_threads), or None where they are not found."""
-    return openblas_threads("scipy")
-
-
 @contextmanager
 def openblas_limited(package, threads):
     """Within the block, `package`'s OpenBLAS ("scipy" or "numpy") runs each call on at most
@@ -370,4 +365,4 @@ def numpy_blas_on_calling_thread():
 def blas_pinnable():
     """True when SciPy's BLAS can be kept on the calling thread (blocks.blas_on_calling_thread),
     so compiled kernels may hand it GEMMs past SINGLE_THREAD_MACS from their own threads."""
-    return scipy_blas_threads() is not None
+    return openblas_threads("scipy") is not None
