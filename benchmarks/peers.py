@@ -121,10 +121,9 @@ class TorchPeer:
     def build(self, workload):
         nn = self.torch.nn
         modules = []
-        if workload.data == "images":  # the images come NHWC and go in NCHW (_tensors)
-            width, side = workload.x_shape[-1], workload.x_shape[1]
-        else:
-            width, side = workload.x_shape[-1], None
+        # width: the features, or an image's channels (images go in as NCHW: _inputs)
+        width = workload.x_shape[-1]
+        side = workload.x_shape[1] if workload.data == "images" else None
         for spec in workload.layers:
             if spec[0] == "dense":
                 modules.append(nn.Linear(width, spec[1]))
