@@ -50,11 +50,19 @@ ARGS = {
     "binary_focal_crossentropy_value_and_grad":
         lambda r, t, p, z, fl, dt: [np.round(t), z if fl else p, bool(r.integers(2)), 0.3,
                                     float(r.choice([0.0, 1.5, 2.0])), EPS, fl],
+    # logits in [-1, 1]: as p -> 1, float32's ulp of p is a growing relative error of 1 - p and
+    # log p, which (1 - p)^gamma * log p carries into the loss (7e-6 apart at p = 0.98, gamma 2)
     "categorical_focal_crossentropy_value_and_grad":
-        lambda r, t, p, z, fl, dt: [_labels(r, *p.shape, dt), z if fl else p,
+        lambda r, t, p, z, fl, dt: [_labels(r, *p.shape, dt), z / 4 if fl else p,
                                     r.uniform(0, 1, p.shape).astype(dt),
                                     float(r.choice([0.0, 1.5, 2.0])), EPS, fl],
 }
+
+
+# Even with those logits, NumPy's float32 exp/log and the compiled libm ones differ by an ulp or
+# two, which the focal product of four rounded factors carries: 1.6e-6 apart at worst over
+# 200,000 random draws (rows <= 9, k <= 6, gamma 0/1.5/2), so 4e-6 for that kernel in float32.
+FLOAT32_TOL = {"categorical_focal_crossentropy_value_and_grad": 4e-6}
 
 
 def test_every_loss_kernel_has_a_twin_case():
@@ -77,6 +85,7 @@ def test_numba_twins_equal_numpy(rows, k, strided, dtype, from_logits, seed):
         args = ARGS[name](rng, y_true, y_pred, logits, from_logits, dtype)
         pairs = zip(NUMPY[name](*args), NUMBA[name](*args), ("loss", "grad"), strict=True)
         for ref, fast, what in pairs:
+            loose = FLOAT32_TOL.get(name, tol) if dtype == "float32" else tol
             assert ref.dtype == fast.dtype == np.dtype(dtype), f"{name} {what} dtype"
             assert ref.shape == fast.shape, f"{name} {what} shape"
-            assert_close(fast, ref, tol, f"{name} {what} (numba vs numpy)")
+            assert_close(fast, ref, loose, f"{name} {what} (numba vs numpy)")
