@@ -90,6 +90,8 @@ class CallbackList(Callback):
 
         Batch hooks get `logs=` by keyword, the others by position, as Keras passes them.
         """
+        if not self.callbacks:  # predict(verbose=0): every hook of every batch comes here
+            return
         logs = pythonify_logs(logs)
         for callback in self.callbacks:
             method = getattr(callback, hook)

@@ -36,7 +36,8 @@ def warn_overflow(array, dtype, argname):
     e.g. float64 1e39 -> float32 inf; Keras casts silently and trains to an inf loss.
     Returns whether it warned. Two reductions in the usual case (everything in range)."""
     target = np.dtype(dtype)
-    if target.kind != "f" or array.dtype.kind not in "iuf" or not array.size:
+    if (target.kind != "f" or array.dtype == target or array.dtype.kind not in "iuf"
+            or not array.size):
         return False
     limit = float(np.finfo(target).max)
     source_max = (np.finfo(array.dtype).max if array.dtype.kind == "f"
@@ -72,9 +73,9 @@ def as_data(data, name, dtype=None):
         raise ValueError(f"`{name}` is empty (shape {array.shape}); expected at least one sample.")
     if array.dtype.kind == "f":
         nan = np.isnan(array)
-        if nan.all():
-            raise ValueError(f"`{name}` contains only NaN values (shape {array.shape}).")
         if nan.any():
+            if nan.all():
+                raise ValueError(f"`{name}` contains only NaN values (shape {array.shape}).")
             warnings.warn(f"`{name}` contains {int(nan.sum())} NaN value(s) (first at index "
                           f"{tuple(int(i) for i in np.argwhere(nan)[0])}); the loss will be NaN.",
                           stacklevel=3)
