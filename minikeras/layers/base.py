@@ -161,6 +161,11 @@ class Layer:
     def backward(self, dy):
         raise NotImplementedError
 
+    def infer(self, x, **kwargs):
+        """forward(x, training=False) as predict runs it: the same numbers, and nothing need be
+        kept for a backward pass (the recurrent layers skip their caches where they can)."""
+        return self.forward(x, training=False, **kwargs)
+
     def backward_weights(self, dy):
         """backward's weight gradients without dLoss/d(input): for the lowest layer a training
         step reaches (trainer.compute_gradients with input_grads=False). Returns None. Layers
@@ -228,15 +233,14 @@ class Layer:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
-def call_layer(layer, x, training, mask):
-    """One layer's forward pass; the mask goes to layers that take one, as Keras passes it.
+def call_layer(layer, x, training, mask, infer=False):
+    """One layer's forward pass (`infer`: its `infer`, predict's); the mask goes to layers
+    that take one, as Keras passes it.
 
     Returns (output, the output's mask).
     """
-    if mask is not None and layer.accepts_mask:
-        y = layer.forward(x, training=training, mask=mask)
-    else:
-        y = layer.forward(x, training=training)
+    kwargs = {"mask": mask} if mask is not None and layer.accepts_mask else {}
+    y = layer.infer(x, **kwargs) if infer else layer.forward(x, training=training, **kwargs)
     return y, layer.compute_mask(x, mask)
 
 

@@ -128,7 +128,7 @@ def predict_batches(model, x, batch_size, verbose, steps, callbacks):
     for step, batch in source.epoch(steps):
         bx, _, _ = prepare(model, batch, step, source.kind, targets=False)
         cbs.on_predict_batch_begin(step)
-        outputs.append(model.forward(bx, training=False))
+        outputs.append(model.infer(bx))
         cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
     cbs.on_predict_end()
     if not outputs:

@@ -151,6 +151,18 @@ class Sequential(SavingMixin, Trainer):
             x, mask = call_layer(layer, x, training, mask)
         return x
 
+    def infer(self, x):
+        """forward(x, training=False) as predict runs it: the same numbers, through each
+        layer's `infer` (a recurrent layer then keeps no cache for backward, and where it can,
+        runs projection and time loop in one compiled call). A subclass's own `forward` runs
+        as it is."""
+        if type(self).forward is not Sequential.forward:
+            return self.forward(x, training=False)
+        mask = None
+        for layer in self._layers:
+            x, mask = call_layer(layer, x, False, mask, infer=True)
+        return x
+
     def runs_default_steps(self, mode):
         """Trainer's question, and for evaluate / predict also: is `forward` Sequential's?"""
         return super().runs_default_steps(mode) and (

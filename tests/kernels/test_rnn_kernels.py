@@ -460,3 +460,50 @@ def test_a_model_with_threaded_loops_keeps_blas_on_the_calling_thread(monkeypatc
         monkeypatch.setattr(plan, "free_threads", lambda: 2)
         real(True), real(False)
         assert pinned == [1, 2]
+
+
+# ---- inference: predict's forward pass in one call ------------------------------------------
+@settings(max_examples=50, deadline=None)
+@given(batch=st.integers(1, 4), steps=st.integers(1, 6), features=st.integers(1, 5),
+       units=st.integers(1, 5), dtype=st.sampled_from([np.float32, np.float64]),
+       with_bias=st.booleans(), lstm=st.booleans(), act=st.sampled_from(CODES),
+       rec_act=st.sampled_from(CODES), seed=st.integers(0, 99))
+def test_inference_twins_agree(batch, steps, features, units, dtype, with_bias, lstm, act,
+                               rec_act, seed):
+    assume(dtype == np.float64 or (rec_act if lstm else act) not in UNBOUNDED_GATES)
+    rng = np.random.default_rng(seed)
+    gates = 4 if lstm else 1
+    x = rng.normal(size=(batch, steps, features)).astype(dtype)
+    kernel = (rng.normal(size=(features, gates * units)) * 0.5).astype(dtype)
+    bias = rng.normal(size=gates * units).astype(dtype) if with_bias else None
+    recurrent = (rng.normal(size=(units, gates * units)) * 0.5).astype(dtype)
+    h0, c0 = (rng.normal(size=(batch, units)).astype(dtype) for _ in range(2))
+    h0_in, c0_in = h0.copy(), c0.copy()
+    if lstm:
+        args = (x, kernel, bias, recurrent, h0, c0, act, rec_act)
+        mine, theirs = fast.lstm_inference(*args), ref.lstm_inference(*args)
+    else:
+        args = (x, kernel, bias, recurrent, h0, act)
+        mine, theirs = fast.simple_rnn_inference(*args), ref.simple_rnn_inference(*args)
+    for name, a, b in zip(["outputs", "h", "c"], mine, theirs, strict=False):
+        assert a.dtype == np.dtype(dtype) and a.shape == b.shape, name
+        assert_close(a, b, TWIN_TOL[dtype], f"inference {name}")
+    assert np.array_equal(h0, h0_in) and np.array_equal(c0, c0_in)  # states in: unchanged
+
+
+def test_inference_in_one_call_only_where_the_layer_would_run_one_gemm_per_step():
+    assert plan.inference_in_one_call("lstm", 1, 30, 8, 64)  # W6's 1-sample predict
+    assert plan.inference_in_one_call("simple_rnn", 4, 30, 8, 64)
+    assert not plan.inference_in_one_call("lstm", 64, 30, 8, 64)  # threads, row blocks
+    assert not plan.inference_in_one_call("lstm", 1, 30, 8, 4)  # the small-layer loop
+    assert not plan.inference_in_one_call("gru", 1, 30, 8, 64)  # no such twin
+    assert not plan.inference_in_one_call("lstm", 1, 4000, 64, 64)  # projection cut in slabs
+    with plan.forced(loop="fused"):
+        assert not plan.inference_in_one_call("lstm", 1, 30, 8, 64)
+    with plan.forced(block_limit=64 * 256 - 1):  # a step's GEMM no longer one block
+        assert not plan.inference_in_one_call("lstm", 1, 30, 8, 64)
+    for batch, units in [(1, 64), (4, 64), (1, 128), (2, 100)]:  # it agrees with choose
+        if plan.inference_in_one_call("lstm", batch, 30, 8, units):
+            found = plan.choose("lstm", batch, units)
+            assert found.loop == "gemm" and found.threads == 1
+            assert batch * 4 * units * units <= found.block_limit

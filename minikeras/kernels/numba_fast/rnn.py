@@ -6,6 +6,9 @@ lists the loops and the measurements behind the thresholds):
 - "fused", rnn_fused.py: small layers; the whole sequence in one compiled loop, no BLAS.
 - "gemm", rnn_gemm.py: the others; BLAS GEMMs and the cell in one compiled loop, the batch
   over threads.
+The inference twins (`lstm_inference`, `simple_rnn_inference`: predict's forward pass with its
+input projection, no cache) are rnn_gemm.py's one-thread loop; the layers call them where
+plan.inference_in_one_call says the loop above would compute the same numbers.
 """
 
 from .. import plan as planner
@@ -18,11 +21,14 @@ from .rnn_fused import (
 from .rnn_gemm import (
     lstm_backward_gemm,
     lstm_forward_gemm,
+    lstm_inference,
     simple_rnn_backward_gemm,
     simple_rnn_forward_gemm,
+    simple_rnn_inference,
 )
 
-__all__ = ["simple_rnn_forward", "simple_rnn_backward", "lstm_forward", "lstm_backward"]
+__all__ = ["simple_rnn_forward", "simple_rnn_backward", "lstm_forward", "lstm_backward",
+           "simple_rnn_inference", "lstm_inference"]
 
 
 def simple_rnn_forward(xz, recurrent_kernel, h0, mask, recurrent_mask, activation,

@@ -40,6 +40,7 @@ from .cells import (
     state_gradient,
     step_output,
 )
+from .dense import dense_forward
 
 
 def _time_major(a):
@@ -185,6 +186,58 @@ def simple_rnn_forward_gemm(xz, recurrent_kernel, h0, mask, recurrent_mask, acti
         xz, recurrent_kernel, h0, None, mask, recurrent_mask, (activation, activation),
         zero_output_for_mask, plan)
     return outputs, h, hprev, hnew
+
+
+# ---- inference: predict's forward pass, nothing kept for backward --------------------------
+@njit(cache=True, error_model="numpy")
+def inference_core(x, kernel, bias, recurrent_kernel, h0, c0, activation, recurrent_activation):
+    """The input projection and the forward loop in one call, on this thread, for a batch
+    without mask or dropout: outputs (batch, T, u) of x (batch, T, features), and the final
+    h and c (c0 of width 0 for SimpleRNN); no cache. The same numbers as dense_forward then
+    forward_core where the layer would run that loop as one GEMM of all rows per step
+    (kernels/plan.py: inference_in_one_call); what it saves is the Python between them, the
+    cache buffers and the thread launch: W6's LSTM(64) on one sample, 30 steps, 53 -> 26 us."""
+    batch, steps, features = x.shape
+    width = recurrent_kernel.shape[1]
+    xz = dense_forward(x.reshape(batch * steps, features), kernel, bias)
+    h, c = h0.copy(), c0.copy()
+    outputs = np.empty((batch, steps, h.shape[1]), x.dtype)
+    z = np.empty((batch, width), x.dtype)
+    gates = np.empty(width, x.dtype)
+    c_new = np.empty(c.shape[1], x.dtype)
+    for t in range(steps):
+        np.dot(h, recurrent_kernel, z)
+        for b in range(batch):
+            for j in range(width):
+                z[b, j] += xz[b * steps + t, j]
+            if c.shape[1] > 0:
+                lstm_cell_forward(z[b], c[b], gates, c_new, outputs[b, t], activation,
+                                  recurrent_activation)
+                c[b] = c_new
+            else:
+                simple_rnn_cell_forward(z[b], outputs[b, t], activation)
+            h[b] = outputs[b, t]
+    return outputs, h, c
+
+
+def _inference(x, kernel, bias, recurrent_kernel, h0, c0, codes):
+    dtype = x.dtype
+    c0 = np.empty((h0.shape[0], 0), dtype) if c0 is None else c0
+    return inference_core(np.ascontiguousarray(x), np.ascontiguousarray(kernel), bias,
+                          np.ascontiguousarray(recurrent_kernel),
+                          np.ascontiguousarray(h0, dtype), np.ascontiguousarray(c0, dtype),
+                          *codes)
+
+
+def lstm_inference(x, kernel, bias, recurrent_kernel, h0, c0, activation, recurrent_activation):
+    return _inference(x, kernel, bias, recurrent_kernel, h0, c0,
+                      (activation, recurrent_activation))
+
+
+def simple_rnn_inference(x, kernel, bias, recurrent_kernel, h0, activation):
+    outputs, h, _ = _inference(x, kernel, bias, recurrent_kernel, h0, None,
+                               (activation, activation))
+    return outputs, h
 
 
 # ---- backward -------------------------------------------------------------------------------

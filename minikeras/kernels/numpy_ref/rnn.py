@@ -24,7 +24,10 @@ only the last output, which gets the gradient of the last output) and dLoss/d(fi
 
 import numpy as np
 
-__all__ = ["simple_rnn_forward", "simple_rnn_backward", "lstm_forward", "lstm_backward"]
+from .dense import dense_forward
+
+__all__ = ["simple_rnn_forward", "simple_rnn_backward", "lstm_forward", "lstm_backward",
+           "simple_rnn_inference", "lstm_inference"]
 
 
 def apply_activation(z, code):
@@ -200,3 +203,38 @@ def lstm_backward(doutputs, dh_last, dc_last, recurrent_kernel, mask, recurrent_
         dh += dh_carry
         dc = dc_new * f + (1 - m) * dc
     return dxz, drecurrent_kernel, dh, dc
+
+
+# ---- inference: predict's forward pass, nothing kept for backward --------------------------
+def simple_rnn_inference(x, kernel, bias, recurrent_kernel, h0, activation):
+    """The layer's whole forward pass as predict runs it: no mask, no dropout, no cache.
+
+        xz = x @ kernel + bias,  then simple_rnn_forward with every step used.
+    Shapes: x (batch, T, features), kernel (features, u), bias (u,) or None, h0 (batch, u).
+    Returns outputs (batch, T, u) and h_T (batch, u).
+    """
+    xz, mask, recurrent_mask = _inference_inputs(x, kernel, bias, recurrent_kernel, 1)
+    outputs, h, _, _ = simple_rnn_forward(xz, recurrent_kernel, h0, mask, recurrent_mask,
+                                          activation, False)
+    return outputs, h
+
+
+def lstm_inference(x, kernel, bias, recurrent_kernel, h0, c0, activation, recurrent_activation):
+    """The layer's whole forward pass as predict runs it: no mask, no dropout, no cache.
+
+        xz = x @ kernel + bias,  then lstm_forward with every step used.
+    Shapes: x (batch, T, features), kernel (features, 4u), bias (4u,) or None, h0 and c0
+    (batch, u). Returns outputs (batch, T, u), h_T and c_T (batch, u).
+    """
+    xz, mask, recurrent_mask = _inference_inputs(x, kernel, bias, recurrent_kernel, 4)
+    outputs, h, c, *_ = lstm_forward(xz, recurrent_kernel, h0, c0, mask, recurrent_mask,
+                                     activation, recurrent_activation, False)
+    return outputs, h, c
+
+
+def _inference_inputs(x, kernel, bias, recurrent_kernel, gates):
+    """xz (batch, T, G u), an all-steps-used mask and all-ones recurrent masks."""
+    batch, steps, features = x.shape
+    xz = dense_forward(x.reshape(batch * steps, features), kernel, bias)
+    ones = np.ones((gates, batch, recurrent_kernel.shape[0]), x.dtype)
+    return xz.reshape(batch, steps, kernel.shape[1]), np.ones((batch, steps), x.dtype), ones

@@ -46,6 +46,7 @@ from .rnn import RNN
 
 class LSTM(RNN):
     cell_name = "lstm_cell"
+    inference_cell = "lstm"
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
@@ -104,6 +105,14 @@ class LSTM(RNN):
             xz, recurrent_kernel(self), states[0], states[1], mask, recurrent_masks,
             *self._codes, self.zero_output_for_mask)
         self._cache = (x, mask, input_masks, recurrent_masks, *cache)
+        return outputs, [h, c]
+
+    def run_inference(self, x, states):
+        """run_sequence's outputs and final states without mask, dropout or cache (RNN.infer)."""
+        bias = self.bias.value if self.use_bias else None
+        outputs, h, c = kernels.rnn.lstm_inference(x, self.kernel.value, bias,
+                                                   recurrent_kernel(self), states[0], states[1],
+                                                   *self._codes)
         return outputs, [h, c]
 
     def backprop_sequence(self, doutputs, dfinal_states):

@@ -48,6 +48,7 @@ Not supported: Keras's generic `RNN(cell)` wrapper and custom cells; stacked cel
 
 import numpy as np
 
+from ...kernels import plan
 from ...utils.random import rng_for, validate_seed
 from ..base import Layer
 from .cell_utils import check_rate, dropout_masks
@@ -59,6 +60,8 @@ class RNN(Layer):
     supports_masking = True
     accepts_mask = True
     cell_name = "rnn_cell"
+    # "lstm" or "simple_rnn" where the layer has `run_inference` (kernels.rnn's inference twins)
+    inference_cell = None
 
     def __init__(self, dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False,
                  return_state=False, go_backwards=False, stateful=False, unroll=False,
@@ -225,6 +228,27 @@ class RNN(Layer):
         if self.stateful:
             self.states = [np.array(s) for s in final_states]
         self._batch, self._steps = x.shape[0], x.shape[1]
+        output = outputs if self.return_sequences else outputs[:, -1]
+        if self.return_state:
+            return [output, *final_states]
+        return output
+
+    def infer(self, x, mask=None, initial_state=None):
+        """forward(x, training=False) for predict. Without a mask, initial state or carried
+        state, with one input projection (no per-gate input masks: an LSTM with
+        recurrent_dropout projects gate by gate, other bits), and where kernels/plan.py's
+        inference_in_one_call says it computes the same numbers, one compiled call
+        (`run_inference`: input projection and time loop) with no cache for backward; else
+        forward."""
+        batch, steps = x.shape[0], x.shape[1]
+        if (self.inference_cell is None or mask is not None or initial_state is not None
+                or self.stateful or self.input_mask_count() != 1
+                or not plan.inference_in_one_call(
+                    self.inference_cell, batch, steps, x.shape[2], self.state_size[0])):
+            return self.forward(x, training=False, mask=mask, initial_state=initial_state)
+        outputs, final_states = self.run_inference(
+            np.ascontiguousarray(x[:, ::-1] if self.go_backwards else x),
+            self.get_initial_state(batch))
         output = outputs if self.return_sequences else outputs[:, -1]
         if self.return_state:
             return [output, *final_states]

@@ -30,6 +30,7 @@ from .rnn import RNN
 
 class SimpleRNN(RNN):
     cell_name = "simple_rnn_cell"
+    inference_cell = "simple_rnn"
 
     def __init__(self, units, activation="tanh", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
@@ -79,6 +80,14 @@ class SimpleRNN(RNN):
             xz, recurrent_kernel(self), states[0], mask, recurrent_masks, self._codes[0],
             self.zero_output_for_mask)
         self._cache = (x, mask, input_masks, recurrent_masks, *cache)
+        return outputs, [h]
+
+    def run_inference(self, x, states):
+        """run_sequence's outputs and final state without mask, dropout or cache (RNN.infer)."""
+        bias = self.bias.value if self.use_bias else None
+        outputs, h = kernels.rnn.simple_rnn_inference(x, self.kernel.value, bias,
+                                                      recurrent_kernel(self), states[0],
+                                                      self._codes[0])
         return outputs, [h]
 
     def backprop_sequence(self, doutputs, dfinal_states):
