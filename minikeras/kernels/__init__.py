@@ -41,8 +41,10 @@ from . import memory  # noqa: E402
 memory.keep_freed_memory()  # glibc keeps the steps' freed buffers for reuse (memory.py: why)
 
 if KERNELS == "numba":
+    from . import plan  # for step_blas_threads (the numba path's alone: it imports numba)
     from .numba_fast import (
         activations,
+        blocks,
         conv,
         conv_lstm,
         dense,
@@ -110,7 +112,4 @@ def step_blas_threads(threaded_loops=False):
     NumPy path: no change."""
     if KERNELS != "numba":
         return contextlib.nullcontext()
-    from . import plan
-    from .numba_fast import blocks
-
     return blocks.blas_threads(1 if threaded_loops else plan.free_threads())
