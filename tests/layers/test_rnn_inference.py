@@ -4,6 +4,7 @@ they compute them, and through forward everywhere else (masks, states, GRU, big 
 
 import numpy as np
 import pytest
+from helpers import F32_FORWARD, F64, assert_close, use_dtype
 
 from minikeras import Input, Sequential, kernels
 from minikeras.kernels import plan
@@ -116,3 +117,23 @@ def test_a_subclass_forward_is_what_predict_runs():
     plain.set_weights(model.get_weights())
     x = _x(1)
     _same(model.predict(x, verbose=0), 2 * plain.predict(x, verbose=0))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_one_call_predict_matches_keras(dtype, calls):
+    """W6's model (LSTM(64) -> Dense(1)) and a SimpleRNN(128) one, predicting 1 and 3 samples
+    through the inference kernels, against Keras's predict on copied weights."""
+    pytest.importorskip("keras")
+    from parity.core import to_keras
+
+    use_dtype(dtype)
+    for name, make in [("LSTM(64)", lambda: LSTM(64)),
+                       ("SimpleRNN(128, relu)", lambda: SimpleRNN(128, activation="relu"))]:
+        np.random.seed(3)
+        model = Sequential([Input((30, 8)), make(), Dense(1)])
+        twin = to_keras(model)
+        for rows in (1, 3):
+            x = _x(rows).astype(dtype)
+            assert_close(model.predict(x, verbose=0), twin.predict(x, verbose=0),
+                         F32_FORWARD if dtype == "float32" else F64, f"{name}, {rows} rows")
+    assert calls == {"lstm_inference": 2, "simple_rnn_inference": 2}
