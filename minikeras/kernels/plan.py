@@ -176,13 +176,13 @@ def inference_in_one_call(cell, batch, steps, features, units):
     projection one GEMM. Elsewhere the layer runs its forward pass (threads, slabs, the
     small-layer loop). On the NumPy path both are the reference, so either holds. Measured
     (W6's LSTM(64) -> Dense(1), 1 sample, 30 steps; min of 4000): predict 76 -> 38 us."""
-    if cell not in ("lstm", "simple_rnn"):
-        return False
     # choose's plan has one thread where the batch is one block (_row_blocks), and a block
-    # limit of at least SINGLE_THREAD_MACS unless a forced one is smaller
+    # limit of at least SINGLE_THREAD_MACS unless a forced one is smaller; _loop never gives
+    # the GRU the GEMM loop (_runs)
+    if _loop(cell, batch, units) != "gemm":
+        return False
     macs_per_row = GATES[cell] * units * units
-    return (_loop(cell, batch, units) == "gemm"
-            and batch * macs_per_row <= min(SINGLE_THREAD_MACS, gemm_limit())
+    return (batch * macs_per_row <= min(SINGLE_THREAD_MACS, gemm_limit())
             and projection_in_one_gemm(batch * steps, features * GATES[cell] * units))
 
 
@@ -361,7 +361,7 @@ def openblas_threads(package):
     return _BLAS_THREADS[package]
 
 
-class openblas_limited:  # noqa: N801 (a context manager, used as a function is)
+class openblas_limited:  # lowercase: a context manager, called as the function it was
     """Within the block, `package`'s OpenBLAS ("scipy" or "numpy") runs each call on at most
     `threads` threads (at least 1); unchanged where its count cannot be set. A class, not a
     generator: every predict and training step enters one (1 us less a call)."""
