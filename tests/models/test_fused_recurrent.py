@@ -485,3 +485,30 @@ def test_a_small_lstm_with_a_projection_in_slabs_runs_batch_by_batch(monkeypatch
     state["off"] = True
     _assert_same_inference(mine, _evaluate_and_predict(fused[2], x, y, batch_size=32),
                            "float32")
+
+
+@needs_numba
+@pytest.mark.parametrize("optimizer", ["sgd", "rmsprop", "adam"])
+def test_the_epoch_reads_a_step_size_only_where_adam_has_one(optimizer, monkeypatch):
+    """SGD and RMSprop get a one-element step_scalars (fastpath/flat.py): the epoch must not
+    index it by step. numba does not check bounds, so the epoch's own Python (`_epoch.py_func`,
+    the same lines) runs here around the compiled batch pieces: an out-of-range read raises
+    IndexError (it did before the epoch read step_scalars for Adam only)."""
+    from minikeras.kernels.numba_fast import rnn_epoch
+
+    use_dtype("float32")
+    x, y = _data("mse", 1, n=12)
+    ran = []
+
+    def epoch_as_python(*args):
+        ran.append(True)
+        return rnn_epoch._epoch.py_func(*args, rnn_epoch._small_forward,
+                                        rnn_epoch._small_backward, 1, (0, 0), (0, 0))
+
+    monkeypatch.setattr(rnn_epoch, "_epoch_small_lstm", epoch_as_python)
+    python_run = _fit(lambda: _model(optimizer=optimizer), x, y, True, monkeypatch, epochs=2)
+    monkeypatch.undo()
+    compiled_run = _fit(lambda: _model(optimizer=optimizer), x, y, True, monkeypatch, epochs=2)
+    assert ran and python_run[3] is not None
+    for mine, theirs in zip(python_run[1], compiled_run[1], strict=True):
+        assert_close(mine, theirs, 0, "a weight after 2 epochs")  # the same bits

@@ -268,7 +268,7 @@ def _epoch(x, y, labels, order, batch_size, params, lstm_layout, lstm_codes, lay
                                                          lstm_codes, threads, blocks_b)
             _lstm_grads_and_update(params, grads, lstm_layout, dkernel, drecurrent_kernel, dbias,
                                    opt_state_1, opt_state_2, opt_code, opt_constants,
-                                   step_scalars[step])
+                                   step_scalars[step] if opt_code == codes.ADAM else 0.0)
         step += 1
     return step
 
