@@ -30,6 +30,7 @@ from .. import plan as planner
 from ..numpy_ref import conv as reference
 from . import blocks
 from .activations import activate_into, activation_backward_into
+from .arrays import add_into, add_vector_into, copy_into
 
 __all__ = ["conv_forward", "conv_backward"]
 
@@ -85,7 +86,7 @@ def _forward_slab(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, oh, ow, b0, b1, 
             blocks.gemm_rows(cols, w_groups[0], zs, 0, n, block)
         else:
             blocks.gemm_rows(cols, w_groups[g], zg, 0, n, block)
-            zs[:, g * fg:(g + 1) * fg] = zg
+            copy_into(zg, zs[:, g * fg:(g + 1) * fg])
     if bias.shape[0]:  # no bias: an empty array (one compiled variant, not two)
         for r in range(n):
             for f in range(filters):
@@ -126,11 +127,11 @@ def _backward_slab(dy, y, x, w_groups_t, dx, dkernel, dbias, kh, kw, sh, sw, dh,
         c0 = g * (k // (kh * kw))
         for b in range(b0, b1):
             _im2col(x, b, cols, (b - b0) * rows, kh, kw, sh, sw, dh, dw, oh, ow, c0, False)
-        dzg[:, :] = dzs[:, g * fg:(g + 1) * fg]
+        copy_into(dzs[:, g * fg:(g + 1) * fg], dzg)
         for s in range(0, n, block):
             e = min(n, s + block)
             np.dot(cols[s:e].T, dzg[s:e], term)
-            dkernel[g] += term
+            add_into(term, dkernel[g])
         if not need_dx:
             continue
         blocks.gemm_rows(dzg, w_groups_t[g], dcols, 0, n, block)
@@ -159,7 +160,7 @@ def _conv2d_forward(x, kernel, bias, sh, sw, dh, dw, groups, slab_rows, limit, a
     w_groups = np.empty((groups, k, fg), x.dtype)  # (kh, kw, cin) rows: the cols' layout
     flat = kernel.reshape(k, filters)
     for g in range(groups):
-        w_groups[g] = flat[:, g * fg:(g + 1) * fg]
+        copy_into(flat[:, g * fg:(g + 1) * fg], w_groups[g])
     z = np.empty((batch * oh * ow, filters), x.dtype)
     per = samples_per_slab(batch, oh * ow, slab_rows)
     block = blocks.block_size(k * fg, limit)
@@ -179,7 +180,7 @@ def _conv2d_backward(dy, y, x, kernel, sh, sw, dh, dw, groups, slab_rows, limit,
     w_groups_t = np.empty((groups, fg, k), x.dtype)
     flat = kernel.reshape(k, filters)
     for g in range(groups):
-        w_groups_t[g] = flat[:, g * fg:(g + 1) * fg].T
+        copy_into(flat[:, g * fg:(g + 1) * fg].T, w_groups_t[g])
     per = samples_per_slab(batch, oh * ow, slab_rows)
     parts = blocks.slab_count(batch, per)
     dx = np.zeros(x.shape if need_dx else (0, 0, 0, 0), x.dtype)
@@ -194,11 +195,11 @@ def _conv2d_backward(dy, y, x, kernel, sh, sw, dh, dw, groups, slab_rows, limit,
         _backward_slabs(dy2, y2, x, w_groups_t, dx, dkernel_parts, dbias_parts, kh, kw, sh, sw,
                         dh, dw, oh, ow, per, block, act)
     for p in range(1, parts):
-        dkernel_parts[0] += dkernel_parts[p]
-        dbias_parts[0] += dbias_parts[p]
+        add_vector_into(dkernel_parts[p].reshape(-1), dkernel_parts[0].reshape(-1))  # arrays.py
+        add_vector_into(dbias_parts[p], dbias_parts[0])
     dkernel = np.empty((k, filters), x.dtype)
     for g in range(groups):
-        dkernel[:, g * fg:(g + 1) * fg] = dkernel_parts[0, g]
+        copy_into(dkernel_parts[0, g], dkernel[:, g * fg:(g + 1) * fg])
     return dx, dkernel.reshape(kh, kw, cin, filters), dbias_parts[0]
 
 

@@ -5,6 +5,7 @@ from numba import njit, prange
 
 from .. import plan as planner
 from . import blocks
+from .arrays import add_into, add_vector_into
 
 __all__ = ["dense_forward", "dense_backward", "projection_forward", "projection_backward"]
 
@@ -118,8 +119,8 @@ def projection_backward_core(dz, x, kernel, threads, limit):
     kernel_t, block = np.ascontiguousarray(kernel.T), blocks.block_size(macs, limit)
     _projection_backward_loop(dz, x, kernel_t, dx, dkernel_parts, dbias_parts, slab, block)
     for p in range(1, parts):
-        dkernel_parts[0] += dkernel_parts[p]
-        dbias_parts[0] += dbias_parts[p]
+        add_into(dkernel_parts[p], dkernel_parts[0])  # loops (arrays.py: why)
+        add_vector_into(dbias_parts[p], dbias_parts[0])
     return dx, dkernel_parts[0], dbias_parts[0]
 
 

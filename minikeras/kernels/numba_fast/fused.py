@@ -25,6 +25,7 @@ from numba.core.typing.typeof import typeof_impl
 from .. import codes
 from . import losses
 from .activations import activate_into, activation_backward_into
+from .arrays import copy_into, copy_vector_into
 
 __all__ = ["dense_stack_epoch"]
 
@@ -123,24 +124,6 @@ def compiled_loss(code, dtype):
         found = CompiledLoss(kernel.overloads[signature.args])
         _compiled_losses[int(code), np.dtype(dtype)] = found
     return found
-
-
-# Copies written as loops, not slice assignments: numba compiles its shape-mismatch error
-# message (string formatting) into every kernel that assigns an array to a slice, which cost
-# seconds of the first run with an empty cache.
-@njit(cache=True, error_model="numpy")
-def _copy_into(src, out):
-    """out[...] = src for 2-D arrays of the same shape."""
-    for i in range(src.shape[0]):
-        for j in range(src.shape[1]):
-            out[i, j] = src[i, j]
-
-
-@njit(cache=True, error_model="numpy")
-def _copy_vector_into(src, out):
-    """out[...] = src for 1-D arrays of the same length."""
-    for i in range(src.shape[0]):
-        out[i] = src[i]
 
 
 # ---- in-place pieces of the training step (buffers allocated once per epoch) -------------------
@@ -275,13 +258,13 @@ def _dense_stack_epoch(x, y, labels, order, batch_size, params, layout, act_code
         from_logits = loss_code <= codes.SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS
         out = zs[last][:rows] if from_logits else acts[last][:rows]
         values, dout = loss(yb[:rows], lb[:rows], out, epsilon)
-        _copy_into(zs[last][:rows], logits_out[start:stop])
-        _copy_vector_into(values, values_out[start:stop])
+        copy_into(zs[last][:rows], logits_out[start:stop])
+        copy_vector_into(values, values_out[start:stop])
         if not train:  # inference: the forward pass and the loss values only
             step += 1
             continue
         dz = dzs[last][:rows]
-        _copy_into(dout * (dt(1) / dt(rows)), dz)  # Keras's sum_over_batch_size: 1/n per value
+        copy_into(dout * (dt(1) / dt(rows)), dz)  # Keras's sum_over_batch_size: 1/n per value
         if not from_logits:
             activation_backward_into(dz, zs[last][:rows], acts[last][:rows], dz,
                                      act_codes[last])

@@ -14,6 +14,7 @@ from numba import njit
 
 from .. import plan as planner
 from ..numpy_ref import gru as reference
+from .arrays import copy_into
 from .cells import (
     gru_cell_backward,
     gru_cell_gates,
@@ -38,7 +39,7 @@ def _gru_forward_fused(xz, recurrent_kernel, recurrent_bias, h0, mask, recurrent
     q_all = np.zeros((batch, steps, u), dtype)
     gates = np.zeros((batch, steps, three_u), dtype)
     h = np.empty((batch, u), dtype)
-    h[:] = h0
+    copy_into(h0, h)
     out = np.zeros((batch, u), dtype)
     pre = np.empty(three_u, np.float64)  # recurrent terms: z | r | the candidate's
     h_new = np.empty(u, dtype)
@@ -89,7 +90,7 @@ def _gru_backward_fused(doutputs, dh_last, recurrent_kernel, mask, recurrent_mas
     drecurrent_kernel = np.zeros((u, 3 * u), np.float64)
     drecurrent_bias = np.zeros(3 * u, np.float64)
     dh = np.empty((batch, u), dtype)
-    dh[:] = dh_last
+    copy_into(dh_last, dh)
     carry = np.zeros((batch, u), dtype)
     d = np.empty(3 * u, np.float64)  # dz_ | dr_ | da
     dq = np.empty(u, np.float64)

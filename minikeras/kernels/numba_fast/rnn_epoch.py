@@ -30,6 +30,7 @@ from numba import njit
 from .. import codes
 from .. import plan as planner
 from . import blocks
+from .arrays import copy_into, copy_vector_into
 from .dense import (
     dense_backward,
     dense_forward,
@@ -75,10 +76,15 @@ def _batch(x, y, labels, order, start, stop):
     xb = np.empty((batch * steps, features), dtype=x.dtype)
     yb = np.empty((batch, y.shape[1]), dtype=y.dtype)
     lb = np.empty(batch, dtype=labels.dtype)
+    # element loops, not slice assignments (arrays.py: why)
     for r in range(batch):
-        xb[r * steps:(r + 1) * steps, :] = x[order[start + r]]
-        yb[r, :] = y[order[start + r]]
-        lb[r] = labels[order[start + r]]
+        i = order[start + r]
+        for s in range(steps):
+            for j in range(features):
+                xb[r * steps + s, j] = x[i, s, j]
+        for j in range(y.shape[1]):
+            yb[r, j] = y[i, j]
+        lb[r] = labels[i]
     return xb, yb, lb
 
 
@@ -127,8 +133,8 @@ def _dense_head(h0, yb, lb, params, grads, layout, act_codes, loss_code, loss, e
     from_logits = loss_code <= codes.SPARSE_CATEGORICAL_CROSSENTROPY_LOGITS
     out = zs[n_layers] if from_logits else acts[n_layers]
     values, dout = loss(yb, lb, out, epsilon)
-    logits_out[start:start + batch] = zs[n_layers]
-    values_out[start:start + batch] = values
+    copy_into(zs[n_layers], logits_out[start:start + batch])
+    copy_vector_into(values, values_out[start:start + batch])
     if not train:  # inference: no backward pass
         return np.empty((0, 0), dtype=params.dtype)
     dz = dout * (dt(1) / dt(batch))  # Keras's sum_over_batch_size: d(loss)/d(values) = 1/n
@@ -140,8 +146,8 @@ def _dense_head(h0, yb, lb, params, grads, layout, act_codes, loss_code, loss, e
         d_off, c_off, fan_in, units = layout[layer]
         dense_kernel = params[d_off:d_off + fan_in * units].reshape(fan_in, units)
         dh, dkernel, dbias = dense_backward(dz, hs[layer], dense_kernel)
-        grads[d_off:d_off + fan_in * units] = dkernel.ravel()
-        grads[c_off:c_off + units] = dbias
+        copy_vector_into(dkernel.ravel(), grads[d_off:d_off + fan_in * units])
+        copy_vector_into(dbias, grads[c_off:c_off + units])
         if layer > 0:
             dz = _activation_backward(dh, zs[layer], acts[layer], act_codes[layer - 1])
     return dh
@@ -152,9 +158,9 @@ def _lstm_grads_and_update(params, grads, lstm_layout, dkernel, drecurrent_kerne
                            opt_state_1, opt_state_2, opt_code, opt_constants, alpha):
     """Store the LSTM's gradients, then one optimizer update over every parameter."""
     k_off, r_off, b_off = lstm_layout[0], lstm_layout[1], lstm_layout[2]
-    grads[k_off:k_off + dkernel.size] = dkernel.ravel()
-    grads[r_off:r_off + drecurrent_kernel.size] = drecurrent_kernel.ravel()
-    grads[b_off:b_off + dbias.size] = dbias
+    copy_vector_into(dkernel.ravel(), grads[k_off:k_off + dkernel.size])
+    copy_vector_into(drecurrent_kernel.ravel(), grads[r_off:r_off + drecurrent_kernel.size])
+    copy_vector_into(dbias, grads[b_off:b_off + dbias.size])
     k = opt_constants  # SGD: lr, momentum, nesterov; Adam: beta_1, beta_2, epsilon;
     #                    RMSprop: lr, rho, epsilon (kernels/codes.py)
     if opt_code == 0:
@@ -198,7 +204,7 @@ def _small_backward(dh, xb, kernel, recurrent_kernel, cache, lstm_codes, threads
     zeros, mask, recurrent_mask, hprev, cprev, gates, cnew = cache
     batch, steps, u = hprev.shape
     doutputs = np.zeros((batch, steps, u), dtype=kernel.dtype)
-    doutputs[:, steps - 1, :] = dh
+    copy_into(dh, doutputs[:, steps - 1, :])
     dxz, drecurrent_kernel, _, _ = lstm_backward_fused(
         doutputs, zeros, zeros, recurrent_kernel, mask, recurrent_mask, hprev, cprev, gates,
         cnew, lstm_codes[0], lstm_codes[1], lstm_codes[2] != 0)
@@ -231,7 +237,7 @@ def _large_backward(dh, xb, kernel, recurrent_kernel, cache, lstm_codes, threads
     mask, hprev, cprev, gates, cnew = cache
     steps, batch, u = hprev.shape
     doutputs = np.zeros((batch, steps, u), dtype=kernel.dtype)
-    doutputs[:, steps - 1, :] = dh
+    copy_into(dh, doutputs[:, steps - 1, :])
     dxz, drecurrent_kernel = lstm_backward_gemm_core(
         doutputs, np.zeros((batch, u), dtype=kernel.dtype),
         np.zeros((batch, u), dtype=kernel.dtype), recurrent_kernel, mask, hprev, cprev, gates,

@@ -9,6 +9,7 @@ import numpy as np
 from numba import njit
 
 from . import cells
+from .arrays import copy_into
 
 
 # ---- SimpleRNN ------------------------------------------------------------------------------
@@ -21,7 +22,7 @@ def simple_rnn_forward_fused(xz, recurrent_kernel, h0, mask, recurrent_mask, act
     hprev = np.zeros((batch, steps, u), dtype)
     hnew = np.zeros((batch, steps, u), dtype)
     h = np.empty((batch, u), dtype)
-    h[:] = h0
+    copy_into(h0, h)
     out = np.zeros((batch, u), dtype)
     z = np.empty(u, dtype)
     for t in range(steps):
@@ -48,7 +49,7 @@ def simple_rnn_backward_fused(doutputs, dh_last, recurrent_kernel, mask, recurre
     dxz = np.zeros((batch, steps, u), dtype)
     drecurrent_kernel = np.zeros((u, u), dtype)
     dh = np.empty((batch, u), dtype)
-    dh[:] = dh_last
+    copy_into(dh_last, dh)
     carry = np.zeros((batch, u), dtype)
     dh_new = np.empty(u, dtype)
     for t in range(steps - 1, -1, -1):
@@ -85,8 +86,8 @@ def lstm_forward_fused(xz, recurrent_kernel, h0, c0, mask, recurrent_mask, activ
     gates = np.zeros((batch, steps, four_u), dtype)
     h = np.empty((batch, u), dtype)
     c = np.empty((batch, u), dtype)
-    h[:] = h0
-    c[:] = c0
+    copy_into(h0, h)
+    copy_into(c0, c)
     out = np.zeros((batch, u), dtype)
     z = np.empty(four_u, dtype)
     h_new = np.empty(u, dtype)
@@ -121,8 +122,8 @@ def lstm_backward_fused(doutputs, dh_last, dc_last, recurrent_kernel, mask, recu
     drecurrent_kernel = np.zeros((u, four_u), dtype)
     dh = np.empty((batch, u), dtype)
     dc = np.empty((batch, u), dtype)
-    dh[:] = dh_last
-    dc[:] = dc_last
+    copy_into(dh_last, dh)
+    copy_into(dc_last, dc)
     carry = np.zeros((batch, u), dtype)
     dh_new = np.empty(u, dtype)
     a = np.empty(u, dtype)  # act(c_new)

@@ -31,6 +31,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import blocks
+from .arrays import add_into, copy_into
 from .cells import (
     keep_or_update,
     lstm_cell_backward,
@@ -54,7 +55,7 @@ def _gate_kernels(recurrent_kernel, gates):
     u = recurrent_kernel.shape[0]
     out = np.empty((gates, u, u), recurrent_kernel.dtype)
     for g in range(gates):
-        out[g] = recurrent_kernel[:, g * u:(g + 1) * u]
+        copy_into(recurrent_kernel[:, g * u:(g + 1) * u], out[g])  # arrays.py
     return out
 
 
@@ -103,7 +104,8 @@ def _forward_rows(xz, kernel, gate_kernels, recurrent_mask, dropout, h, c, mask,
                 keep_or_update(c[b], cnew[t, b], used)
             else:
                 simple_rnn_cell_forward(z[b], gates[t, b], activation)
-                h_new[b] = gates[t, b]
+                for j in range(width):  # a loop, not a slice assignment (arrays.py)
+                    h_new[b, j] = gates[t, b, j]
             keep_or_update(h[b], h_new[b], used)
             step_output(out[b], h_new[b], outputs[t, b], used, zero_output_for_mask)
 
@@ -370,7 +372,7 @@ def backward_core(doutputs, dh, dc, recurrent_kernel, recurrent_mask, dropout, m
     kernel_t = np.ascontiguousarray(recurrent_kernel.T)
     gate_kernels_t = _gate_kernels(recurrent_kernel, width // u if dropout else 0)
     for g in range(gate_kernels_t.shape[0]):
-        gate_kernels_t[g] = gate_kernels_t[g].T.copy()
+        copy_into(gate_kernels_t[g].T.copy(), gate_kernels_t[g])
     scratch = (np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype),
                np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype),
                np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype),
@@ -381,7 +383,7 @@ def backward_core(doutputs, dh, dc, recurrent_kernel, recurrent_mask, dropout, m
     if not dropout:
         _kernel_gradient(hprev, dxz, parts)
     for p in range(1, parts.shape[0]):
-        parts[0] += parts[p]
+        add_into(parts[p], parts[0])
     return dxz, parts[0]
 
 
