@@ -40,7 +40,7 @@ from .dense import (
 from .fused import _activate, _activation_backward, compiled_loss
 from .optimizers import adam_update, rmsprop_update, sgd_update
 from .rnn_fused import lstm_backward_fused, lstm_forward_fused
-from .rnn_gemm import lstm_backward_gemm_core, lstm_forward_gemm_core
+from .rnn_gemm import backward_core, forward_core
 
 __all__ = ["lstm_dense_epoch"]
 
@@ -221,9 +221,10 @@ def _large_forward(xb, kernel, recurrent_kernel, bias, batch, steps, lstm_codes,
     u = recurrent_kernel.shape[0]
     limit, projection_limit = limits
     mask = np.ones((batch, steps), dtype=kernel.dtype)
+    no_mask = np.empty((0, 0, 0), dtype=kernel.dtype)  # no recurrent dropout: never read
     xz = projection_forward_core(xb, kernel, bias, threads, projection_limit)
-    outputs, hprev, cprev, gates, cnew = lstm_forward_gemm_core(
-        xz.reshape(batch, steps, 4 * u), recurrent_kernel,
+    outputs, hprev, cprev, gates, cnew = forward_core(
+        xz.reshape(batch, steps, 4 * u), recurrent_kernel, no_mask, False,
         np.zeros((batch, u), dtype=kernel.dtype), np.zeros((batch, u), dtype=kernel.dtype),
         mask, lstm_codes[0], lstm_codes[1], lstm_codes[2] != 0, threads, limit)
     return outputs[steps - 1].copy(), (mask, hprev, cprev, gates, cnew)
@@ -238,10 +239,11 @@ def _large_backward(dh, xb, kernel, recurrent_kernel, cache, lstm_codes, threads
     steps, batch, u = hprev.shape
     doutputs = np.zeros((batch, steps, u), dtype=kernel.dtype)
     copy_into(dh, doutputs[:, steps - 1, :])
-    dxz, drecurrent_kernel = lstm_backward_gemm_core(
+    dxz, drecurrent_kernel = backward_core(
         doutputs, np.zeros((batch, u), dtype=kernel.dtype),
-        np.zeros((batch, u), dtype=kernel.dtype), recurrent_kernel, mask, hprev, cprev, gates,
-        cnew, lstm_codes[0], lstm_codes[1], lstm_codes[2] != 0, threads, limit)
+        np.zeros((batch, u), dtype=kernel.dtype), recurrent_kernel,
+        np.empty((0, 0, 0), dtype=kernel.dtype), False, mask, hprev, cprev, gates, cnew,
+        lstm_codes[0], lstm_codes[1], lstm_codes[2] != 0, threads, limit)
     _, dkernel, dbias = projection_backward_core(
         dxz.reshape(steps * batch, 4 * u), _time_major_rows(xb, batch, steps), kernel, threads,
         projection_limit)

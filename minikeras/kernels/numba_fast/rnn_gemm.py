@@ -149,15 +149,6 @@ def forward_core(xz, recurrent_kernel, recurrent_mask, dropout, h, c, mask, acti
     return outputs, hprev, cprev, gates, cnew
 
 
-@njit(cache=True)
-def lstm_forward_gemm_core(xz, recurrent_kernel, h, c, mask, activation, recurrent_activation,
-                           zero_output_for_mask, threads, limit):
-    """forward_core for an LSTM without recurrent dropout (the whole-epoch kernel's)."""
-    no_mask = np.empty((0, 0, 0), xz.dtype)
-    return forward_core(xz, recurrent_kernel, no_mask, False, h, c, mask, activation,
-                        recurrent_activation, zero_output_for_mask, threads, limit)
-
-
 def _forward(xz, recurrent_kernel, h0, c0, mask, recurrent_mask, codes, zero_output_for_mask,
              plan):
     dtype = xz.dtype
@@ -385,17 +376,6 @@ def backward_core(doutputs, dh, dc, recurrent_kernel, recurrent_mask, dropout, m
     for p in range(1, parts.shape[0]):
         add_into(parts[p], parts[0])
     return dxz, parts[0]
-
-
-@njit(cache=True)
-def lstm_backward_gemm_core(doutputs, dh, dc, recurrent_kernel, mask, hprev, cprev, gates,
-                            cnew, activation, recurrent_activation, zero_output_for_mask,
-                            threads, limit):
-    """backward_core for an LSTM without recurrent dropout (the whole-epoch kernel's)."""
-    no_mask = np.empty((0, 0, 0), gates.dtype)
-    return backward_core(doutputs, dh, dc, recurrent_kernel, no_mask, False, mask, hprev,
-                         cprev, gates, cnew, activation, recurrent_activation,
-                         zero_output_for_mask, threads, limit)
 
 
 def _backward(doutputs, dh_last, dc_last, recurrent_kernel, mask, recurrent_mask, hprev,
