@@ -76,14 +76,10 @@ def _batch(x, y, labels, order, start, stop):
     xb = np.empty((batch * steps, features), dtype=x.dtype)
     yb = np.empty((batch, y.shape[1]), dtype=y.dtype)
     lb = np.empty(batch, dtype=labels.dtype)
-    # element loops, not slice assignments (arrays.py: why)
     for r in range(batch):
         i = order[start + r]
-        for s in range(steps):
-            for j in range(features):
-                xb[r * steps + s, j] = x[i, s, j]
-        for j in range(y.shape[1]):
-            yb[r, j] = y[i, j]
+        copy_into(x[i], xb[r * steps:(r + 1) * steps])
+        copy_vector_into(y[i], yb[r])
         lb[r] = labels[i]
     return xb, yb, lb
 

@@ -31,7 +31,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import blocks
-from .arrays import add_into, copy_into
+from .arrays import add_into, copy_into, copy_vector_into
 from .cells import (
     keep_or_update,
     lstm_cell_backward,
@@ -104,8 +104,7 @@ def _forward_rows(xz, kernel, gate_kernels, recurrent_mask, dropout, h, c, mask,
                 keep_or_update(c[b], cnew[t, b], used)
             else:
                 simple_rnn_cell_forward(z[b], gates[t, b], activation)
-                for j in range(h.shape[1]):  # a loop, not a slice assignment (arrays.py)
-                    h_new[b, j] = gates[t, b, j]
+                copy_vector_into(gates[t, b], h_new[b])
             keep_or_update(h[b], h_new[b], used)
             step_output(out[b], h_new[b], outputs[t, b], used, zero_output_for_mask)
 
