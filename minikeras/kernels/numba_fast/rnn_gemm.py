@@ -205,10 +205,10 @@ def inference_core(x, kernel, bias, recurrent_kernel, h0, c0, activation, recurr
             if c.shape[1] > 0:
                 lstm_cell_forward(z[b], c[b], gates, c_new, outputs[b, t], activation,
                                   recurrent_activation)
-                c[b] = c_new
+                copy_vector_into(c_new, c[b])
             else:
                 simple_rnn_cell_forward(z[b], outputs[b, t], activation)
-            h[b] = outputs[b, t]
+            copy_vector_into(outputs[b, t], h[b])
     return outputs, h, c
 
 
