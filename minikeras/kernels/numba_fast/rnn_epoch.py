@@ -211,16 +211,25 @@ def _small_backward(dh, xb, kernel, recurrent_kernel, cache, lstm_codes, threads
 
 
 @njit(cache=True)
+def _no_recurrent_dropout(like):
+    """An empty recurrent mask (never read) and dropout=False as a run-time bool, the types
+    the layer path passes: a literal False would make numba compile forward_core or
+    backward_core and their loops (9-11 s each with an empty cache) a second time."""
+    no_mask = np.empty((0, 0, 0), dtype=like.dtype)
+    return no_mask, no_mask.size > 0
+
+
+@njit(cache=True)
 def _large_forward(xb, kernel, recurrent_kernel, bias, batch, steps, lstm_codes, threads,
                    limits):
     """rnn_gemm.py's loop (caches time-major) and the threaded projection kernel."""
     u = recurrent_kernel.shape[0]
     limit, projection_limit = limits
     mask = np.ones((batch, steps), dtype=kernel.dtype)
-    no_mask = np.empty((0, 0, 0), dtype=kernel.dtype)  # no recurrent dropout: never read
+    no_mask, dropout = _no_recurrent_dropout(kernel)
     xz = projection_forward_core(xb, kernel, bias, threads, projection_limit)
     outputs, hprev, cprev, gates, cnew = forward_core(
-        xz.reshape(batch, steps, 4 * u), recurrent_kernel, no_mask, False,
+        xz.reshape(batch, steps, 4 * u), recurrent_kernel, no_mask, dropout,
         np.zeros((batch, u), dtype=kernel.dtype), np.zeros((batch, u), dtype=kernel.dtype),
         mask, lstm_codes[0], lstm_codes[1], lstm_codes[2] != 0, threads, limit)
     return outputs[steps - 1].copy(), (mask, hprev, cprev, gates, cnew)
@@ -235,10 +244,11 @@ def _large_backward(dh, xb, kernel, recurrent_kernel, cache, lstm_codes, threads
     steps, batch, u = hprev.shape
     doutputs = np.zeros((batch, steps, u), dtype=kernel.dtype)
     copy_into(dh, doutputs[:, steps - 1, :])
+    no_mask, dropout = _no_recurrent_dropout(kernel)
     dxz, drecurrent_kernel = backward_core(
         doutputs, np.zeros((batch, u), dtype=kernel.dtype),
-        np.zeros((batch, u), dtype=kernel.dtype), recurrent_kernel,
-        np.empty((0, 0, 0), dtype=kernel.dtype), False, mask, hprev, cprev, gates, cnew,
+        np.zeros((batch, u), dtype=kernel.dtype), recurrent_kernel, no_mask, dropout, mask,
+        hprev, cprev, gates, cnew,
         lstm_codes[0], lstm_codes[1], lstm_codes[2] != 0, threads, limit)
     _, dkernel, dbias = projection_backward_core(
         dxz.reshape(steps * batch, 4 * u), _time_major_rows(xb, batch, steps), kernel, threads,
