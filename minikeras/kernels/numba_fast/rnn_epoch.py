@@ -163,7 +163,7 @@ def _lstm_grads_and_update(params, grads, lstm_layout, dkernel, drecurrent_kerne
         if k[1] != 0.0:
             sgd_update(params, grads, opt_state_1, k[0], k[1], k[2] != 0.0)
         else:
-            sgd_update(params, grads, None, k[0], k[1], False)
+            sgd_update(params, grads, None, k[0], k[1], k[2] != 0.0)  # nesterov unread
     elif opt_code == 1:
         adam_update(params, grads, opt_state_1, opt_state_2, None, alpha, k[0], k[1], k[2])
     else:

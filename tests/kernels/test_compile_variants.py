@@ -1,0 +1,102 @@
+"""No compiled kernel passes a literal int or bool to another cached kernel.
+
+numba types a literal argument given in compiled code (`0`, `False`) as `Literal[int](0)` or
+`Literal[bool](False)` and compiles the callee, with everything it calls, once more for it,
+beside the variant that run-time values of the same meaning compile. Measured before these
+were removed (empty numba cache, AMD EPYC): the large-LSTM epoch's literal dropout=False
+compiled `forward_core` and `backward_core` a second time beside the layer path's (9-11 s
+each), and conv.py's literal sample 0 and row 0 its slab kernels and `gemm_rows`
+(examples/mnist_cnn.py 22.9 -> 16.8 s without them). A run-time value with the same meaning
+(`conv.FIRST`, `rnn_epoch._no_recurrent_dropout`) compiles once.
+
+This reads the source of every compiled function in `kernels/numba_fast/` and each call it
+makes to another compiled function that numba does not inline: a literal int or bool among its
+arguments is reported, unless ALLOWED says why it is meant (a literal whose variant no other
+caller would share, chosen so numba drops the dead branch).
+"""
+
+import ast
+import importlib
+import inspect
+import pkgutil
+
+from numba.core.registry import CPUDispatcher
+
+import minikeras.kernels.numba_fast as numba_fast
+
+ALLOWED = {
+    # from_logits=True: the layer path calls these from Python with a run-time bool and a
+    # `tie` argument, a different signature whatever this call passes; the literal lets numba
+    # drop the probabilities branch from the loss's loop.
+    ("_binary_crossentropy_logits", "binary_crossentropy_value_and_grad"),
+    ("_categorical_crossentropy_logits", "categorical_crossentropy_value_and_grad"),
+    ("_sparse_categorical_crossentropy_logits", "sparse_categorical_crossentropy_value_and_grad"),
+    # reset_after True / False: its only caller compiles both, each without the other's branch.
+    ("_gru_backward_fused", "gru_cell_reset_backward"),
+}
+
+
+def _modules():
+    return [importlib.import_module(f"{numba_fast.__name__}.{info.name}")
+            for info in pkgutil.iter_modules(numba_fast.__path__)]
+
+
+def _callee(module, func):
+    """The compiled function a call names (`name(...)` or `module.name(...)`), or None."""
+    if isinstance(func, ast.Name):
+        target = getattr(module, func.id, None)
+    elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        target = getattr(getattr(module, func.value.id, None), func.attr, None)
+    else:
+        return None
+    return target if isinstance(target, CPUDispatcher) else None
+
+
+def _literal(node):
+    return isinstance(node, ast.Constant) and type(node.value) in (bool, int)
+
+
+def literal_calls(modules):
+    """(caller, callee, line) for each call with a literal int or bool argument from a
+    compiled function to a compiled function numba compiles on its own (not inline)."""
+    found, callers = [], 0
+    for module in modules:
+        for node in ast.walk(ast.parse(inspect.getsource(module))):
+            if not (isinstance(node, ast.FunctionDef)
+                    and isinstance(getattr(module, node.name, None), CPUDispatcher)):
+                continue
+            callers += 1
+            for call in ast.walk(node):
+                callee = call.func if isinstance(call, ast.Call) else None
+                callee = callee and _callee(module, callee)
+                if callee is None or callee.targetoptions.get("inline") == "always":
+                    continue
+                arguments = [*call.args, *(k.value for k in call.keywords)]
+                if any(_literal(a) for a in arguments):
+                    found.append((node.name, callee.py_func.__name__, call.lineno))
+    return found, callers
+
+
+def test_no_literal_arguments_between_compiled_kernels():
+    found, callers = literal_calls(_modules())
+    assert callers > 50  # the scan saw the compiled functions
+    unexpected = [f for f in found if f[:2] not in ALLOWED]
+    assert not unexpected, (
+        "a literal int or bool passed from one compiled kernel to another compiles the callee "
+        f"once more (pass a run-time value, see this test's docstring): {unexpected}")
+    assert {f[:2] for f in found} == ALLOWED  # an entry no longer needed is removed
+
+
+def test_the_scan_finds_a_literal_argument(tmp_path, monkeypatch):
+    """The check can fail: a module whose kernel passes a literal False to another is reported."""
+    source = (
+        "from numba import njit\n\n"
+        "@njit(cache=False)\n"
+        "def callee(x, flag):\n    return x if flag else -x\n\n"
+        "@njit(cache=False)\n"
+        "def caller(x):\n    return callee(x, False) + callee(x, x > 0)\n"
+    )
+    (tmp_path / "literal_probe.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    found, callers = literal_calls([importlib.import_module("literal_probe")])
+    assert callers == 2 and found == [("caller", "callee", 9)]
