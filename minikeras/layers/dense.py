@@ -14,6 +14,8 @@ class creates the weights and keeps what backward needs.
 
 import numbers
 
+import numpy as np
+
 from .. import activations, constraints, initializers, kernels, legacy, regularizers
 from .base import Layer
 from .weight_options import set_weight_options
@@ -65,7 +67,9 @@ class Dense(Layer):
 
     def forward(self, x, training=False):
         lead_shape = x.shape[:-1]
-        x2 = x.reshape(-1, x.shape[-1])  # (batch * ..., input_dim)
+        # (batch * ..., input_dim), C-ordered: a strided input (an RNN's last step
+        # outputs[:, -1]) would compile the kernels a second time for its layout
+        x2 = np.ascontiguousarray(x.reshape(-1, x.shape[-1]))
         bias = self.bias.value if self.use_bias else None
         z = kernels.dense.dense_forward(x2, self.kernel.value, bias)
         y = self.activation(z)
