@@ -180,8 +180,9 @@ def _lstm_grads_and_update(params, grads, lstm_layout, dkernel, drecurrent_kerne
 # on its own, each was optimized by LLVM by itself and then again inside the epoch that links
 # it. Empty numba cache, AMD EPYC, alternating: the W6 model's first fit 45-50 -> 41-43 s, the
 # airline tutorial 27-32 -> 26-29 s; warm, in one process, alternating: the airline's epoch
-# (92 batches of 1) 410-420 -> 388-390 us, W6's (63 batches of 64) 104-107 -> 106-109 ms
-# (min of 30-80; medians equal within 1%).
+# (92 batches of 1) 410-420 -> 388-390 us; W6's (63 batches of 64) 104-107 -> 106-109 ms
+# (min of 12-80, four runs; medians 108-122 -> 109-121 ms: within the hour's noise, 1-2% if
+# real).
 @njit(inline="always")
 def _small_forward(xb, kernel, recurrent_kernel, bias, batch, steps, lstm_codes, threads,
                    limits):
@@ -254,8 +255,8 @@ def _large_backward(dh, xb, kernel, recurrent_kernel, cache, lstm_codes, threads
     dxz, drecurrent_kernel = backward_core(
         doutputs, np.zeros((batch, u), dtype=kernel.dtype),
         np.zeros((batch, u), dtype=kernel.dtype), recurrent_kernel, no_mask, dropout, mask,
-        hprev, cprev, gates, cnew,
-        lstm_codes[0], lstm_codes[1], lstm_codes[2] != 0, threads, limit)
+        hprev, cprev, gates, cnew, lstm_codes[0], lstm_codes[1], lstm_codes[2] != 0, threads,
+        limit)
     _, dkernel, dbias = projection_backward_core(
         dxz.reshape(steps * batch, 4 * u), _time_major_rows(xb, batch, steps), kernel, threads,
         projection_limit)
