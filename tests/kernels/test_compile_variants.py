@@ -1,4 +1,5 @@
-"""No compiled kernel passes a literal int or bool to another cached kernel.
+"""No compiled kernel passes a literal int or bool to another cached kernel (nor copies an
+array into a slice: the second half of this file).
 
 numba types a literal argument given in compiled code (`0`, `False`) as `Literal[int](0)` or
 `Literal[bool](False)` and compiles the callee, with everything it calls, once more for it,
@@ -100,3 +101,60 @@ def test_the_scan_finds_a_literal_argument(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     found, callers = literal_calls([importlib.import_module("literal_probe")])
     assert callers == 2 and found == [("caller", "callee", 9)]
+
+
+# ---- array copies through slices ---------------------------------------------------------------
+# `out[a:b] = src` with an array src makes numba compile its shape-mismatch error message
+# (string formatting, 1-2 s a shape with an empty cache); numba_fast/arrays.py's loops copy
+# without one. This catches the slice form; a row copy through an integer index (`c[b] = row`)
+# does the same and is not visible to a source scan (the last one, in rnn_gemm.inference_core,
+# was found by numba's compile events).
+SLICE_ALLOWED = {
+    ("_max_backward_tiled", "dx[b, i * ph + p, col, :] = zero"),  # a scalar fill: no message
+}
+
+
+def slice_assignments(modules):
+    """(function, statement) for each assignment into a slice of an array, of anything but a
+    literal number, in a compiled function."""
+    found = []
+    for module in modules:
+        for node in ast.walk(ast.parse(inspect.getsource(module))):
+            if not (isinstance(node, ast.FunctionDef)
+                    and isinstance(getattr(module, node.name, None), CPUDispatcher)):
+                continue
+            for statement in ast.walk(node):
+                if isinstance(statement, ast.Assign):
+                    targets = statement.targets
+                elif isinstance(statement, ast.AugAssign):
+                    targets = [statement.target]
+                else:
+                    continue
+                for target in targets:
+                    index = target.slice if isinstance(target, ast.Subscript) else None
+                    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+                    if (any(isinstance(p, ast.Slice) for p in parts)
+                            and not isinstance(statement.value, ast.Constant)):
+                        found.append((node.name, ast.unparse(statement)))
+    return found
+
+
+def test_no_array_copied_into_a_slice_in_a_compiled_kernel():
+    found = slice_assignments(_modules())
+    unexpected = [f for f in found if f not in SLICE_ALLOWED]
+    assert not unexpected, (
+        "copy through numba_fast/arrays.py (copy_into, copy_vector_into, add_into, "
+        f"add_vector_into) instead of assigning to a slice: {unexpected}")
+    assert set(found) == SLICE_ALLOWED
+
+
+def test_the_slice_scan_finds_a_copy(tmp_path, monkeypatch):
+    source = (
+        "from numba import njit\n\n"
+        "@njit(cache=False)\n"
+        "def kernel(h, h0, out):\n    h[:] = h0\n    out[0, :] = 0.0\n    out[1, 1:] += h[1:]\n"
+    )
+    (tmp_path / "slice_probe.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    found = slice_assignments([importlib.import_module("slice_probe")])
+    assert found == [("kernel", "h[:] = h0"), ("kernel", "out[1, 1:] += h[1:]")]
