@@ -42,6 +42,22 @@ def _modules():
             for info in pkgutil.iter_modules(numba_fast.__path__)]
 
 
+def _compiled_functions(modules):
+    """(module, function node) for each function in the modules' source that is compiled."""
+    for module in modules:
+        for node in ast.walk(ast.parse(inspect.getsource(module))):
+            if (isinstance(node, ast.FunctionDef)
+                    and isinstance(getattr(module, node.name, None), CPUDispatcher)):
+                yield module, node
+
+
+def _probe(tmp_path, monkeypatch, name, source):
+    """A module of `source`, written under tmp_path and imported, for the scans to read."""
+    (tmp_path / f"{name}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return importlib.import_module(name)
+
+
 def _callee(module, func):
     """The compiled function a call names (`name(...)` or `module.name(...)`), or None."""
     if isinstance(func, ast.Name):
@@ -61,20 +77,16 @@ def literal_calls(modules):
     """(caller, callee, line) for each call with a literal int or bool argument from a
     compiled function to a compiled function numba compiles on its own (not inline)."""
     found, callers = [], 0
-    for module in modules:
-        for node in ast.walk(ast.parse(inspect.getsource(module))):
-            if not (isinstance(node, ast.FunctionDef)
-                    and isinstance(getattr(module, node.name, None), CPUDispatcher)):
+    for module, node in _compiled_functions(modules):
+        callers += 1
+        for call in ast.walk(node):
+            callee = call.func if isinstance(call, ast.Call) else None
+            callee = callee and _callee(module, callee)
+            if callee is None or callee.targetoptions.get("inline") == "always":
                 continue
-            callers += 1
-            for call in ast.walk(node):
-                callee = call.func if isinstance(call, ast.Call) else None
-                callee = callee and _callee(module, callee)
-                if callee is None or callee.targetoptions.get("inline") == "always":
-                    continue
-                arguments = [*call.args, *(k.value for k in call.keywords)]
-                if any(_literal(a) for a in arguments):
-                    found.append((node.name, callee.py_func.__name__, call.lineno))
+            arguments = [*call.args, *(k.value for k in call.keywords)]
+            if any(_literal(a) for a in arguments):
+                found.append((node.name, callee.py_func.__name__, call.lineno))
     return found, callers
 
 
@@ -97,9 +109,7 @@ def test_the_scan_finds_a_literal_argument(tmp_path, monkeypatch):
         "@njit(cache=False)\n"
         "def caller(x):\n    return callee(x, False) + callee(x, x > 0)\n"
     )
-    (tmp_path / "literal_probe.py").write_text(source)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    found, callers = literal_calls([importlib.import_module("literal_probe")])
+    found, callers = literal_calls([_probe(tmp_path, monkeypatch, "literal_probe", source)])
     assert callers == 2 and found == [("caller", "callee", 9)]
 
 
@@ -118,24 +128,20 @@ def slice_assignments(modules):
     """(function, statement) for each assignment into a slice of an array, of anything but a
     literal number, in a compiled function."""
     found = []
-    for module in modules:
-        for node in ast.walk(ast.parse(inspect.getsource(module))):
-            if not (isinstance(node, ast.FunctionDef)
-                    and isinstance(getattr(module, node.name, None), CPUDispatcher)):
+    for _, node in _compiled_functions(modules):
+        for statement in ast.walk(node):
+            if isinstance(statement, ast.Assign):
+                targets = statement.targets
+            elif isinstance(statement, ast.AugAssign):
+                targets = [statement.target]
+            else:
                 continue
-            for statement in ast.walk(node):
-                if isinstance(statement, ast.Assign):
-                    targets = statement.targets
-                elif isinstance(statement, ast.AugAssign):
-                    targets = [statement.target]
-                else:
-                    continue
-                for target in targets:
-                    index = target.slice if isinstance(target, ast.Subscript) else None
-                    parts = index.elts if isinstance(index, ast.Tuple) else [index]
-                    if (any(isinstance(p, ast.Slice) for p in parts)
-                            and not isinstance(statement.value, ast.Constant)):
-                        found.append((node.name, ast.unparse(statement)))
+            for target in targets:
+                index = target.slice if isinstance(target, ast.Subscript) else None
+                parts = index.elts if isinstance(index, ast.Tuple) else [index]
+                if (any(isinstance(p, ast.Slice) for p in parts)
+                        and not isinstance(statement.value, ast.Constant)):
+                    found.append((node.name, ast.unparse(statement)))
     return found
 
 
@@ -154,7 +160,5 @@ def test_the_slice_scan_finds_a_copy(tmp_path, monkeypatch):
         "@njit(cache=False)\n"
         "def kernel(h, h0, out):\n    h[:] = h0\n    out[0, :] = 0.0\n    out[1, 1:] += h[1:]\n"
     )
-    (tmp_path / "slice_probe.py").write_text(source)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    found = slice_assignments([importlib.import_module("slice_probe")])
+    found = slice_assignments([_probe(tmp_path, monkeypatch, "slice_probe", source)])
     assert found == [("kernel", "h[:] = h0"), ("kernel", "out[1, 1:] += h[1:]")]
