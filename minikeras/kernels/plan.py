@@ -9,9 +9,8 @@ slab by slab, the last bits: blocks.py). The loops, each calling numba_fast/cell
 
     "fused"  numba_fast/rnn_fused.py (LSTM, SimpleRNN), gru.py (GRU): one compiled loop over
              the whole sequence, the recurrent matmul by hand; no BLAS or Python per step.
-    "gemm"   numba_fast/rnn_gemm.py (LSTM, SimpleRNN): one compiled loop, BLAS GEMMs per step
-             in row blocks, the batch over numba's threads.
-    "numpy"  the NumPy reference itself (large GRUs): BLAS matmuls, SIMD ufuncs over the batch.
+    "gemm"   numba_fast/rnn_gemm.py (LSTM, SimpleRNN), gru_gemm.py (GRU): one compiled loop,
+             BLAS GEMMs per step in row blocks, the batch over numba's threads.
 
 Tests and benchmarks force a loop, a block size or a thread count with `forced(...)`.
 """
@@ -26,7 +25,8 @@ from typing import NamedTuple
 
 import numba
 
-LOOPS = ("fused", "gemm", "numpy")
+LOOPS = ("fused", "gemm")
+INFERENCE_TWINS = ("lstm", "simple_rnn")  # cells with a one-call predict: inference_in_one_call
 GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
 
 
@@ -56,17 +56,21 @@ class Plan(NamedTuple):
 #              batch 4, units 32 (16384):        123 /  80     batch 1, units 64, 30 steps:
 #                                                              294 / 132
 #   SimpleRNN  batch 4, units 32 (4096):          35 /  45     batch 8, units 32 (8192):  60 /  51
-#   GRU (numpy_ref / fused; its loop keeps float64 sums): batch 8, units 32: 823 / 396;
-#              batch 16, units 32: 1073 / 763;  batch 8, units 64: 1523 / 2898;
-#              batch 32, units 32: 1345 / 1541  -> 65536.
-FUSED_MAX_WORK = {"lstm": 4096, "simple_rnn": 8192, "gru": 65536}
-# Past FUSED_MAX_WORK the GEMM loop runs every LSTM and SimpleRNN: it beat the NumPy reference
+#   GRU        batch 4, units 16 (3072):          40 /  59     batch 16, units 8 (3072):  60 /  81
+#              batch 8, units 16 (6144):          72 /  67     batch 4, units 32 (12288): 109 /  67
+#              batch 8, units 32 (24576):        211 /  83     batch 1, units 64, 30 steps:
+#                                                              291 / 109
+#              (reset_after=False, recurrent dropout, or both: the same tie at 6144, 75-77 / 77-81)
+FUSED_MAX_WORK = {"lstm": 4096, "simple_rnn": 8192, "gru": 6144}
+# Past FUSED_MAX_WORK the GEMM loop runs every recurrent layer: it beat the NumPy reference
 # and the former Python-per-step loop ("steps", removed) at every measured size (gemm / steps /
 # numpy, us): LSTM batch 8, units 32, recurrent dropout: 112 / 314 / 823; relu: 99 / 153 / 850;
 # W6 (batch 64, units 64, 30 steps) tanh: 2313 / 13031 / 13944; relu: 2596 / 13654 / 20520;
 # recurrent dropout: 3921 / 22646 / 16712. SimpleRNN batch 8, units 64, recurrent dropout:
 # 92 / 160 / 249; batch 16, units 64: 116 / 161 / 284; batch 64, units 64, 30 steps:
-# 796 / 1276 / 1500.
+# 796 / 1276 / 1500. GRU (gemm / numpy; 2026-12-07): batch 8, units 32: 86 / 758;
+# batch 32, units 32: 183 / 1070; W6's shapes: 2026 / 7044; W8's (batch 32, units 128, 80
+# steps): 7086 / 28503.
 #
 # SINGLE_THREAD_MACS: OpenBLAS runs a GEMM of up to 4 * 65536 multiply-adds on the calling
 # thread and wakes its pool past that (blocks.py: the pool's spinning threads cost W6's fit
@@ -137,11 +141,6 @@ def forced(loop=None, block_limit=None, threads=None):
         _forced.update(old)
 
 
-def _runs(loop, cell):
-    """True when `loop` can compute this cell."""
-    return loop != "gemm" or cell != "gru"
-
-
 def choose(cell, batch, units):
     """The Plan for one call of a recurrent layer's time loop: cell "lstm", "gru" or
     "simple_rnn"; batch, units the loop's shapes. The activations and recurrent dropout do not
@@ -155,16 +154,12 @@ def choose(cell, batch, units):
 
 
 def _loop(cell, batch, units):
-    """choose's loop: the forced one where it computes the cell, else by FUSED_MAX_WORK."""
+    """choose's loop: the forced one, else by FUSED_MAX_WORK."""
     if cell not in GATES:
         raise ValueError(f"`cell` must be one of {sorted(GATES)}; received cell={cell!r}.")
-    loop = _forced["loop"]
-    if loop is None or not _runs(loop, cell):
-        if batch * units * GATES[cell] * units < FUSED_MAX_WORK[cell]:
-            loop = "fused"
-        else:
-            loop = "gemm" if _runs("gemm", cell) else "numpy"
-    return loop
+    if _forced["loop"] is not None:
+        return _forced["loop"]
+    return "fused" if batch * units * GATES[cell] * units < FUSED_MAX_WORK[cell] else "gemm"
 
 
 def inference_in_one_call(cell, batch, steps, features, units):
@@ -177,9 +172,9 @@ def inference_in_one_call(cell, batch, steps, features, units):
     small-layer loop). On the NumPy path both are the reference, so either holds. Measured
     (W6's LSTM(64) -> Dense(1), 1 sample, 30 steps; min of 4000): predict 76 -> 38 us."""
     # choose's plan has one thread where the batch is one block (_row_blocks), and a block
-    # limit of at least SINGLE_THREAD_MACS unless a forced one is smaller; _loop never gives
-    # the GRU the GEMM loop (_runs)
-    if _loop(cell, batch, units) != "gemm":
+    # limit of at least SINGLE_THREAD_MACS unless a forced one is smaller. The GRU has no
+    # inference twin (its reset gate splits the step's GEMM in two without reset_after).
+    if _loop(cell, batch, units) != "gemm" or cell not in INFERENCE_TWINS:
         return False
     macs_per_row = GATES[cell] * units * units
     return (batch * macs_per_row <= min(SINGLE_THREAD_MACS, gemm_limit())

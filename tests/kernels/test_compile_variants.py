@@ -32,8 +32,6 @@ ALLOWED = {
     ("_binary_crossentropy_logits", "binary_crossentropy_value_and_grad"),
     ("_categorical_crossentropy_logits", "categorical_crossentropy_value_and_grad"),
     ("_sparse_categorical_crossentropy_logits", "sparse_categorical_crossentropy_value_and_grad"),
-    # reset_after True / False: its only caller compiles both, each without the other's branch.
-    ("_gru_backward_fused", "gru_cell_reset_backward"),
 }
 
 

@@ -252,13 +252,13 @@ def test_the_plan_picks_each_loop():
     assert plan.choose("simple_rnn", 8, 64).loop == "gemm"
     assert plan.choose("simple_rnn", 8, 8).loop == "fused"
     assert plan.choose("gru", 1, 4).loop == "fused"
-    assert plan.choose("gru", 64, 128).loop == "numpy"
+    assert plan.choose("gru", 64, 128).loop == "gemm"
     with plan.forced(loop="gemm", block_limit=7, threads=1):
         assert plan.choose("lstm", 1, 4) == plan.Plan("gemm", 1, 7)
         assert plan.gemm_split() == (1, 7)
     with plan.forced(threads=10**6):  # never past numba's thread count
         assert plan.gemm_split()[0] == numba.get_num_threads()
-        assert plan.choose("gru", 1, 4).loop == "fused"  # no GEMM loop: the rule picks
+        assert plan.choose("gru", 1, 4).loop == "fused"  # threads alone: the rule picks
     assert plan.choose("lstm", 1, 4).loop == "fused"  # the context is left as it was
     with pytest.raises(ValueError, match="loop='steps'"):
         with plan.forced(loop="steps"):
@@ -496,7 +496,7 @@ def test_inference_in_one_call_only_where_the_layer_would_run_one_gemm_per_step(
     assert plan.inference_in_one_call("simple_rnn", 4, 30, 8, 64)
     assert not plan.inference_in_one_call("lstm", 64, 30, 8, 64)  # threads, row blocks
     assert not plan.inference_in_one_call("lstm", 1, 30, 8, 4)  # the small-layer loop
-    assert not plan.inference_in_one_call("gru", 1, 30, 8, 64)  # no GEMM loop (nor twin)
+    assert not plan.inference_in_one_call("gru", 1, 30, 8, 64)  # no inference twin
     with pytest.raises(ValueError, match="cell='rnn'"):
         plan.inference_in_one_call("rnn", 1, 30, 8, 64)
     assert not plan.inference_in_one_call("lstm", 1, 4000, 64, 64)  # projection cut in slabs

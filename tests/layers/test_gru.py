@@ -237,41 +237,72 @@ def _run(module, case, act, rec_act, reset_after, zero):
 
 @settings(max_examples=60, deadline=None)
 @example(batch=1, steps=5, units=5, dtype=np.float32, transposed=True, masked=False,
-         dropped=True, zero=False, reset_after=False, act=1, rec_act=1, seed=4)
+         dropped=True, zero=False, reset_after=False, act=1, rec_act=1, seed=4, path="fused")
 @example(batch=1, steps=1, units=1, dtype=np.float32, transposed=False, masked=True,
-         dropped=True, zero=False, reset_after=False, act=2, rec_act=2, seed=89)
+         dropped=True, zero=False, reset_after=False, act=2, rec_act=2, seed=89, path="fused")
 @given(batch=st.integers(1, 4), steps=st.integers(1, 6), units=st.integers(1, 5),
        dtype=st.sampled_from([np.float32, np.float64]), transposed=st.booleans(),
        masked=st.booleans(), dropped=st.booleans(), zero=st.booleans(),
        reset_after=st.booleans(), act=st.sampled_from(CODES), rec_act=st.sampled_from(CODES),
-       seed=st.integers(0, 99))
+       seed=st.integers(0, 99), path=st.sampled_from(["fused", "gemm"]))
 def test_gru_twins_agree(batch, steps, units, dtype, transposed, masked, dropped, zero,
-                         reset_after, act, rec_act, seed):
+                         reset_after, act, rec_act, seed, path):
     # float32 states that can grow without bound (linear/relu gates or candidate) compound
-    # the fused loop's single rounding vs NumPy's per-operation rounding: float64 only.
+    # the compiled loops' rounding vs NumPy's per-operation rounding: float64 only.
     assume(dtype == np.float64 or (rec_act not in (0, 3) and act not in (0, 3)))
     case = _case(np.random.default_rng(seed), batch, steps, units, dtype, transposed, masked,
                  dropped)
-    with strategy("fused"):
+    with strategy(path):
         mine = _run(fast, case, act, rec_act, reset_after, zero)
     theirs = _run(ref, case, act, rec_act, reset_after, zero)
     for name, a, b in zip(NAMES, mine, theirs, strict=True):
-        assert a.dtype == np.dtype(dtype), name
-        assert_close(a, b, _twin_tolerance(name, b, dtype), f"gru {name}")
+        assert a.shape == b.shape and a.dtype == np.dtype(dtype), name
+        assert_close(a, b, _twin_tolerance(name, b, dtype), f"gru {path} {name}")
 
 
-def test_size_rule_uses_the_reference_for_large_layers():
+@pytest.mark.parametrize("reset_after", [True, False])
+@pytest.mark.parametrize("dropped", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gemm_loop_in_one_row_blocks_on_two_threads(reset_after, dropped, dtype):
+    """gru_gemm.py's loop as it runs large layers: every GEMM cut into row blocks, the rows in
+    slabs over two threads (here one-row blocks), with masked steps and non-default codes."""
+    case = _case(np.random.default_rng(3), 7, 5, 4, dtype, True, True, dropped)
+    with plan.forced(loop="gemm", block_limit=1, threads=2):
+        mine = _run(fast, case, 2, 4, reset_after, False)
+    for name, a, b in zip(NAMES, mine, _run(ref, case, 2, 4, reset_after, False), strict=True):
+        assert a.shape == b.shape and a.dtype == np.dtype(dtype), name
+        assert_close(a, b, _twin_tolerance(name, b, dtype), f"gru gemm {name}")
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+@pytest.mark.parametrize("dropped", [False, True])
+def test_gemm_loop_gives_the_same_bits_on_any_thread_count(reset_after, dropped):
+    """The slabs are cut by the block limit, not the thread count (blocks.py): the same bits
+    on 1 thread and on 2."""
+    case = _case(np.random.default_rng(8), 7, 4, 3, np.float32, False, True, dropped)
+    runs = []
+    for threads in (1, 2):
+        with plan.forced(loop="gemm", block_limit=2 * 27, threads=threads):  # 2-row slabs
+            runs.append(_run(fast, case, 1, 2, reset_after, False))
+    for name, a, b in zip(NAMES, *runs, strict=True):
+        assert np.array_equal(a, b), name
+
+
+def test_size_rule_runs_small_layers_fused_and_the_rest_on_the_gemm_loop():
     assert plan.choose("gru", 1, 4).loop == "fused"
-    assert plan.choose("gru", 64, 128).loop == "numpy"
+    assert plan.choose("gru", 4, 16).loop == "fused"  # work 3072, under 6144
+    assert plan.choose("gru", 8, 16).loop == "gemm"  # 6144
+    assert plan.choose("gru", 64, 128).loop == "gemm"
 
 
-@pytest.mark.parametrize("module", [ref, fast], ids=["numpy", "numba"])
+@pytest.mark.parametrize("module,path", [(ref, "fused"), (fast, "fused"), (fast, "gemm")],
+                         ids=["numpy", "numba-fused", "numba-gemm"])
 @pytest.mark.parametrize("masked,zero,dropped,act,rec_act,reset_after", [
     (False, False, False, 1, 2, True), (False, False, False, 1, 2, False),
     (True, False, True, 1, 2, True), (True, True, True, 0, 1, False),
     (True, False, False, 2, 1, True)])
-def test_gru_kernel_backward_matches_finite_differences(module, masked, zero, dropped, act,
-                                                        rec_act, reset_after):
+def test_gru_kernel_backward_matches_finite_differences(module, path, masked, zero, dropped,
+                                                        act, rec_act, reset_after):
     rng = np.random.default_rng(5)
     xz, kernel, bias, h0, mask, rmask, dout, dh = _case(rng, 3, 5, 2, np.float64, False,
                                                         masked, dropped)
@@ -283,7 +314,7 @@ def test_gru_kernel_backward_matches_finite_differences(module, masked, zero, dr
                                             reset_after, zero)
         return float(np.sum(outputs * dout) + np.sum(h * dh))
 
-    with strategy("fused"):
+    with strategy(path):
         _, _, *cache = module.gru_forward(xz, kernel, bias, h0, mask, rmask, act, rec_act,
                                           reset_after, zero)
         dxz, dkernel, dbias, dh0 = module.gru_backward(dout, dh, kernel, mask, rmask, *cache,

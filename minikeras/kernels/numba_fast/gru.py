@@ -1,19 +1,18 @@
-"""numba twins of `numpy_ref/gru.py`: the GRU time loop fused per time step and sample.
+"""numba twins of `numpy_ref/gru.py`: the GRU time loops, compiled.
 
 The equations, shapes and masking rules are in the reference module; the cell's compiled
-math is cells.py's (gru_cell_*). `kernels/plan.py` chooses the loop: small layers run the
-whole sequence as one compiled loop (each step walks the batch once doing the recurrent
-matmuls by hand, then the cell on each sample's row; at tutorial sizes Python's per-step
-overhead is the cost); larger ones use the NumPy reference itself, whose per-step matmuls go
-to BLAS and whose exp/tanh run SIMD over the batch. The recurrent sums are kept in float64
-and rounded once.
+math is cells.py's (gru_cell_*). `kernels/plan.py` chooses the loop, as for the LSTM:
+- "fused", below: small layers; the whole sequence as one compiled loop, each step walking
+  the batch once doing the recurrent matmuls by hand (sums kept in float64, rounded once),
+  then the cell on each sample's row.
+- "gemm", gru_gemm.py: the others; BLAS GEMMs and the cell in one compiled loop, the batch
+  over threads.
 """
 
 import numpy as np
 from numba import njit
 
 from .. import plan as planner
-from ..numpy_ref import gru as reference
 from .arrays import copy_into
 from .cells import (
     gru_cell_backward,
@@ -24,6 +23,7 @@ from .cells import (
     state_gradient,
     step_output,
 )
+from .gru_gemm import gru_backward_gemm, gru_forward_gemm
 
 __all__ = ["gru_forward", "gru_backward"]
 
@@ -106,7 +106,7 @@ def _gru_backward_fused(doutputs, dh_last, recurrent_kernel, mask, recurrent_mas
                               recurrent_activation)
             if reset_after:
                 gru_cell_reset_backward(d, q_all[b, t], dq, gates[b, t], recurrent_activation,
-                                        True)
+                                        reset_after)
                 for j in range(u):
                     drecurrent_bias[2 * u + j] += dq[j]
             else:  # dq = da @ U_h.T, and the reset gate saw h * r_h
@@ -117,7 +117,7 @@ def _gru_backward_fused(doutputs, dh_last, recurrent_kernel, mask, recurrent_mas
                     dq[k] = acc
                     h_reset[k] = hprev[b, t, k] * recurrent_mask[2, b, k]
                 gru_cell_reset_backward(d, h_reset, dq, gates[b, t], recurrent_activation,
-                                        False)
+                                        reset_after)
             for j in range(3 * u):
                 dxz[b, t, j] = d[j]
             for j in range(2 * u):
@@ -151,23 +151,21 @@ def _gru_backward_fused(doutputs, dh_last, recurrent_kernel, mask, recurrent_mas
     return (dxz, drecurrent_kernel.astype(dtype), drecurrent_bias.astype(dtype), dh)
 
 
-def _loop(recurrent_kernel, batch):
-    return planner.choose("gru", batch, recurrent_kernel.shape[0]).loop
-
-
-GRU_FORWARD = {"fused": _gru_forward_fused, "numpy": reference.gru_forward}
-GRU_BACKWARD = {"fused": _gru_backward_fused, "numpy": reference.gru_backward}
-
-
 def gru_forward(xz, recurrent_kernel, recurrent_bias, h0, mask, recurrent_mask, activation,
                 recurrent_activation, reset_after, zero_output_for_mask):
-    run = GRU_FORWARD[_loop(recurrent_kernel, xz.shape[0])]
-    return run(xz, recurrent_kernel, recurrent_bias, h0, mask, recurrent_mask, activation,
-               recurrent_activation, reset_after, zero_output_for_mask)
+    plan = planner.choose("gru", xz.shape[0], recurrent_kernel.shape[0])
+    args = (xz, recurrent_kernel, recurrent_bias, h0, mask, recurrent_mask, activation,
+            recurrent_activation, reset_after, zero_output_for_mask)
+    if plan.loop == "gemm":
+        return gru_forward_gemm(*args, plan)
+    return _gru_forward_fused(*args)
 
 
 def gru_backward(doutputs, dh_last, recurrent_kernel, mask, recurrent_mask, hprev, gates, q_all,
                  activation, recurrent_activation, reset_after, zero_output_for_mask):
-    run = GRU_BACKWARD[_loop(recurrent_kernel, doutputs.shape[0])]
-    return run(doutputs, dh_last, recurrent_kernel, mask, recurrent_mask, hprev, gates, q_all,
-               activation, recurrent_activation, reset_after, zero_output_for_mask)
+    plan = planner.choose("gru", doutputs.shape[0], recurrent_kernel.shape[0])
+    args = (doutputs, dh_last, recurrent_kernel, mask, recurrent_mask, hprev, gates, q_all,
+            activation, recurrent_activation, reset_after, zero_output_for_mask)
+    if plan.loop == "gemm":
+        return gru_backward_gemm(*args, plan)
+    return _gru_backward_fused(*args)
