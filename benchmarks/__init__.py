@@ -2,7 +2,7 @@
 TensorFlow and JAX, and PyTorch, side by side. Run `python -m benchmarks --help`.
 
 Layout:
-    workloads.py   the workloads W1-W6, predict latency and the scaling sweep: data and models
+    workloads.py   the workloads W1-W9, predict latency and the scaling sweep: data and models
     peers.py       one class per library (minikeras, Keras, PyTorch) that builds and times them
     worker.py      runs one peer's workloads in its own process, prints JSON lines
     machine.py     the machine: CPU, versions, sgemm rate, cold-start costs

@@ -26,7 +26,7 @@ import time
 from . import machine, report
 from .peers import ENV, PEERS
 
-TASKS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "predict", "scaling")
+TASKS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "predict", "scaling")
 SECTIONS = ("coldstart", "sgemm")
 
 

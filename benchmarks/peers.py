@@ -57,12 +57,15 @@ class KerasAPI:
             self.version = f"minikeras ({lib.kernels.KERNELS} kernels)"
         self.lib = lib
 
-    def _lstm(self, units, input_shape):
-        layers = self.lib.layers
-        lstm = getattr(layers, "LSTM", None)
-        if lstm is None:  # minikeras before layers/__init__ exports it
-            from minikeras.layers.rnn import LSTM as lstm
-        return lstm(units)
+    def _recurrent(self, kind, units):
+        """LSTM(units) or GRU(units) (Keras's defaults: the GRU's reset_after=True, as
+        PyTorch's nn.GRU computes)."""
+        name = {"lstm": "LSTM", "gru": "GRU"}[kind]
+        found = getattr(self.lib.layers, name, None)
+        if found is None:  # minikeras before layers/__init__ exports it
+            from minikeras.layers import rnn
+            found = getattr(rnn, name)
+        return found(units)
 
     def build(self, workload):
         np.random.seed(7)
@@ -82,7 +85,7 @@ class KerasAPI:
             elif spec[0] == "embedding":
                 model.add(layers.Embedding(spec[1], spec[2]))
             else:
-                model.add(self._lstm(spec[1], workload.x_shape[1:]))
+                model.add(self._recurrent(spec[0], spec[1]))
         model.compile(loss=workload.loss, optimizer="adam", metrics=list(workload.metrics))
         return model
 
@@ -145,7 +148,7 @@ class TorchPeer:
                 modules.append(nn.Embedding(spec[1], spec[2]))
                 width = spec[2]
             else:
-                modules.append(_LastStepLSTM(nn, width, spec[1]))
+                modules.append(_LastStep(nn, spec[0], width, spec[1]))
                 width = spec[1]
         model = nn.Sequential(*modules).to(self.device)
         model.optimizer = self.torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
@@ -213,17 +216,20 @@ def _activation(nn, name):
     return [found()] if found is not None else []
 
 
-class _LastStepLSTM:
-    """nn.LSTM returning the last time step, as Keras's LSTM(return_sequences=False)."""
+class _LastStep:
+    """nn.LSTM or nn.GRU (kind "lstm", "gru") returning the last time step, as Keras's
+    LSTM/GRU(return_sequences=False)."""
 
-    def __new__(cls, nn, features, units):
+    def __new__(cls, nn, kind, features, units):
+        layer = {"lstm": nn.LSTM, "gru": nn.GRU}[kind]
+
         class LastStep(nn.Module):
             def __init__(self):
                 super().__init__()
-                self.lstm = nn.LSTM(features, units, batch_first=True)
+                self.rnn = layer(features, units, batch_first=True)
 
             def forward(self, x):
-                return self.lstm(x)[0][:, -1]
+                return self.rnn(x)[0][:, -1]
 
         return LastStep()
 

@@ -6,7 +6,7 @@ seconds by minikeras's (numba path) for the same task: > 1 means minikeras is fa
 
 TARGETS = {"W1": 100, "W2": 50, "W3": 20, "W4": 2.3, "W5": 60, "W6": 3, "W7": 1.5, "W8": 4,
            "predict 1": 1000}
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9")
 
 
 def machine_line(machine):
@@ -88,7 +88,7 @@ def extras(results):
                     rate = record["train_flops"] / record["seconds"] / 1e9
                     lines.append(f"{task} {peer}: {rate:.1f} GFLOP/s of training FLOPs = "
                                  f"{100 * rate / sgemm['gflops']:.0f}% of the sgemm rate")
-    for task in ("W4", "W6", "W7", "W8"):
+    for task in ("W4", "W6", "W7", "W8", "W9"):
         for peer, record in tasks.get(task, {}).items():
             if seconds(record):
                 epochs = record.get("rss_epochs_mb") or []

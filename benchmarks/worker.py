@@ -1,6 +1,6 @@
 """One peer, one process: `python -m benchmarks.worker PEER TASK... [--quick] [--repeats N]`.
 
-Tasks: workload ids (W1..W6), "predict" (one sample and 10,000 samples on W1's and W6's
+Tasks: workload ids (W1..W9), "predict" (one sample and 10,000 samples on W1's and W6's
 models) and "scaling" (the sweep). Each result is one line on stdout, "BENCH {json}":
     {"peer", "task", "status": "ok" | "skipped" | "error", "seconds": median, "times": [...],
      "rss_mb": after the task, "peak_rss_mb": the process's peak so far,
@@ -68,7 +68,7 @@ def run_task(peer, task, quick, repeats):
                                           "seconds_per_sample": result["seconds"] / w.x_shape[0]}
         return {"points": points}
     return time_workload(peer, workloads(quick)[task], repeats,
-                         record_memory=task in ("W4", "W6", "W7", "W8"))
+                         record_memory=task in ("W4", "W6", "W7", "W8", "W9"))
 
 
 def main(argv=None):

@@ -1,7 +1,7 @@
 """The workloads: seeded data and the architecture of each, the same for every library.
 
 A workload is a plain record; the peers (peers.py) turn `layers` into their own models:
-    ("dense", units, activation)  ("dropout", rate)  ("lstm", units)
+    ("dense", units, activation)  ("dropout", rate)  ("lstm", units)  ("gru", units)
     ("conv2d", filters, kernel, activation)  ("maxpool2d", size)  ("flatten",)
     ("embedding", input_dim, output_dim)
 `quick` gives the smoke-test size (few epochs, small data): it checks that things run, never
@@ -96,8 +96,8 @@ def airline_windows(look_back=3):
 
 
 def workloads(quick=False):
-    """W1-W8 as the issues list them (quick: 2 epochs at most, at most 2000 samples; W7 and
-    W8 at most 512)."""
+    """W1-W8 as the issues list them, and W9, W6 with a GRU in place of the LSTM (quick: 2
+    epochs at most, at most 2000 samples; W7 and W8 at most 512)."""
     items = [
         Workload("W1", "Pima first network", (768, 8),
                  [("dense", 12, "relu"), ("dense", 8, "relu"), ("dense", 1, "sigmoid")],
@@ -126,6 +126,8 @@ def workloads(quick=False):
         Workload("W8", "imdb_lstm", (2000, 80),
                  [("embedding", 20000, 128), ("lstm", 128), ("dense", 1, "sigmoid")],
                  "binary_crossentropy", 32, 1, metrics=["accuracy"], data="sequences"),
+        Workload("W9", "mid GRU", (4000, 30, 8), [("gru", 64), ("dense", 1, None)],
+                 "mse", 64, 5),
     ]
     if quick:
         for w in items:
