@@ -1,4 +1,5 @@
-"""Parity cases for the convolution, pooling, embedding and normalization layers.
+"""Parity cases for the convolution, pooling, embedding and normalization layers, and the
+recurrent layers at the sizes that run their GEMM loops (kernels/plan.py).
 
 Each case is a small model around the layers it names, with the arguments it names (padding,
 strides, dilation, groups, data_format, mask_zero, BatchNormalization in training and
@@ -140,6 +141,12 @@ CASES = {
         [("Embedding", {"input_dim": 30, "output_dim": 4, "mask_zero": True}),
          ("GRU", {"units": 3, "return_sequences": True}), ("LSTM", {"units": 3})],
         DENSE1, data="indices", optimizer="sgd"),
+    "GRU -> GRU reset_after=False -> LSTM (GEMM loops)": _case(
+        "GRU -> GRU reset_after=False -> LSTM (GEMM loops)", (7, 5),
+        [("GRU", {"units": 24, "return_sequences": True}),
+         ("GRU", {"units": 24, "reset_after": False, "return_sequences": True,
+                  "activation": "relu"}),
+         ("LSTM", {"units": 16})], DENSE1),
     "Embedding mask_zero -> GlobalAveragePooling1D": _case(
         "Embedding mask_zero -> GlobalAveragePooling1D", (6,),
         [("Embedding", {"input_dim": 30, "output_dim": 5, "mask_zero": True}),

@@ -123,10 +123,9 @@ CPUS = os.cpu_count() or 1
 
 @contextmanager
 def forced(loop=None, block_limit=None, threads=None):
-    """Within the block, every recurrent layer on the numba path runs `loop` (where that loop
-    computes the layer: "gemm" is the LSTM's and SimpleRNN's; elsewhere the rule picks),
-    GEMMs are cut to `block_limit` multiply-adds and split over `threads` (None: unchanged).
-    For tests and benchmarks:
+    """Within the block, every recurrent layer on the numba path runs `loop` (each of LOOPS
+    computes every cell), GEMMs are cut to `block_limit` multiply-adds and split over
+    `threads` (None: unchanged, the rule picks). For tests and benchmarks:
 
         with plan.forced(loop="gemm", block_limit=1):   # one-row GEMM blocks
             layer(x)

@@ -1,6 +1,7 @@
-"""The convolution / pooling / embedding / normalization parity cases of `python -m parity`
-(parity/layer_cases.py) as tests: per case and dtype, every row (each layer's output, the loss,
-every gradient, one optimizer step, 20 training steps) within the house tolerance of Keras."""
+"""The convolution / pooling / embedding / normalization (and recurrent GEMM-loop) parity
+cases of `python -m parity` (parity/layer_cases.py) as tests: per case and dtype, every row
+(each layer's output, the loss, every gradient, one optimizer step, 20 training steps) within
+the house tolerance of Keras."""
 
 import pytest
 
