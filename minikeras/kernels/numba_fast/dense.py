@@ -45,21 +45,15 @@ def _projection_forward_rows(x, kernel, bias, z, r0, r1, block):
                 z[i, j] += bias[j]
 
 
-@njit(cache=True, parallel=True)
-def _projection_forward_loop(x, kernel, bias, z, slab, block):
-    n = z.shape[0]
-    for p in prange(blocks.slab_count(n, slab)):
-        _projection_forward_rows(x, kernel, bias, z, p * slab, min(n, (p + 1) * slab), block)
-
-
-@njit(cache=True)
+@njit(cache=True, parallel=blocks.PRANGE_ONLY)
 def projection_forward_core(x, kernel, bias, threads, limit):
     """z = x @ kernel + bias for x (rows, features), kernel (features, units), contiguous."""
     z = np.empty((x.shape[0], kernel.shape[1]), kernel.dtype)
     macs = kernel.size
     n = x.shape[0]
     slab, block = blocks.slab_size(n, macs, threads, limit), blocks.block_size(macs, limit)
-    _projection_forward_loop(x, kernel, bias, z, slab, block)
+    for p in prange(blocks.slab_count(n, slab)):
+        _projection_forward_rows(x, kernel, bias, z, p * slab, min(n, (p + 1) * slab), block)
     return z
 
 
@@ -98,15 +92,7 @@ def _projection_backward_rows(dz, x, kernel_t, dx, dkernel_part, dbias_part, r0,
                 dbias_part[j] += dz[i, j]
 
 
-@njit(cache=True, parallel=True)
-def _projection_backward_loop(dz, x, kernel_t, dx, dkernel_parts, dbias_parts, slab, block):
-    n = dz.shape[0]
-    for p in prange(dkernel_parts.shape[0]):
-        _projection_backward_rows(dz, x, kernel_t, dx, dkernel_parts[p], dbias_parts[p],
-                                  p * slab, min(n, (p + 1) * slab), block)
-
-
-@njit(cache=True)
+@njit(cache=True, parallel=blocks.PRANGE_ONLY)
 def projection_backward_core(dz, x, kernel, threads, limit):
     """(dx, dkernel, dbias) of projection_forward_core; dkernel and dbias summed slab by slab."""
     n, units = dz.shape
@@ -117,7 +103,9 @@ def projection_backward_core(dz, x, kernel, threads, limit):
     dkernel_parts = np.zeros((parts, kernel.shape[0], units), dz.dtype)
     dbias_parts = np.zeros((parts, units), dz.dtype)
     kernel_t, block = np.ascontiguousarray(kernel.T), blocks.block_size(macs, limit)
-    _projection_backward_loop(dz, x, kernel_t, dx, dkernel_parts, dbias_parts, slab, block)
+    for p in prange(parts):
+        _projection_backward_rows(dz, x, kernel_t, dx, dkernel_parts[p], dbias_parts[p],
+                                  p * slab, min(n, (p + 1) * slab), block)
     for p in range(1, parts):
         add_into(dkernel_parts[p], dkernel_parts[0])  # loops (arrays.py: why)
         add_vector_into(dbias_parts[p], dbias_parts[0])

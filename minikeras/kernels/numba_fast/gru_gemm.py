@@ -96,19 +96,7 @@ def _forward_rows(xz, kernel, gate_kernels, recurrent_bias, recurrent_mask, per_
             step_output(out[b], h_new[b], outputs[t, b], used, zero_output_for_mask)
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
-def _forward_slabs(xz, kernel, gate_kernels, recurrent_bias, recurrent_mask, per_gate, h, mask,
-                   gates, hprev, q_all, outputs, activation, recurrent_activation, reset_after,
-                   zero_output_for_mask, block, scratch, out, slab):
-    batch = h.shape[0]
-    for s in prange(blocks.slab_count(batch, slab)):
-        _forward_rows(xz, kernel, gate_kernels, recurrent_bias, recurrent_mask, per_gate, h,
-                      mask, gates, hprev, q_all, outputs, activation, recurrent_activation,
-                      reset_after, zero_output_for_mask, block, scratch, out, s * slab,
-                      min(batch, (s + 1) * slab))
-
-
-@njit(cache=True)
+@njit(cache=True, parallel=blocks.PRANGE_ONLY)
 def gru_forward_core(xz, recurrent_kernel, recurrent_bias, recurrent_mask, dropout, h, mask,
                      activation, recurrent_activation, reset_after, zero_output_for_mask,
                      threads, limit):
@@ -129,10 +117,11 @@ def gru_forward_core(xz, recurrent_kernel, recurrent_bias, recurrent_mask, dropo
     out = np.zeros((batch, u), xz.dtype)
     slab = blocks.slab_size(batch, u * width, threads, limit)
     block = blocks.block_size(u * width, limit)
-    _forward_slabs(xz, recurrent_kernel, gate_kernels, recurrent_bias, recurrent_mask,
-                   per_gate, h, mask, gates, hprev, q_all, outputs, activation,
-                   recurrent_activation, reset_after, zero_output_for_mask, block, scratch,
-                   out, slab)
+    for s in prange(blocks.slab_count(batch, slab)):
+        _forward_rows(xz, recurrent_kernel, gate_kernels, recurrent_bias, recurrent_mask,
+                      per_gate, h, mask, gates, hprev, q_all, outputs, activation,
+                      recurrent_activation, reset_after, zero_output_for_mask, block, scratch,
+                      out, s * slab, min(batch, (s + 1) * slab))
     return outputs, hprev, gates, q_all
 
 
@@ -242,19 +231,7 @@ def _backward_rows(dout, dh, gate_kernels_t, kernel_t, recurrent_mask, per_gate,
             dh[b, j] += dh_recurrent[b, j]
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
-def _backward_slabs(dout, dh, gate_kernels_t, kernel_t, recurrent_mask, per_gate, mask, hprev,
-                    gates, q_all, dxz, dp, parts, activation, recurrent_activation, reset_after,
-                    zero_output_for_mask, block, scratch, slab):
-    batch = dh.shape[0]
-    for s in prange(parts.shape[0]):
-        _backward_rows(dout, dh, gate_kernels_t, kernel_t, recurrent_mask, per_gate, mask,
-                       hprev, gates, q_all, dxz, dp, parts[s], activation,
-                       recurrent_activation, reset_after, zero_output_for_mask, block, scratch,
-                       s * slab, min(batch, (s + 1) * slab))
-
-
-@njit(cache=True)
+@njit(cache=True, parallel=blocks.PRANGE_ONLY)
 def gru_backward_core(doutputs, dh, recurrent_kernel, recurrent_mask, dropout, mask, hprev,
                       gates, q_all, activation, recurrent_activation, reset_after,
                       zero_output_for_mask, threads, limit):
@@ -277,13 +254,15 @@ def gru_backward_core(doutputs, dh, recurrent_kernel, recurrent_mask, dropout, m
     scratch = (np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype),
                np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype),
                np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype))
-    _backward_slabs(doutputs, dh, gate_kernels_t, kernel_t, recurrent_mask, per_gate, mask,
-                    hprev, gates, q_all, dxz, dp, parts, activation, recurrent_activation,
-                    reset_after, zero_output_for_mask, block, scratch, slab)
+    for s in prange(parts.shape[0]):
+        _backward_rows(doutputs, dh, gate_kernels_t, kernel_t, recurrent_mask, per_gate, mask,
+                       hprev, gates, q_all, dxz, dp, parts[s], activation,
+                       recurrent_activation, reset_after, zero_output_for_mask, block, scratch,
+                       s * slab, min(batch, (s + 1) * slab))
     if not per_gate:
         _kernel_gradient(hprev, dp, parts)
-    for s in range(1, parts.shape[0]):
-        add_into(parts[s], parts[0])
+    for p in range(1, parts.shape[0]):
+        add_into(parts[p], parts[0])
     return dxz, dp, parts[0]
 
 

@@ -109,19 +109,7 @@ def _forward_rows(xz, kernel, gate_kernels, recurrent_mask, dropout, h, c, mask,
             step_output(out[b], h_new[b], outputs[t, b], used, zero_output_for_mask)
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
-def _forward_slabs(xz, kernel, gate_kernels, recurrent_mask, dropout, h, c, mask, gates, hprev,
-                   cprev, cnew, outputs, activation, recurrent_activation, zero_output_for_mask,
-                   block, scratch, out, slab):
-    batch = h.shape[0]
-    for p in prange(blocks.slab_count(batch, slab)):
-        _forward_rows(xz, kernel, gate_kernels, recurrent_mask, dropout, h, c, mask, gates,
-                      hprev, cprev, cnew, outputs, activation, recurrent_activation,
-                      zero_output_for_mask, block, scratch, out, p * slab,
-                      min(batch, (p + 1) * slab))
-
-
-@njit(cache=True)
+@njit(cache=True, parallel=blocks.PRANGE_ONLY)
 def forward_core(xz, recurrent_kernel, recurrent_mask, dropout, h, c, mask, activation,
                  recurrent_activation, zero_output_for_mask, threads, limit):
     """The forward loop on fresh time-major buffers; h (batch, u) and c (batch, u; width 0
@@ -142,9 +130,11 @@ def forward_core(xz, recurrent_kernel, recurrent_mask, dropout, h, c, mask, acti
     out = np.zeros((batch, u), xz.dtype)
     slab = blocks.slab_size(batch, u * width, threads, limit)
     block = blocks.block_size(u * width, limit)
-    _forward_slabs(xz, recurrent_kernel, gate_kernels, recurrent_mask, dropout, h, c, mask,
-                   gates, hprev, cprev, cnew, outputs, activation, recurrent_activation,
-                   zero_output_for_mask, block, scratch, out, slab)
+    for p in prange(blocks.slab_count(batch, slab)):
+        _forward_rows(xz, recurrent_kernel, gate_kernels, recurrent_mask, dropout, h, c, mask,
+                      gates, hprev, cprev, cnew, outputs, activation, recurrent_activation,
+                      zero_output_for_mask, block, scratch, out, p * slab,
+                      min(batch, (p + 1) * slab))
     return outputs, hprev, cprev, gates, cnew
 
 
@@ -300,18 +290,6 @@ def _backward_rows(dout, dh, dc, kernel_t, gate_kernels_t, recurrent_mask, dropo
             dh[b, j] += dh_recurrent[b, j]
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
-def _backward_slabs(dout, dh, dc, kernel_t, gate_kernels_t, recurrent_mask, dropout, mask,
-                    gates, hprev, cprev, cnew, dxz, parts, activation, recurrent_activation,
-                    zero_output_for_mask, block, scratch, slab):
-    batch = dh.shape[0]
-    for p in prange(parts.shape[0]):
-        _backward_rows(dout, dh, dc, kernel_t, gate_kernels_t, recurrent_mask, dropout, mask,
-                       gates, hprev, cprev, cnew, dxz, parts[p], activation,
-                       recurrent_activation, zero_output_for_mask, block, scratch, p * slab,
-                       min(batch, (p + 1) * slab))
-
-
 @njit(cache=True, error_model="numpy")
 def _kernel_gradient_chunk(hprev, dxz, part, chunks, p):
     """part = sum over chunk p's steps t and every row of h_{t-1}^T @ dz_t: one GEMM of
@@ -345,7 +323,7 @@ def _kernel_gradient(hprev, dxz, parts):
         _kernel_gradient_chunk(hprev, dxz, parts[p], chunks, p)
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=blocks.PRANGE_ONLY)
 def backward_core(doutputs, dh, dc, recurrent_kernel, recurrent_mask, dropout, mask, hprev,
                   cprev, gates, cnew, activation, recurrent_activation, zero_output_for_mask,
                   threads, limit):
@@ -367,9 +345,11 @@ def backward_core(doutputs, dh, dc, recurrent_kernel, recurrent_mask, dropout, m
                np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype),
                np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype),
                np.empty((batch, u), dh.dtype))
-    _backward_slabs(doutputs, dh, dc, kernel_t, gate_kernels_t, recurrent_mask, dropout, mask,
-                    gates, hprev, cprev, cnew, dxz, parts, activation, recurrent_activation,
-                    zero_output_for_mask, block, scratch, slab)
+    for p in prange(parts.shape[0]):
+        _backward_rows(doutputs, dh, dc, kernel_t, gate_kernels_t, recurrent_mask, dropout,
+                       mask, gates, hprev, cprev, cnew, dxz, parts[p], activation,
+                       recurrent_activation, zero_output_for_mask, block, scratch, p * slab,
+                       min(batch, (p + 1) * slab))
     if not dropout:
         _kernel_gradient(hprev, dxz, parts)
     for p in range(1, parts.shape[0]):
