@@ -26,7 +26,7 @@ from typing import NamedTuple
 import numba
 
 LOOPS = ("fused", "gemm")
-INFERENCE_TWINS = ("lstm", "simple_rnn")  # cells with a one-call predict: inference_in_one_call
+INFERENCE_TWINS = ("lstm", "gru", "simple_rnn")  # cells with a one-call predict
 GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
 
 
@@ -171,8 +171,7 @@ def inference_in_one_call(cell, batch, steps, features, units):
     small-layer loop). On the NumPy path both are the reference, so either holds. Measured
     (W6's LSTM(64) -> Dense(1), 1 sample, 30 steps; min of 4000): predict 76 -> 38 us."""
     # choose's plan has one thread where the batch is one block (_row_blocks), and a block
-    # limit of at least SINGLE_THREAD_MACS unless a forced one is smaller. The GRU has no
-    # inference twin (its reset gate splits the step's GEMM in two without reset_after).
+    # limit of at least SINGLE_THREAD_MACS unless a forced one is smaller
     if _loop(cell, batch, units) != "gemm" or cell not in INFERENCE_TWINS:
         return False
     macs_per_row = GATES[cell] * units * units

@@ -8,7 +8,7 @@ were removed (empty numba cache, AMD EPYC): the large-LSTM epoch's literal dropo
 compiled `forward_core` and `backward_core` a second time beside the layer path's (9-11 s
 each), and conv.py's literal sample 0 and row 0 its slab kernels and `gemm_rows`
 (examples/mnist_cnn.py 22.9 -> 16.8 s without them). A run-time value with the same meaning
-(`conv.FIRST`, `rnn_epoch._no_recurrent_dropout`) compiles once.
+(`blocks.FIRST`, `rnn_epoch._no_recurrent_dropout`) compiles once.
 
 This reads the source of every compiled function in `kernels/numba_fast/` and each call it
 makes to another compiled function that numba does not inline: a literal int or bool among its

@@ -496,7 +496,8 @@ def test_inference_in_one_call_only_where_the_layer_would_run_one_gemm_per_step(
     assert plan.inference_in_one_call("simple_rnn", 4, 30, 8, 64)
     assert not plan.inference_in_one_call("lstm", 64, 30, 8, 64)  # threads, row blocks
     assert not plan.inference_in_one_call("lstm", 1, 30, 8, 4)  # the small-layer loop
-    assert not plan.inference_in_one_call("gru", 1, 30, 8, 64)  # no inference twin
+    assert plan.inference_in_one_call("gru", 1, 30, 8, 64)
+    assert not plan.inference_in_one_call("gru", 1, 30, 8, 4)  # the small-layer loop
     with pytest.raises(ValueError, match="cell='rnn'"):
         plan.inference_in_one_call("rnn", 1, 30, 8, 64)
     assert not plan.inference_in_one_call("lstm", 1, 4000, 64, 64)  # projection cut in slabs

@@ -326,6 +326,53 @@ def test_gru_kernel_backward_matches_finite_differences(module, path, masked, ze
             assert_close(dbias, numeric_grad(loss, bias), FD, "gru drecurrent_bias")
 
 
+@settings(max_examples=40, deadline=None)
+@given(batch=st.integers(1, 4), steps=st.integers(1, 6), features=st.integers(1, 5),
+       units=st.integers(1, 5), dtype=st.sampled_from([np.float32, np.float64]),
+       with_bias=st.booleans(), reset_after=st.booleans(), act=st.sampled_from(CODES),
+       rec_act=st.sampled_from(CODES), seed=st.integers(0, 99))
+def test_inference_twins_agree(batch, steps, features, units, dtype, with_bias, reset_after,
+                               act, rec_act, seed):
+    """kernels.gru.gru_inference (predict's projection and forward loop in one call): numba ==
+    NumPy, and the state passed in is left as it was."""
+    assume(dtype == np.float64 or (rec_act not in (0, 3) and act not in (0, 3)))
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(batch, steps, features)).astype(dtype)
+    kernel = (rng.normal(size=(features, 3 * units)) * 0.5).astype(dtype)
+    bias = rng.normal(size=3 * units).astype(dtype) if with_bias else None
+    recurrent = (rng.normal(size=(units, 3 * units)) * 0.5).astype(dtype)
+    recurrent_bias = (rng.normal(size=3 * units) if reset_after else np.zeros(3 * units))
+    h0 = rng.normal(size=(batch, units)).astype(dtype)
+    h0_in = h0.copy()
+    args = (x, kernel, bias, recurrent, recurrent_bias.astype(dtype), h0, act, rec_act,
+            reset_after)
+    for name, a, b in zip(["outputs", "h"], fast.gru_inference(*args), ref.gru_inference(*args),
+                          strict=True):
+        assert a.dtype == np.dtype(dtype) and a.shape == b.shape, name
+        assert_close(a, b, _twin_tolerance(name, b, dtype), f"gru inference {name}")
+    assert np.array_equal(h0, h0_in)
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_one_call_predict_gives_the_forward_passs_bits(reset_after, dtype, monkeypatch):
+    """W9's GRU(64) on one sample of 30 steps: predict's one compiled call (RNN.infer ->
+    gru_inference, where plan.inference_in_one_call says so) returns the same bits as the
+    layer's forward pass, and is the path taken."""
+    use_dtype(dtype)
+    layer = GRU(64, reset_after=reset_after, return_sequences=True, return_state=True)
+    x = np.random.default_rng(2).normal(size=(1, 30, 8)).astype(dtype)
+    layer(x)  # build
+    calls = []
+    real = layer.run_inference
+    monkeypatch.setattr(layer, "run_inference", lambda *a: calls.append(1) or real(*a))
+    inferred = layer.infer(x)
+    forward = layer.forward(x, training=False)
+    assert calls == [1] and plan.inference_in_one_call("gru", 1, 30, 8, 64)
+    for a, b in zip(inferred, forward, strict=True):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
 # ---- the Sequential path, config, weights and bad input ---------------------------------
 def test_sequential_fit_predict_and_summary(rng, capsys):
     model = Sequential([GRU(4, input_shape=(3, 1)), Dense(1)])

@@ -77,6 +77,12 @@ def block_size(macs_per_row, limit):
     return max(1, limit // max(1, macs_per_row))
 
 
+# Row or sample 0 as a run-time int64: a literal 0 passed to a compiled function is typed
+# Literal[int](0), and numba compiles that function once more for it (conv.py's one-slab calls
+# beside the threaded loop's, ~3 s with an empty cache at W7's first fit; gru_gemm.py's
+# inference call beside its slab loop).
+FIRST = np.int64(0)
+
 MAX_SLABS = 64  # bounds the per-slab partial sums (MAX_SLABS copies of a kernel's gradient)
 
 # `njit(parallel=PRANGE_ONLY)`: the kernel's prange loop runs over numba's threads, and nothing

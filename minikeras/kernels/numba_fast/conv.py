@@ -34,10 +34,6 @@ from .arrays import add_into, add_vector_into, copy_into
 
 __all__ = ["conv_forward", "conv_backward"]
 
-# Row or sample 0 as a run-time int64: a literal 0 passed to a compiled function is typed
-# Literal[int](0), and numba compiles that function once more for it (the one-slab calls
-# below beside the threaded loop's, ~3 s with an empty cache at W7's first fit).
-FIRST = np.int64(0)
 
 
 @njit(inline="always")
@@ -88,9 +84,9 @@ def _forward_slab(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, oh, ow, b0, b1, 
             _im2col(x, b, cols, (b - b0) * rows, kh, kw, sh, sw, dh, dw, oh, ow,
                     g * (k // (kh * kw)), False)
         if groups == 1:
-            blocks.gemm_rows(cols, w_groups[0], zs, FIRST, n, block)
+            blocks.gemm_rows(cols, w_groups[0], zs, blocks.FIRST, n, block)
         else:
-            blocks.gemm_rows(cols, w_groups[g], zg, FIRST, n, block)
+            blocks.gemm_rows(cols, w_groups[g], zg, blocks.FIRST, n, block)
             copy_into(zg, zs[:, g * fg:(g + 1) * fg])
     if bias.shape[0]:  # no bias: an empty array (one compiled variant, not two)
         for r in range(n):
@@ -139,7 +135,7 @@ def _backward_slab(dy, y, x, w_groups_t, dx, dkernel, dbias, kh, kw, sh, sw, dh,
             add_into(term, dkernel[g])
         if not need_dx:
             continue
-        blocks.gemm_rows(dzg, w_groups_t[g], dcols, FIRST, n, block)
+        blocks.gemm_rows(dzg, w_groups_t[g], dcols, blocks.FIRST, n, block)
         for b in range(b0, b1):
             _im2col(dx, b, dcols, (b - b0) * rows, kh, kw, sh, sw, dh, dw, oh, ow, c0, True)
     for r in range(n):
@@ -170,7 +166,7 @@ def _conv2d_forward(x, kernel, bias, sh, sw, dh, dw, groups, slab_rows, limit, a
     per = samples_per_slab(batch, oh * ow, slab_rows)
     block = blocks.block_size(k * fg, limit)
     if per >= batch:  # one slab: no thread launch (it costs more than small work)
-        _forward_slab(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, oh, ow, FIRST, batch,
+        _forward_slab(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, oh, ow, blocks.FIRST, batch,
                       block, act)
     else:
         _forward_slabs(x, w_groups, bias, z, kh, kw, sh, sw, dh, dw, oh, ow, per, block, act)
@@ -195,7 +191,7 @@ def _conv2d_backward(dy, y, x, kernel, sh, sw, dh, dw, groups, slab_rows, limit,
     y2 = y.reshape(y.shape[0] * oh * ow, filters)  # no rows for LINEAR
     if parts == 1:
         _backward_slab(dy2, y2, x, w_groups_t, dx, dkernel_parts[0], dbias_parts[0], kh, kw,
-                       sh, sw, dh, dw, oh, ow, FIRST, batch, block, act)
+                       sh, sw, dh, dw, oh, ow, blocks.FIRST, batch, block, act)
     else:
         _backward_slabs(dy2, y2, x, w_groups_t, dx, dkernel_parts, dbias_parts, kh, kw, sh, sw,
                         dh, dw, oh, ow, per, block, act)

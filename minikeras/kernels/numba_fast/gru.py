@@ -7,6 +7,9 @@ math is cells.py's (gru_cell_*). `kernels/plan.py` chooses the loop, as for the 
   then the cell on each sample's row.
 - "gemm", gru_gemm.py: the others; BLAS GEMMs and the cell in one compiled loop, the batch
   over threads.
+The inference twin (`gru_inference`: predict's forward pass with its input projection, no
+cache) is gru_gemm.py's loop on one thread; the layer calls it where
+plan.inference_in_one_call says the loop above would compute the same numbers.
 """
 
 import numpy as np
@@ -23,9 +26,9 @@ from .cells import (
     state_gradient,
     step_output,
 )
-from .gru_gemm import gru_backward_gemm, gru_forward_gemm
+from .gru_gemm import gru_backward_gemm, gru_forward_gemm, gru_inference
 
-__all__ = ["gru_forward", "gru_backward"]
+__all__ = ["gru_forward", "gru_backward", "gru_inference"]
 
 
 @njit(cache=True)

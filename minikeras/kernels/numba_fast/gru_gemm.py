@@ -41,6 +41,7 @@ from .cells import (
     state_gradient,
     step_output,
 )
+from .dense import dense_forward
 from .rnn_gemm import _gate_kernels, _kernel_gradient, _time_major
 
 
@@ -138,6 +139,49 @@ def gru_forward_gemm(xz, recurrent_kernel, recurrent_bias, h0, mask, recurrent_m
             bool(reset_after), bool(zero_output_for_mask), plan.threads, plan.block_limit)
     outputs, hprev, gates, q_all = (a.transpose(1, 0, 2) for a in caches)  # (batch, T, .)
     return outputs, h, hprev, gates, q_all
+
+
+# ---- inference: predict's forward pass, nothing kept for backward --------------------------
+@njit(cache=True, error_model="numpy")
+def gru_inference_core(x, kernel, bias, recurrent_kernel, recurrent_bias, h0, activation,
+                       recurrent_activation, reset_after):
+    """The input projection and the forward loop in one call, on this thread, for a batch
+    without mask or dropout: outputs (T, batch, u) of x (batch, T, features), and the final
+    h. The same numbers as dense_forward then gru_forward_core where the layer would run
+    that loop as one slab and one GEMM of all rows per step (kernels/plan.py:
+    inference_in_one_call): it runs that loop's own step function (_forward_rows) on all
+    rows; what it saves is the Python between them and the thread launch."""
+    batch, steps, features = x.shape
+    width = recurrent_kernel.shape[1]
+    u = width // 3
+    xz = dense_forward(x.reshape(batch * steps, features), kernel, bias)
+    h = h0.copy()
+    gates = np.empty((steps, batch, width), x.dtype)
+    hprev = np.empty((steps, batch, u), x.dtype)
+    outputs = np.empty_like(hprev)
+    q_all = np.empty_like(hprev)
+    per_gate = not reset_after
+    gate_kernels = _gate_kernels(recurrent_kernel, 3 if per_gate else 0)
+    scratch = (np.empty((batch, width), x.dtype), np.empty((batch, u), x.dtype),
+               np.empty((batch, u), x.dtype), np.empty((batch, u), x.dtype))
+    out = np.zeros((batch, u), x.dtype)
+    every_step = np.ones((batch, steps), x.dtype)
+    zero_output_for_mask = every_step.size < 0  # never read; a run-time bool, not a literal
+    _forward_rows(xz.reshape(batch, steps, width), recurrent_kernel, gate_kernels,
+                  recurrent_bias, np.ones((3, batch, u), x.dtype), per_gate, h, every_step,
+                  gates, hprev, q_all, outputs, activation, recurrent_activation, reset_after,
+                  zero_output_for_mask, max(1, batch), scratch, out, blocks.FIRST, batch)
+    return outputs, h
+
+
+def gru_inference(x, kernel, bias, recurrent_kernel, recurrent_bias, h0, activation,
+                  recurrent_activation, reset_after):
+    dtype = x.dtype
+    outputs, h = gru_inference_core(
+        np.ascontiguousarray(x), np.ascontiguousarray(kernel), bias,
+        np.ascontiguousarray(recurrent_kernel), np.ascontiguousarray(recurrent_bias, dtype),
+        np.ascontiguousarray(h0, dtype), activation, recurrent_activation, bool(reset_after))
+    return outputs.transpose(1, 0, 2), h
 
 
 # ---- backward -------------------------------------------------------------------------------

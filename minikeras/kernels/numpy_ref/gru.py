@@ -44,9 +44,10 @@ activations' slopes written with their outputs):
 
 import numpy as np
 
+from .dense import dense_forward
 from .rnn import activation_slope, apply_activation
 
-__all__ = ["gru_forward", "gru_backward"]
+__all__ = ["gru_forward", "gru_backward", "gru_inference"]
 
 
 def gru_forward(xz, recurrent_kernel, recurrent_bias, h0, mask, recurrent_mask, activation,
@@ -137,3 +138,23 @@ def gru_backward(doutputs, dh_last, recurrent_kernel, mask, recurrent_mask, hpre
     dsums = dxz.sum(axis=(0, 1))
     drecurrent_bias = np.concatenate([dsums[:2 * u], db_h])
     return dxz, drecurrent_kernel, drecurrent_bias, dh
+
+
+# ---- inference: predict's forward pass, nothing kept for backward --------------------------
+def gru_inference(x, kernel, bias, recurrent_kernel, recurrent_bias, h0, activation,
+                  recurrent_activation, reset_after):
+    """The layer's whole forward pass as predict runs it: no mask, no dropout, no cache.
+
+        xz = x @ kernel + bias,  then gru_forward with every step used.
+    Shapes: x (batch, T, features), kernel (features, 3u), bias (3u,) or None (the input
+    bias), recurrent_bias (3u,) as gru_forward's, h0 (batch, u).
+    Returns outputs (batch, T, u) and h_T (batch, u).
+    """
+    batch, steps, features = x.shape
+    u = recurrent_kernel.shape[0]
+    xz = dense_forward(x.reshape(batch * steps, features), kernel, bias)
+    outputs, h, *_ = gru_forward(xz.reshape(batch, steps, 3 * u), recurrent_kernel,
+                                 recurrent_bias, h0, np.ones((batch, steps), x.dtype),
+                                 np.ones((3, batch, u), x.dtype), activation,
+                                 recurrent_activation, reset_after, False)
+    return outputs, h

@@ -52,6 +52,7 @@ from .rnn import RNN
 
 class GRU(RNN):
     cell_name = "gru_cell"
+    inference_cell = "gru"
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
@@ -116,6 +117,14 @@ class GRU(RNN):
             xz, recurrent_kernel(self), recurrent_bias, states[0], mask, recurrent_masks,
             *self._codes, self.reset_after, self.zero_output_for_mask)
         self._cache = (x, mask, input_masks, recurrent_masks, *cache)
+        return outputs, [h]
+
+    def run_inference(self, x, states):
+        """run_sequence's outputs and final state without mask, dropout or cache (RNN.infer)."""
+        input_bias, recurrent_bias = self._biases()
+        outputs, h = kernels.gru.gru_inference(x, self.kernel.value, input_bias,
+                                               recurrent_kernel(self), recurrent_bias,
+                                               states[0], *self._codes, self.reset_after)
         return outputs, [h]
 
     def backprop_sequence(self, doutputs, dfinal_states):

@@ -60,7 +60,8 @@ class RNN(Layer):
     supports_masking = True
     accepts_mask = True
     cell_name = "rnn_cell"
-    # "lstm" or "simple_rnn" where the layer has `run_inference` (kernels.rnn's inference twins)
+    # "lstm", "gru" or "simple_rnn" where the layer has `run_inference` (the inference twins
+    # kernels.rnn.lstm_inference, simple_rnn_inference, kernels.gru.gru_inference)
     inference_cell = None
 
     def __init__(self, dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False,
