@@ -37,12 +37,12 @@ def rows(results, peers):
         if task in tasks:
             out.append((task, {p: seconds(tasks[task].get(p)) for p in peers}))
     if "predict" in tasks:
-        for model in ("W1", "W6"):
+        for model in ("W1", "W6", "W9"):
             for kind, label in (("one_sample", "1 sample"), ("bulk", "bulk")):
                 values = {}
                 for p in peers:
                     record = tasks["predict"].get(p)
-                    ok = record and record.get("status") == "ok"
+                    ok = record and record.get("status") == "ok" and model in record
                     values[p] = record[model][kind] if ok else None
                 out.append((f"predict {label} ({model})", values))
     return out

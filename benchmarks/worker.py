@@ -1,6 +1,6 @@
 """One peer, one process: `python -m benchmarks.worker PEER TASK... [--quick] [--repeats N]`.
 
-Tasks: workload ids (W1..W9), "predict" (one sample and 10,000 samples on W1's and W6's
+Tasks: workload ids (W1..W9), "predict" (one sample and 10,000 samples on W1's, W6's and W9's
 models) and "scaling" (the sweep). Each result is one line on stdout, "BENCH {json}":
     {"peer", "task", "status": "ok" | "skipped" | "error", "seconds": median, "times": [...],
      "rss_mb": after the task, "peak_rss_mb": the process's peak so far,
@@ -55,10 +55,13 @@ def time_predict(peer, workload, quick):
             "bulk_samples": len(many)}
 
 
+PREDICT_MODELS = ("W1", "W6", "W9")  # the models the "predict" task times
+
+
 def run_task(peer, task, quick, repeats):
     if task == "predict":
         items = workloads(quick)
-        return {w: time_predict(peer, items[w], quick) for w in ("W1", "W6")}
+        return {w: time_predict(peer, items[w], quick) for w in PREDICT_MODELS}
     if task == "scaling":
         points = {}
         for width, batch in scaling_points(quick):
