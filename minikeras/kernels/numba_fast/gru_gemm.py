@@ -31,7 +31,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import blocks
-from .arrays import add_into, copy_into
+from .arrays import add_into
 from .cells import (
     gru_cell_backward,
     gru_cell_gates,
@@ -42,7 +42,13 @@ from .cells import (
     step_output,
 )
 from .dense import dense_forward
-from .rnn_gemm import _gate_kernels, _kernel_gradient, _time_major
+from .rnn_gemm import (
+    gate_kernels,
+    gate_kernels_transposed,
+    kernel_gradient,
+    step_scratch,
+    time_major,
+)
 
 
 @njit(inline="always")
@@ -97,6 +103,18 @@ def _forward_rows(xz, kernel, gate_kernels, recurrent_bias, recurrent_mask, per_
             step_output(out[b], h_new[b], outputs[t, b], used, zero_output_for_mask)
 
 
+@njit(inline="always")
+def _forward_buffers(recurrent_kernel, batch, steps, per_gate, dtype):
+    """The forward loop's caches (gates (T, batch, 3u), hprev, q_all, outputs (T, batch, u)),
+    the per-gate kernels it reads where per_gate, its step scratch and the output carry."""
+    u, width = recurrent_kernel.shape
+    gates = np.empty((steps, batch, width), dtype)
+    hprev = np.empty((steps, batch, u), dtype)
+    return (gates, hprev, np.empty_like(hprev), np.empty_like(hprev),
+            gate_kernels(recurrent_kernel, 3 if per_gate else 0),
+            step_scratch(batch, width, u, dtype), np.zeros((batch, u), dtype))
+
+
 @njit(cache=True, parallel=blocks.PRANGE_ONLY)
 def gru_forward_core(xz, recurrent_kernel, recurrent_bias, recurrent_mask, dropout, h, mask,
                      activation, recurrent_activation, reset_after, zero_output_for_mask,
@@ -107,22 +125,16 @@ def gru_forward_core(xz, recurrent_kernel, recurrent_bias, recurrent_mask, dropo
     gates, q_all, each (T, batch, .). The caller sets the thread count."""
     batch, steps, width = xz.shape
     u = h.shape[1]
-    gates = np.empty((steps, batch, width), xz.dtype)
-    hprev = np.empty((steps, batch, u), xz.dtype)
-    outputs = np.empty_like(hprev)
-    q_all = np.empty_like(hprev)
     per_gate = dropout or not reset_after
-    gate_kernels = _gate_kernels(recurrent_kernel, 3 if per_gate else 0)
-    scratch = (np.empty((batch, width), xz.dtype), np.empty((batch, u), xz.dtype),
-               np.empty((batch, u), xz.dtype), np.empty((batch, u), xz.dtype))
-    out = np.zeros((batch, u), xz.dtype)
+    gates, hprev, q_all, outputs, kernels, scratch, out = _forward_buffers(
+        recurrent_kernel, batch, steps, per_gate, xz.dtype)
     slab = blocks.slab_size(batch, u * width, threads, limit)
     block = blocks.block_size(u * width, limit)
     for s in prange(blocks.slab_count(batch, slab)):
-        _forward_rows(xz, recurrent_kernel, gate_kernels, recurrent_bias, recurrent_mask,
-                      per_gate, h, mask, gates, hprev, q_all, outputs, activation,
-                      recurrent_activation, reset_after, zero_output_for_mask, block, scratch,
-                      out, s * slab, min(batch, (s + 1) * slab))
+        _forward_rows(xz, recurrent_kernel, kernels, recurrent_bias, recurrent_mask, per_gate,
+                      h, mask, gates, hprev, q_all, outputs, activation, recurrent_activation,
+                      reset_after, zero_output_for_mask, block, scratch, out, s * slab,
+                      min(batch, (s + 1) * slab))
     return outputs, hprev, gates, q_all
 
 
@@ -152,24 +164,17 @@ def gru_inference_core(x, kernel, bias, recurrent_kernel, recurrent_bias, h0, ac
     inference_in_one_call): it runs that loop's own step function (_forward_rows) on all
     rows; what it saves is the Python between them and the thread launch."""
     batch, steps, features = x.shape
-    width = recurrent_kernel.shape[1]
-    u = width // 3
+    u, width = recurrent_kernel.shape
     xz = dense_forward(x.reshape(batch * steps, features), kernel, bias)
     h = h0.copy()
-    gates = np.empty((steps, batch, width), x.dtype)
-    hprev = np.empty((steps, batch, u), x.dtype)
-    outputs = np.empty_like(hprev)
-    q_all = np.empty_like(hprev)
     per_gate = not reset_after
-    gate_kernels = _gate_kernels(recurrent_kernel, 3 if per_gate else 0)
-    scratch = (np.empty((batch, width), x.dtype), np.empty((batch, u), x.dtype),
-               np.empty((batch, u), x.dtype), np.empty((batch, u), x.dtype))
-    out = np.zeros((batch, u), x.dtype)
+    gates, hprev, q_all, outputs, kernels, scratch, out = _forward_buffers(
+        recurrent_kernel, batch, steps, per_gate, x.dtype)
     every_step = np.ones((batch, steps), x.dtype)
     zero_output_for_mask = every_step.size < 0  # never read; a run-time bool, not a literal
-    _forward_rows(xz.reshape(batch, steps, width), recurrent_kernel, gate_kernels,
-                  recurrent_bias, np.ones((3, batch, u), x.dtype), per_gate, h, every_step,
-                  gates, hprev, q_all, outputs, activation, recurrent_activation, reset_after,
+    _forward_rows(xz.reshape(batch, steps, width), recurrent_kernel, kernels, recurrent_bias,
+                  np.ones((3, batch, u), x.dtype), per_gate, h, every_step, gates, hprev,
+                  q_all, outputs, activation, recurrent_activation, reset_after,
                   zero_output_for_mask, max(1, batch), scratch, out, blocks.FIRST, batch)
     return outputs, h
 
@@ -292,9 +297,7 @@ def gru_backward_core(doutputs, dh, recurrent_kernel, recurrent_mask, dropout, m
     dxz = np.empty((steps, batch, width), gates.dtype)
     dp = np.empty((steps, batch, width), gates.dtype) if reset_after else dxz
     kernel_t = np.ascontiguousarray(recurrent_kernel.T)
-    gate_kernels_t = _gate_kernels(recurrent_kernel, 3 if per_gate else 0)
-    for g in range(gate_kernels_t.shape[0]):
-        copy_into(gate_kernels_t[g].T.copy(), gate_kernels_t[g])
+    gate_kernels_t = gate_kernels_transposed(recurrent_kernel, 3 if per_gate else 0)
     scratch = (np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype),
                np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype),
                np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype))
@@ -304,7 +307,7 @@ def gru_backward_core(doutputs, dh, recurrent_kernel, recurrent_mask, dropout, m
                        recurrent_activation, reset_after, zero_output_for_mask, block, scratch,
                        s * slab, min(batch, (s + 1) * slab))
     if not per_gate:
-        _kernel_gradient(hprev, dp, parts)
+        kernel_gradient(hprev, dp, parts)
     for p in range(1, parts.shape[0]):
         add_into(parts[p], parts[0])
     return dxz, dp, parts[0]
@@ -321,7 +324,7 @@ def gru_backward_gemm(doutputs, dh_last, recurrent_kernel, mask, recurrent_mask,
             np.ascontiguousarray(recurrent_kernel, dtype),
             np.ascontiguousarray(recurrent_mask, dtype), bool(np.any(recurrent_mask != 1)),
             np.ascontiguousarray(mask, dtype),
-            *(_time_major(a) for a in (hprev, gates, q_all)), activation,
+            *(time_major(a) for a in (hprev, gates, q_all)), activation,
             recurrent_activation, bool(reset_after), bool(zero_output_for_mask),
             plan.threads, plan.block_limit)
     u = dh.shape[1]

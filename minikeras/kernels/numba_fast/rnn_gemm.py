@@ -44,19 +44,38 @@ from .cells import (
 from .dense import dense_forward
 
 
-def _time_major(a):
+# Shared with gru_gemm.py, the GRU's loop of the same design: time_major, gate_kernels,
+# gate_kernels_transposed, step_scratch, kernel_gradient.
+def time_major(a):
     """(batch, T, k) -> contiguous (T, batch, k); free for the views this module hands out."""
     return np.ascontiguousarray(a.transpose(1, 0, 2))
 
 
 @njit(cache=True)
-def _gate_kernels(recurrent_kernel, gates):
+def gate_kernels(recurrent_kernel, gates):
     """(G, u, u): each gate's columns of U as its own contiguous matrix (for BLAS)."""
     u = recurrent_kernel.shape[0]
     out = np.empty((gates, u, u), recurrent_kernel.dtype)
     for g in range(gates):
         copy_into(recurrent_kernel[:, g * u:(g + 1) * u], out[g])  # arrays.py
     return out
+
+
+@njit(cache=True)
+def gate_kernels_transposed(recurrent_kernel, gates):
+    """(G, u, u): each gate's U_g.T, contiguous (the backward's per-gate GEMMs)."""
+    out = gate_kernels(recurrent_kernel, gates)
+    for g in range(gates):
+        copy_into(out[g].T.copy(), out[g])
+    return out
+
+
+@njit(inline="always")
+def step_scratch(batch, width, u, dtype):
+    """A forward loop's per-step rows: (batch, width) for the step's pre-activations, then
+    three (batch, u); each slab uses its own rows."""
+    return (np.empty((batch, width), dtype), np.empty((batch, u), dtype),
+            np.empty((batch, u), dtype), np.empty((batch, u), dtype))
 
 
 @njit(cache=True, error_model="numpy")
@@ -124,14 +143,13 @@ def forward_core(xz, recurrent_kernel, recurrent_mask, dropout, h, c, mask, acti
     outputs = np.empty_like(hprev)
     cprev = np.empty((steps, batch, c.shape[1]), xz.dtype)
     cnew = np.empty_like(cprev)
-    gate_kernels = _gate_kernels(recurrent_kernel, width // u if dropout else 0)
-    scratch = (np.empty((batch, width), xz.dtype), np.empty((batch, u), xz.dtype),
-               np.empty((batch, u), xz.dtype), np.empty((batch, u), xz.dtype))
+    kernels = gate_kernels(recurrent_kernel, width // u if dropout else 0)
+    scratch = step_scratch(batch, width, u, xz.dtype)
     out = np.zeros((batch, u), xz.dtype)
     slab = blocks.slab_size(batch, u * width, threads, limit)
     block = blocks.block_size(u * width, limit)
     for p in prange(blocks.slab_count(batch, slab)):
-        _forward_rows(xz, recurrent_kernel, gate_kernels, recurrent_mask, dropout, h, c, mask,
+        _forward_rows(xz, recurrent_kernel, kernels, recurrent_mask, dropout, h, c, mask,
                       gates, hprev, cprev, cnew, outputs, activation, recurrent_activation,
                       zero_output_for_mask, block, scratch, out, p * slab,
                       min(batch, (p + 1) * slab))
@@ -228,7 +246,7 @@ def _recurrent_backward(dz, hprev_t, kernel_t, gate_kernels_t, recurrent_mask, d
                         dh_recurrent, parts, masked, column, term_g, square, s, e):
     """Rows s:e: dh_recurrent = dz @ U.T; or with recurrent dropout, per gate
     (dz_g @ U_g.T) * r_g, and parts += (h_{t-1} * r_g)^T @ dz_g (without dropout,
-    drecurrent_kernel waits for the whole loop: _kernel_gradient)."""
+    drecurrent_kernel waits for the whole loop: kernel_gradient)."""
     if not dropout:
         np.dot(dz[s:e], kernel_t, dh_recurrent[s:e])
         return
@@ -302,7 +320,7 @@ def _kernel_gradient_chunk(hprev, dxz, part, chunks, p):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _kernel_gradient(hprev, dxz, parts):
+def kernel_gradient(hprev, dxz, parts):
     """drecurrent_kernel without recurrent dropout, once the time loop is done: the steps cut
     into parts.shape[0] chunks (the slab count: it does not depend on the threads, so neither
     do the bits), chunk p's GEMM into parts[p], over the threads. One big GEMM per chunk
@@ -338,9 +356,7 @@ def backward_core(doutputs, dh, dc, recurrent_kernel, recurrent_mask, dropout, m
     parts = np.zeros((blocks.slab_count(batch, slab), u, width), gates.dtype)
     dxz = np.empty((steps, batch, width), gates.dtype)
     kernel_t = np.ascontiguousarray(recurrent_kernel.T)
-    gate_kernels_t = _gate_kernels(recurrent_kernel, width // u if dropout else 0)
-    for g in range(gate_kernels_t.shape[0]):
-        copy_into(gate_kernels_t[g].T.copy(), gate_kernels_t[g])
+    gate_kernels_t = gate_kernels_transposed(recurrent_kernel, width // u if dropout else 0)
     scratch = (np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype),
                np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype),
                np.empty((batch, u), dh.dtype), np.empty((batch, u), dh.dtype),
@@ -351,7 +367,7 @@ def backward_core(doutputs, dh, dc, recurrent_kernel, recurrent_mask, dropout, m
                        recurrent_activation, zero_output_for_mask, block, scratch, p * slab,
                        min(batch, (p + 1) * slab))
     if not dropout:
-        _kernel_gradient(hprev, dxz, parts)
+        kernel_gradient(hprev, dxz, parts)
     for p in range(1, parts.shape[0]):
         add_into(parts[p], parts[0])
     return dxz, parts[0]
@@ -370,7 +386,7 @@ def _backward(doutputs, dh_last, dc_last, recurrent_kernel, mask, recurrent_mask
             np.ascontiguousarray(recurrent_kernel, dtype),
             np.ascontiguousarray(recurrent_mask, dtype), bool(np.any(recurrent_mask != 1)),
             np.ascontiguousarray(mask, dtype),
-            *(_time_major(a) for a in (hprev, empty if cprev is None else cprev, gates,
+            *(time_major(a) for a in (hprev, empty if cprev is None else cprev, gates,
                                        empty if cnew is None else cnew)),
             *codes, bool(zero_output_for_mask), plan.threads, plan.block_limit)
     return dxz.transpose(1, 0, 2), drecurrent_kernel, dh, dc
