@@ -92,8 +92,10 @@ MAX_SLABS = 64  # bounds the per-slab partial sums (MAX_SLABS copies of a kernel
 # between it and the per-slab function: numba optimizes every compiled function again with
 # all it calls linked in, so each such level cost the per-slab code's optimization once more.
 # Measured, first fit with an empty cache, before -> after, alternated: GRU(64) -> Dense
-# 23.4, 23.3 -> 22.2, 22.2 s; Embedding -> LSTM(64) -> Dense 27.5, 26.3 -> 26.8, 26.2 s; W6's
-# whole-epoch LSTM kernel 35.0, 36.7 -> 36.2, 36.6 s (no change); warm W6 fits the same.
+# 23.4, 23.3 -> 22.2, 22.2 s (a later pair: 23.6 -> 23.2, 23.4 s; so 0.2-1.2 s); Embedding ->
+# LSTM(64) -> Dense 27.5, 26.3 -> 26.8, 26.2 s; W6's whole-epoch LSTM kernel 35.0, 36.7 ->
+# 36.2, 36.6 s (no change); warm W6 fits the same. Kept for that, and for one function less
+# per loop to read.
 PRANGE_ONLY = {"prange": True, "comprehension": False, "reduction": False, "numpy": False,
                "inplace_binop": False, "setitem": False, "stencil": False, "fusion": False}
 
