@@ -26,7 +26,6 @@ from typing import NamedTuple
 import numba
 
 LOOPS = ("fused", "gemm")
-INFERENCE_TWINS = ("lstm", "gru", "simple_rnn")  # cells with a one-call predict
 GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
 
 
@@ -163,16 +162,17 @@ def _loop(cell, batch, units):
 
 def inference_in_one_call(cell, batch, steps, features, units):
     """True where a recurrent layer's forward pass on x (batch, steps, features), without mask
-    or dropout, computes what its inference twin does in one call (kernels.rnn.lstm_inference:
-    the input projection as one GEMM, then one GEMM of all rows per step, on the calling
-    thread): the layer's own loop is then the GEMM loop on one thread, each step's GEMM one
-    block under SINGLE_THREAD_MACS (so BLAS keeps it on the calling thread unpinned), and its
-    projection one GEMM. Elsewhere the layer runs its forward pass (threads, slabs, the
-    small-layer loop). On the NumPy path both are the reference, so either holds. Measured
-    (W6's LSTM(64) -> Dense(1), 1 sample, 30 steps; min of 4000): predict 76 -> 38 us."""
+    or dropout, computes what its inference twin does in one call (kernels.rnn.lstm_inference,
+    simple_rnn_inference, kernels.gru.gru_inference: the input projection as one GEMM, then
+    one GEMM of all rows per step, on the calling thread): the layer's own loop is then the
+    GEMM loop on one thread, each step's GEMM one block under SINGLE_THREAD_MACS (so BLAS
+    keeps it on the calling thread unpinned), and its projection one GEMM. Elsewhere the
+    layer runs its forward pass (threads, slabs, the small-layer loop). On the NumPy path
+    both are the reference, so either holds. Measured (W6's LSTM(64) -> Dense(1), 1 sample,
+    30 steps; min of 4000): predict 76 -> 38 us."""
     # choose's plan has one thread where the batch is one block (_row_blocks), and a block
     # limit of at least SINGLE_THREAD_MACS unless a forced one is smaller
-    if _loop(cell, batch, units) != "gemm" or cell not in INFERENCE_TWINS:
+    if _loop(cell, batch, units) != "gemm":
         return False
     macs_per_row = GATES[cell] * units * units
     return (batch * macs_per_row <= min(SINGLE_THREAD_MACS, gemm_limit())

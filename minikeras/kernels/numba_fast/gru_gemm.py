@@ -22,6 +22,8 @@ recurrent-dropout mask of gate g, b the recurrent bias). Per step t, on a slab's
 
 dp is the gradient on p, the recurrent terms; drecurrent_bias is its sum over steps and rows
 (only meaningful with reset_after: 0 in its candidate columns otherwise, as the reference).
+The recurrent GEMMs (h's terms forward, dh's and U's gradients backward) are rnn_gemm.py's own
+(recurrent_term, recurrent_backward, kernel_gradient), given the gates fed h * r_g.
 Buffers are time-major (T, batch, .), slabs and blocks are rnn_gemm.py's (blocks.py); the
 caches go out as (batch, T, .) views, the reference's shapes. The recurrent sums are in the
 arrays' dtype, as the reference's (the small-layer loop in gru.py keeps them in float64).
@@ -46,22 +48,11 @@ from .rnn_gemm import (
     gate_kernels,
     gate_kernels_transposed,
     kernel_gradient,
+    recurrent_backward,
+    recurrent_term,
     step_scratch,
     time_major,
 )
-
-
-@njit(inline="always")
-def _gate_gemm(h, rmask, g, kernel, masked, term, p, r0, r1, block):
-    """p[r0:r1, gate g's columns] = (h * r_g)[r0:r1] @ U_g."""
-    u = h.shape[1]
-    for b in range(r0, r1):
-        for j in range(u):
-            masked[b, j] = h[b, j] * rmask[g, b, j]
-    blocks.gemm_rows(masked, kernel, term, r0, r1, block)
-    for b in range(r0, r1):
-        for j in range(u):
-            p[b, g * u + j] = term[b, j]
 
 
 # ---- forward --------------------------------------------------------------------------------
@@ -73,16 +64,13 @@ def _forward_rows(xz, kernel, gate_kernels, recurrent_bias, recurrent_mask, per_
     steps, batch, width = gates.shape
     u = h.shape[1]
     p, masked, term, h_new = scratch  # (batch, 3u), then 3 x (batch, u); rows r0:r1 used
+    h_gates = gate_kernels[:3 if reset_after else 2]  # the gates whose term is (h * r_g) @ U_g
     for t in range(steps):
         for b in range(r0, r1):
             for j in range(u):
                 hprev[t, b, j] = h[b, j]
-        if per_gate:
-            for g in range(3 if reset_after else 2):
-                _gate_gemm(h, recurrent_mask, g, gate_kernels[g], masked, term, p, r0, r1,
-                           block)
-        else:
-            blocks.gemm_rows(h, kernel, p, r0, r1, block)
+        recurrent_term(h, kernel, h_gates, recurrent_mask, per_gate, p, masked, term, r0, r1,
+                        block)
         for b in range(r0, r1):
             for j in range(2 * u):
                 p[b, j] += recurrent_bias[j]
@@ -190,28 +178,6 @@ def gru_inference(x, kernel, bias, recurrent_kernel, recurrent_bias, h0, activat
 
 
 # ---- backward -------------------------------------------------------------------------------
-@njit(inline="always")
-def _gate_backward(dp, hprev_t, rmask, g, kernel_t, column, masked, square, dh_recurrent,
-                   term_g, parts, r0, r1, block):
-    """Gate g's share of one step, rows r0:r1: dh_recurrent += (dp_g @ U_g.T) * r_g, and
-    U_g's gradient parts_g += (h_{t-1} * r_g)^T @ dp_g."""
-    u = hprev_t.shape[1]
-    for b in range(r0, r1):
-        for j in range(u):
-            column[b, j] = dp[b, g * u + j]
-            masked[b, j] = hprev_t[b, j] * rmask[g, b, j]
-    for s in range(r0, r1, block):
-        e = min(r1, s + block)
-        np.dot(masked[s:e].T, column[s:e], term_g)
-        for k in range(u):
-            for j in range(u):
-                parts[k, g * u + j] += term_g[k, j]
-    blocks.gemm_rows(column, kernel_t, square, r0, r1, block)
-    for b in range(r0, r1):
-        for j in range(u):
-            dh_recurrent[b, j] += square[b, j] * rmask[g, b, j]
-
-
 @njit(cache=True, error_model="numpy")
 def _backward_rows(dout, dh, gate_kernels_t, kernel_t, recurrent_mask, per_gate, mask, hprev,
                    gates, q_all, dxz, dp, parts, activation, recurrent_activation, reset_after,
@@ -226,6 +192,7 @@ def _backward_rows(dout, dh, gate_kernels_t, kernel_t, recurrent_mask, per_gate,
             dh_recurrent[b, j] = 0  # the recurrent GEMMs' share of dh_t, from step t + 1
             carry[b, j] = 0
     term_g = np.empty((u, u), dh.dtype)
+    h_gates_t = gate_kernels_t[:3 if reset_after else 2]  # U_g.T of the gates fed h * r_g
     for t in range(steps - 1, -1, -1):
         for b in range(r0, r1):
             used = mask[b, t] != 0
@@ -266,15 +233,10 @@ def _backward_rows(dout, dh, gate_kernels_t, kernel_t, recurrent_mask, per_gate,
                 for k in range(u):
                     for j in range(u):
                         parts[k, 2 * u + j] += term_g[k, j]
-        if per_gate:
-            for b in range(r0, r1):
-                for j in range(u):
-                    dh_recurrent[b, j] = 0
-            for g in range(3 if reset_after else 2):
-                _gate_backward(dp[t], hprev[t], recurrent_mask, g, gate_kernels_t[g], column,
-                               masked, square, dh_recurrent, term_g, parts, r0, r1, block)
-        else:
-            blocks.gemm_rows(dp[t], kernel_t, dh_recurrent, r0, r1, block)
+        for s in range(r0, r1, block):
+            recurrent_backward(dp[t], hprev[t], kernel_t, h_gates_t, recurrent_mask, per_gate,
+                                dh_recurrent, parts, masked, column, term_g, square, s,
+                                min(r1, s + block))
     for b in range(r0, r1):
         for j in range(u):
             dh[b, j] += dh_recurrent[b, j]

@@ -45,7 +45,7 @@ from .dense import dense_forward
 
 
 # Shared with gru_gemm.py, the GRU's loop of the same design: time_major, gate_kernels,
-# gate_kernels_transposed, step_scratch, kernel_gradient.
+# gate_kernels_transposed, step_scratch, recurrent_term, recurrent_backward, kernel_gradient.
 def time_major(a):
     """(batch, T, k) -> contiguous (T, batch, k); free for the views this module hands out."""
     return np.ascontiguousarray(a.transpose(1, 0, 2))
@@ -79,7 +79,7 @@ def step_scratch(batch, width, u, dtype):
 
 
 @njit(cache=True, error_model="numpy")
-def _recurrent_term(h, kernel, gate_kernels, recurrent_mask, dropout, z, masked, term, r0, r1,
+def recurrent_term(h, kernel, gate_kernels, recurrent_mask, dropout, z, masked, term, r0, r1,
                     block):
     """z[r0:r1] = h @ U, or with recurrent dropout, per gate (h * r_g) @ U_g."""
     if not dropout:
@@ -111,7 +111,7 @@ def _forward_rows(xz, kernel, gate_kernels, recurrent_mask, dropout, h, c, mask,
                 hprev[t, b, j] = h[b, j]
             for j in range(c.shape[1]):
                 cprev[t, b, j] = c[b, j]
-        _recurrent_term(h, kernel, gate_kernels, recurrent_mask, dropout, z, masked, term, r0,
+        recurrent_term(h, kernel, gate_kernels, recurrent_mask, dropout, z, masked, term, r0,
                         r1, block)
         for b in range(r0, r1):
             for j in range(width):
@@ -242,7 +242,7 @@ def simple_rnn_inference(x, kernel, bias, recurrent_kernel, h0, activation):
 
 # ---- backward -------------------------------------------------------------------------------
 @njit(cache=True, error_model="numpy")
-def _recurrent_backward(dz, hprev_t, kernel_t, gate_kernels_t, recurrent_mask, dropout,
+def recurrent_backward(dz, hprev_t, kernel_t, gate_kernels_t, recurrent_mask, dropout,
                         dh_recurrent, parts, masked, column, term_g, square, s, e):
     """Rows s:e: dh_recurrent = dz @ U.T; or with recurrent dropout, per gate
     (dz_g @ U_g.T) * r_g, and parts += (h_{t-1} * r_g)^T @ dz_g (without dropout,
@@ -300,7 +300,7 @@ def _backward_rows(dout, dh, dc, kernel_t, gate_kernels_t, recurrent_mask, dropo
             for j in range(u):
                 dh[b, j] = 0
         for s in range(r0, r1, block):
-            _recurrent_backward(dz, hprev[t], kernel_t, gate_kernels_t, recurrent_mask,
+            recurrent_backward(dz, hprev[t], kernel_t, gate_kernels_t, recurrent_mask,
                                 dropout, dh_recurrent, parts, masked, column, term_g,
                                 square, s, min(r1, s + block))
     for b in range(r0, r1):
