@@ -42,6 +42,15 @@ def flatten_callbacks(callbacks):
     )
 
 
+def _first(callbacks, kind):
+    """The first callback of type `kind`, or None (a loop: predict(verbose=0) builds a
+    CallbackList of none on every call)."""
+    for callback in callbacks:
+        if isinstance(callback, kind):
+            return callback
+    return None
+
+
 class CallbackList(Callback):
     """Calls each hook on every callback in `callbacks`, in order.
 
@@ -61,8 +70,8 @@ class CallbackList(Callback):
         self.set_params(params)
 
     def _add_default_callbacks(self, add_history, add_progbar):
-        self._progbar = next((cb for cb in self.callbacks if isinstance(cb, ProgbarLogger)), None)
-        self._history = next((cb for cb in self.callbacks if isinstance(cb, History)), None)
+        self._progbar = _first(self.callbacks, ProgbarLogger)
+        self._history = _first(self.callbacks, History)
         if self._history is None and add_history:
             self._history = History()
             self.callbacks.append(self._history)

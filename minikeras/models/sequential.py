@@ -217,6 +217,8 @@ class Sequential(SavingMixin, Trainer):
                                  f"array of shape {x.shape}.")
             self.build(x.shape)
         expected = self.input_shape
+        if expected[1:] == x.shape[1:]:  # the usual case, before the check that allows None
+            return
         if len(expected) != x.ndim or any(
                 e is not None and e != g for e, g in zip(expected[1:], x.shape[1:], strict=False)):
             raise ValueError(f'Input 0 of layer "{self._layers[0].name}" is incompatible with '

@@ -327,6 +327,11 @@ class Trainer(batch_loops.Keras2GeneratorMethods):
         x = self._prepare_x(x)
         steps = -(-x.shape[0] // batch_size)
         verbose = data.check_verbose(verbose)
+        if steps == 1 and verbose == 0 and not callbacks:
+            # one batch, no progress bar, no callback to tell: the forward pass alone, without
+            # the callback list and its hooks (W6's model on one sample: 51 -> 47 us)
+            with self._step_blas_threads():
+                return np.array(self.infer(x))  # a new array, as Keras returns
         cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0,
                                             model=self, verbose=verbose, epochs=1,
                                             steps=steps)
@@ -391,9 +396,10 @@ class Trainer(batch_loops.Keras2GeneratorMethods):
             raise ValueError(f"You must call `compile()` before calling `{method}()`.")
 
     def _prepare_x(self, x):
-        if not self.layers:
+        layers = self.layers
+        if not layers:
             raise ValueError(f"Sequential model {self.name!r} has no layers.")
-        x = data.as_data(x, "x", self.layers[0].dtype)
+        x = data.as_data(x, "x", layers[0].dtype)
         self.check_input(x)
         return x
 

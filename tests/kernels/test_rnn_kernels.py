@@ -505,6 +505,7 @@ def test_inference_in_one_call_only_where_the_layer_would_run_one_gemm_per_step(
         assert not plan.inference_in_one_call("lstm", 1, 30, 8, 64)
     with plan.forced(block_limit=64 * 256 - 1):  # a step's GEMM no longer one block
         assert not plan.inference_in_one_call("lstm", 1, 30, 8, 64)
+    assert plan.inference_in_one_call("lstm", 1, 30, 8, 64)  # answers are kept per forced plan
     for batch, units in [(1, 64), (4, 64), (1, 128), (2, 100)]:  # it agrees with choose
         if plan.inference_in_one_call("lstm", batch, 30, 8, units):
             found = plan.choose("lstm", batch, units)

@@ -204,6 +204,36 @@ def test_predict_and_batch_methods_shapes():
     assert set(mine.test_on_batch(x[:8], y[:8], return_dict=True)) == {"accuracy", "loss"}
 
 
+@pytest.mark.parametrize("verbose, callbacks", [(0, None), (0, []), (1, None)])
+def test_predict_of_one_batch_returns_a_new_array(verbose, callbacks):
+    # One batch with verbose=0 and no callbacks skips the callback list; the result must still
+    # be its own array where the last layer hands back a view of x (Flatten, Reshape)
+    model = minikeras.Sequential([minikeras.Input((2, 3)), minikeras.layers.Flatten()])
+    x = np.arange(6, dtype="float32").reshape(1, 2, 3)
+    y = model.predict(x, verbose=verbose, callbacks=callbacks)
+    assert y.shape == (1, 6) and not np.shares_memory(y, x)
+    y[...] = -1
+    np.testing.assert_array_equal(x.ravel(), np.arange(6))
+
+
+def test_predict_of_one_batch_still_calls_the_callbacks():
+    seen = []
+
+    class Recorder(minikeras.callbacks.Callback):
+        def on_predict_begin(self, logs=None):
+            seen.append("begin")
+
+        def on_predict_batch_end(self, batch, logs=None):
+            seen.append(("batch", batch, logs["outputs"].shape))
+
+        def on_predict_end(self, logs=None):
+            seen.append("end")
+
+    model = compiled()
+    model.predict(np.zeros((1, 6), "float32"), verbose=0, callbacks=[Recorder()])
+    assert seen == ["begin", ("batch", 0, (1, 1)), "end"]
+
+
 # ---- errors raised before any kernel runs ---------------------------------------------
 
 def compiled(units=1, loss="binary_crossentropy", activation="sigmoid"):
@@ -246,6 +276,19 @@ def test_fit_before_compile():
 def test_bad_data(x, y, error, match):
     with pytest.raises(error, match=match):
         compiled().fit(x, y, verbose=0)
+
+
+def test_some_nan_in_x_warns_with_the_count_and_the_first_index():
+    x = X.copy()
+    x[2, 4] = x[7, 1] = np.nan
+    with pytest.warns(UserWarning, match=r"`x` contains 2 NaN value\(s\) \(first at index "
+                                         r"\(2, 4\)\)"):
+        compiled().predict(x, verbose=0)
+    infinite = X.copy()
+    infinite[0, 0], infinite[1, 1] = np.inf, -np.inf  # no NaN: nothing to say
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compiled().predict(infinite, verbose=0)
 
 
 def test_float64_inputs_beyond_float32_warn_naming_the_argument():
