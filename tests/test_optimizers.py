@@ -187,6 +187,20 @@ def test_parity_with_keras(keras, name, kwargs, dtype):
                  "learning_rate")
 
 
+@pytest.mark.parametrize("name, kwargs", [
+    ("Adam", {"epsilon": 0.0}), ("RMSprop", {"epsilon": 0.0}),
+    ("Adagrad", {"epsilon": 0.0, "initial_accumulator_value": 0.0})])
+def test_zero_over_zero_gives_nan_as_keras(keras, name, kwargs):
+    # epsilon=0 and a zero gradient: 0 / 0 in the update. Keras gives nan; the compiled
+    # kernels raised ZeroDivisionError (numba's Python error model) before error_model="numpy"
+    theirs = keras.Variable(np.ones(3, "float32"))
+    getattr(keras.optimizers, name)(**kwargs).apply_gradients(
+        [(keras.ops.convert_to_tensor(np.zeros(3, "float32")), theirs)])
+    mine = Variable(np.ones(3, "float32"), name="w")
+    getattr(optimizers, name)(**kwargs).apply_gradients([(np.zeros(3, "float32"), mine)])
+    assert np.isnan(theirs.numpy()).all() and np.isnan(mine.value).all()
+
+
 def test_constraint_applied_after_update(keras):
     """var = constraint(update(var)): Keras's NonNeg, compared with Keras itself."""
     init = np.array([0.05, -0.05, 0.3, -0.3], "float32")

@@ -5,6 +5,9 @@ its slots in place whatever their ndim or strides (a plain index for contiguous 
 Scalars are rounded to var's dtype first (`t = var.dtype.type`), so float32 math stays in
 float32 and rounds like Keras's; `np.sqrt` keeps the dtype (`math.sqrt` would not).
 A slot that is None compiles out of the loop.
+error_model="numpy": a division by zero gives inf or nan, as in NumPy and Keras, instead of
+raising; it also lets LLVM vectorize the loops (the Python error model's check per division
+keeps them scalar): Adam on W8's 20000 x 128 table, one thread, 7.0 -> 1.2 ms, the same bits.
 """
 
 import numpy as np
@@ -14,7 +17,7 @@ __all__ = ["sgd_update", "adam_update", "rmsprop_update", "adagrad_update", "ada
            "adamax_update", "nadam_update", "lion_update", "ftrl_update"]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def sgd_update(var, grad, velocity, learning_rate, momentum, nesterov):
     t = var.dtype.type
     lr = t(learning_rate)
@@ -41,7 +44,7 @@ def _square(g, grad_square, i):
     return grad_square.flat[i]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def adam_update(var, grad, m, v, v_hat, alpha, beta_1, beta_2, epsilon, grad_square=None):
     t = var.dtype.type
     one_minus_beta_1, one_minus_beta_2 = t(1.0 - beta_1), t(1.0 - beta_2)
@@ -59,7 +62,7 @@ def adam_update(var, grad, m, v, v_hat, alpha, beta_1, beta_2, epsilon, grad_squ
         var.flat[i] -= (m_i * alpha_) / (np.sqrt(v_i) + eps)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def rmsprop_update(var, grad, velocity, average_grad, momentum_buf,
                    learning_rate, rho, momentum, epsilon, grad_square=None):
     t = var.dtype.type
@@ -85,7 +88,7 @@ def rmsprop_update(var, grad, velocity, average_grad, momentum_buf,
             var.flat[i] -= increment
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def adagrad_update(var, grad, accumulator, learning_rate, epsilon, grad_square=None):
     t = var.dtype.type
     lr, eps = t(learning_rate), t(epsilon)
@@ -97,7 +100,7 @@ def adagrad_update(var, grad, accumulator, learning_rate, epsilon, grad_square=N
         var.flat[i] -= (lr * g) / np.sqrt(acc + eps)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def adadelta_update(var, grad, accumulated_grad, accumulated_delta_var, learning_rate, rho,
                     epsilon):
     t = var.dtype.type
@@ -112,7 +115,7 @@ def adadelta_update(var, grad, accumulated_grad, accumulated_delta_var, learning
         var.flat[i] += lr * delta_var
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def adamax_update(var, grad, m, u, learning_rate, beta_1_power, beta_1, beta_2, epsilon):
     t = var.dtype.type
     one_minus_beta_1, b2, eps = t(1.0 - beta_1), t(beta_2), t(epsilon)
@@ -126,7 +129,7 @@ def adamax_update(var, grad, m, u, learning_rate, beta_1_power, beta_1, beta_2, 
         var.flat[i] -= (lr * m_i) / (correction * (u_i + eps))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def nadam_update(var, grad, m, v, learning_rate, beta_1, beta_2, u_t, u_t_1, u_product_t,
                  beta_2_power, epsilon):
     t = var.dtype.type
@@ -147,7 +150,7 @@ def nadam_update(var, grad, m, v, learning_rate, beta_1, beta_2, u_t, u_t_1, u_p
         var.flat[i] -= (m_hat * lr) / (np.sqrt(v_i / v_denominator) + eps)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def lion_update(var, grad, m, learning_rate, beta_1, beta_2):
     t = var.dtype.type
     b1, b2, lr = t(beta_1), t(beta_2), t(learning_rate)
@@ -159,7 +162,7 @@ def lion_update(var, grad, m, learning_rate, beta_1, beta_2):
         m.flat[i] = m_i * b2 + g * one_minus_b2
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def ftrl_update(var, grad, accumulator, linear, learning_rate, learning_rate_power,
                 l1_regularization_strength, l2_regularization_strength,
                 l2_shrinkage_regularization_strength, beta):
