@@ -33,8 +33,8 @@ class Plan(NamedTuple):
     """loop: one of LOOPS; threads: the threads the loop may use (1 but for "gemm";
     free_threads());
     block_limit: the most multiply-adds one BLAS call may take (SINGLE_THREAD_MACS, so that
-    BLAS stays on the calling thread; or, where BLAS is pinned to it, recurrent_rows(batch)
-    rows' worth: gemm_split);
+    BLAS stays on the calling thread; or, where BLAS is pinned to it, recurrent_rows(batch,
+    macs_per_row) rows' worth: gemm_split);
     last_block_limit: epoch_plan's only: the block limit of an epoch's smaller last batch
     (0 where it is block_limit)."""
     loop: str
@@ -90,8 +90,9 @@ SINGLE_THREAD_MACS = int(os.environ.get("MINIKERAS_BLOCK_MACS", 4 * 65536))
 #     256: 1.40 / 3.2; 1280: 1.41 / 3.1
 # (one GEMM of all 2560 rows on NumPy's 2 BLAS threads: 1.40 forward).
 RECURRENT_ROWS = 16
-# recurrent_rows(batch): more rows per GEMM where the batch has them, one slab per core
-# (ceil(batch / CPUS), at least RECURRENT_ROWS): each GEMM call repacks the whole recurrent
+# recurrent_rows(batch, macs_per_row): more rows per GEMM where the batch has them, one slab per
+# core (ceil(batch / CPUS), at least RECURRENT_ROWS; cut again under SMALL_GEMM_MACS where
+# OpenBLAS has small-matrix kernels, below): each GEMM call repacks the whole recurrent
 # kernel (OpenBLAS's sgemm_itcopy took 19% of W6's fit against sgemm_kernel's 23%, perf, AVX2
 # kernels), so the fewest calls that still keep every core busy. Measured on this project's
 # 2-core AMD EPYC (fit, AVX2 kernels, s, min of 3-5, rows per GEMM forced; batch / 2 best in
@@ -104,6 +105,23 @@ RECURRENT_ROWS = 16
 # CPUS is the machine's core count, not the thread count: the slabs, so the bits, stay the
 # same on any number of threads.
 PROJECTION_ROWS = 256
+# SMALL_GEMM_MACS: OpenBLAS's AVX-512 kernels ("SkylakeX", which it also picks for Cooperlake
+# and Sapphire Rapids, and on this project's AMD EPYC) run a GEMM of at most 100^3
+# multiply-adds with a small-matrix kernel that packs neither operand; past that size each
+# call repacks the whole (k, n) operand, the recurrent kernel at every step. Measured on this
+# project's 2-core AMD EPYC (OpenBLAS 0.3.30 SkylakeX, one thread, float32, us a GEMM, min of
+# 20 x 100): 15 x 128 @ 128 x 512 18.3, 16 x 128 @ 128 x 512 37.9; 15 x 512 @ 512 x 128 18.0,
+# 16 x .. 38.4; 61 x 64 @ 64 x 256 17.9, 62 x .. 25.1; 8 x 128 @ 128 x 512 9.1 (7 rows: 12.4);
+# float64 8 x 128 @ 128 x 512 18.8, 16 x .. 53.6. So where SciPy's OpenBLAS runs those kernels,
+# recurrent_rows cuts a core's share of the batch into blocks under the size, in multiples of
+# SMALL_GEMM_ROWS rows (8 rows ran faster than 11, 12 or 15). W8's LSTM(128), batch 32, 80
+# steps, forward + backward, ms (min of 7, five rounds): 8 rows 16.6, 16 (the rule before)
+# 23.5, 32 28.3; LSTM(128) batch 64, 40 steps: 8 rows 16.2, 16 22.8, 32 (the rule before)
+# 19.4; LSTM(256) batch 32 (8 rows of 256 x 1024 do not fit under it): 2 rows 68.6, 3 71.7,
+# 16 (the rule, kept) 46.7. Elsewhere (AVX2 builds: Haswell, Zen) the rule is unchanged.
+SMALL_GEMM_MACS = 100**3
+SMALL_GEMM_ROWS = 8
+SMALL_GEMM_CORES = ("skylakex", "cooperlake", "sapphirerapids")
 # THREADED_ELEMENTS, ELEMENT_CHUNKS: an Embedding table's optimizer step over a big table cuts
 # its rows into ELEMENT_CHUNKS chunks over the free threads (numba_fast/embedding.py; each
 # element's update is the same expression in any chunk, so the same bits on any thread count);
@@ -147,7 +165,7 @@ def choose(cell, batch, units):
     if loop != "gemm":
         return Plan(loop, 1, _forced["block_limit"] or SINGLE_THREAD_MACS)
     macs_per_row = GATES[cell] * units * units
-    threads, limit = gemm_split(macs_per_row, recurrent_rows(batch))
+    threads, limit = gemm_split(macs_per_row, recurrent_rows(batch, macs_per_row))
     return Plan(loop, min(threads, _row_blocks(batch, macs_per_row, limit)), limit)
 
 
@@ -191,10 +209,16 @@ def _inference_in_one_call(cell, batch, steps, features, units):
             and projection_in_one_gemm(batch * steps, features * GATES[cell] * units))
 
 
-def recurrent_rows(batch):
+def recurrent_rows(batch, macs_per_row):
     """Rows per GEMM block of the recurrent time loops where BLAS is pinned: one slab per core
-    (ceil(batch / CPUS)), at least RECURRENT_ROWS (the measurements above)."""
-    return max(RECURRENT_ROWS, -(-batch // CPUS))
+    (ceil(batch / CPUS)), at least RECURRENT_ROWS; where SciPy's OpenBLAS has small-matrix
+    kernels (small_gemm_macs()), that share cut into equal blocks of at most SMALL_GEMM_MACS
+    multiply-adds, if such a block still has SMALL_GEMM_ROWS rows (the measurements above)."""
+    rows = max(RECURRENT_ROWS, -(-batch // CPUS))
+    small = small_gemm_macs() // max(1, macs_per_row) // SMALL_GEMM_ROWS * SMALL_GEMM_ROWS
+    if rows * macs_per_row <= small_gemm_macs() or small < SMALL_GEMM_ROWS:
+        return rows
+    return -(-rows // -(-rows // small))  # ceil(rows / blocks), blocks = ceil(rows / small)
 
 
 def _row_blocks(rows, macs_per_row, limit):
@@ -345,15 +369,20 @@ def _find_openblas_threads(package):
     """The OpenBLAS bundled in `package`'s wheel ("scipy": the one numba's np.dot calls;
     "numpy": NumPy's own) as (set_num_threads, get_num_threads), or None where the package
     ships another BLAS or the library is not where its wheels put it."""
-    module = importlib.import_module(package)
-    folder = os.path.join(os.path.dirname(os.path.dirname(module.__file__)), f"{package}.libs")
-    for path in sorted(glob.glob(os.path.join(folder, "libscipy_openblas*.so*"))):
+    for path in _openblas_libraries(package):
         lib = ctypes.CDLL(path)
         for name in ("scipy_openblas_set_num_threads", "scipy_openblas_set_num_threads64_",
                      "openblas_set_num_threads"):
             if hasattr(lib, name) and hasattr(lib, name.replace("set", "get")):
                 return getattr(lib, name), getattr(lib, name.replace("set", "get"))
     return None
+
+
+def _openblas_libraries(package):
+    """The OpenBLAS libraries `package`'s wheel bundles (in <site-packages>/<package>.libs)."""
+    module = importlib.import_module(package)
+    folder = os.path.join(os.path.dirname(os.path.dirname(module.__file__)), f"{package}.libs")
+    return sorted(glob.glob(os.path.join(folder, "libscipy_openblas*.so*")))
 
 
 _BLAS_THREADS = {}  # {package: (set, get) or None}, filled on first use (SciPy loads late)
@@ -396,6 +425,37 @@ def numpy_blas_on_calling_thread():
     later, none at 100 ms; W6's fit started at once 0.90 s (median of 10) against 0.84 s
     started 0.5 s later. Nothing changes where NumPy's OpenBLAS is not found."""
     return openblas_limited("numpy", 1)
+
+
+def small_gemm_macs():
+    """SMALL_GEMM_MACS where SciPy's OpenBLAS runs one of SMALL_GEMM_CORES' kernel sets (it
+    picks them for the CPU at load time, or as OPENBLAS_CORETYPE says), else 0: the GEMM size
+    up to which its calls pack nothing. Looked up once (openblas_corename)."""
+    core = openblas_corename("scipy")
+    return SMALL_GEMM_MACS if core is not None and core.lower() in SMALL_GEMM_CORES else 0
+
+
+def openblas_corename(package):
+    """The kernel set `package`'s OpenBLAS runs ("SkylakeX", "Haswell", "Zen", ...), or None
+    where it is not found; looked up once."""
+    if package not in _CORENAMES:
+        _CORENAMES[package] = _find_openblas_corename(package)
+    return _CORENAMES[package]
+
+
+_CORENAMES = {}
+
+
+def _find_openblas_corename(package):
+    for path in _openblas_libraries(package):
+        lib = ctypes.CDLL(path)
+        for name in ("scipy_openblas_get_corename", "scipy_openblas_get_corename64_",
+                     "openblas_get_corename"):
+            if hasattr(lib, name):
+                function = getattr(lib, name)
+                function.restype = ctypes.c_char_p
+                return function().decode()
+    return None
 
 
 def blas_pinnable():

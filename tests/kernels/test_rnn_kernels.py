@@ -182,6 +182,7 @@ def test_with_blas_on_the_calling_thread_blocks_take_rows(monkeypatch):
     SINGLE_THREAD_MACS; a forced block limit wins either way."""
     w8_row = 4 * 128 * 128
     monkeypatch.setattr(plan, "blas_pinnable", lambda: True)
+    monkeypatch.setattr(plan, "small_gemm_macs", lambda: 0)  # a BLAS without small kernels
     monkeypatch.setattr(plan, "CPUS", 2)
     with plan.forced(threads=2):
         assert plan.choose("lstm", 32, 128) == plan.Plan("gemm", 2, plan.RECURRENT_ROWS * w8_row)
@@ -284,6 +285,35 @@ def test_a_smaller_last_batch_keeps_the_epoch_in_one_plan():
     assert (full.loop, last.loop) == ("gemm", "gemm")
     assert last.threads <= full.threads
     assert found == full
+
+
+def test_blocks_stay_under_the_small_gemm_size_where_openblas_has_small_kernels(monkeypatch):
+    """OpenBLAS's SkylakeX kernels skip packing for GEMMs up to 100^3 multiply-adds: a core's
+    share of the batch is cut into equal blocks under that, in multiples of 8 rows, if 8 rows
+    fit (kernels/plan.py: SMALL_GEMM_MACS)."""
+    monkeypatch.setattr(plan, "blas_pinnable", lambda: True)
+    monkeypatch.setattr(plan, "small_gemm_macs", lambda: plan.SMALL_GEMM_MACS)
+    monkeypatch.setattr(plan, "CPUS", 2)
+    lstm = 4 * 128 * 128
+    with plan.forced(threads=2):
+        assert plan.choose("lstm", 32, 128) == plan.Plan("gemm", 2, 8 * lstm)  # W8: 16 -> 8
+        assert plan.choose("lstm", 64, 128).block_limit == 8 * lstm  # 32 -> 4 blocks of 8
+        assert plan.choose("lstm", 64, 64).block_limit == 32 * 4 * 64 * 64  # W6: already under
+        assert plan.choose("lstm", 128, 64).block_limit == 32 * 4 * 64 * 64  # 64 -> 2 x 32
+        assert plan.choose("gru", 64, 128).block_limit == 16 * 3 * 128 * 128  # 32 -> 2 x 16
+        assert plan.choose("lstm", 32, 256).block_limit == 16 * 4 * 256 * 256  # 8 rows too big
+    for batch, units in [(32, 128), (64, 128), (128, 64), (20, 128), (64, 160)]:
+        rows = plan.recurrent_rows(batch, 4 * units * units)
+        assert rows * 4 * units * units <= plan.SMALL_GEMM_MACS and rows >= plan.SMALL_GEMM_ROWS
+
+
+def test_the_openblas_kernel_set_is_read_where_scipy_bundles_openblas():
+    core = plan.openblas_corename("scipy")
+    if not plan.blas_pinnable():
+        pytest.skip("SciPy's OpenBLAS not found")
+    assert isinstance(core, str) and core  # "SkylakeX", "Haswell", "Zen", ...
+    assert plan.small_gemm_macs() == (plan.SMALL_GEMM_MACS if core.lower() in
+                                      plan.SMALL_GEMM_CORES else 0)
 
 
 def test_a_smaller_last_batch_with_smaller_blocks_is_named_in_the_plan(monkeypatch):
