@@ -192,6 +192,8 @@ def inference_in_one_call(cell, batch, steps, features, units):
     key = (cell, batch, steps, features, units, _forced["loop"], _forced["block_limit"],
            blas_pinnable())
     if key not in _ONE_CALL:
+        if len(_ONE_CALL) >= 4096:  # many shapes (variable sequence lengths): start again
+            _ONE_CALL.clear()
         _ONE_CALL[key] = _inference_in_one_call(cell, batch, steps, features, units)
     return _ONE_CALL[key]
 
@@ -218,7 +220,8 @@ def recurrent_rows(batch, macs_per_row):
     small = small_gemm_macs() // max(1, macs_per_row) // SMALL_GEMM_ROWS * SMALL_GEMM_ROWS
     if rows * macs_per_row <= small_gemm_macs() or small < SMALL_GEMM_ROWS:
         return rows
-    return -(-rows // -(-rows // small))  # ceil(rows / blocks), blocks = ceil(rows / small)
+    blocks = -(-rows // small)  # ceil(rows / small): the fewest blocks of at most `small` rows
+    return -(-rows // blocks)  # the rows shared out evenly among them
 
 
 def _row_blocks(rows, macs_per_row, limit):
