@@ -147,6 +147,11 @@ CASES = {
          ("GRU", {"units": 24, "reset_after": False, "return_sequences": True,
                   "activation": "relu"}),
          ("LSTM", {"units": 16})], DENSE1),
+    "LSTM(128), batch 24 (GEMM loop in row blocks)": _case(
+        # three 8-row blocks per step where OpenBLAS has small-matrix kernels (kernels/plan.py:
+        # SMALL_GEMM_MACS), a 16-row and an 8-row one elsewhere
+        "LSTM(128), batch 24 (GEMM loop in row blocks)", (5, 6),
+        [("LSTM", {"units": 128})], DENSE1, batch_size=24),
     "Embedding mask_zero -> GlobalAveragePooling1D": _case(
         "Embedding mask_zero -> GlobalAveragePooling1D", (6,),
         [("Embedding", {"input_dim": 30, "output_dim": 5, "mask_zero": True}),
