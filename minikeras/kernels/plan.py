@@ -16,6 +16,7 @@ Tests and benchmarks force a loop, a block size or a thread count with `forced(.
 """
 
 import ctypes
+import functools
 import glob
 import importlib
 import os
@@ -216,9 +217,9 @@ def recurrent_rows(batch, macs_per_row):
     (ceil(batch / CPUS)), at least RECURRENT_ROWS; where SciPy's OpenBLAS has small-matrix
     kernels (small_gemm_macs()), that share cut into equal blocks of at most SMALL_GEMM_MACS
     multiply-adds, if such a block still has SMALL_GEMM_ROWS rows (the measurements above)."""
-    rows = max(RECURRENT_ROWS, -(-batch // CPUS))
-    small = small_gemm_macs() // max(1, macs_per_row) // SMALL_GEMM_ROWS * SMALL_GEMM_ROWS
-    if rows * macs_per_row <= small_gemm_macs() or small < SMALL_GEMM_ROWS:
+    rows, limit = max(RECURRENT_ROWS, -(-batch // CPUS)), small_gemm_macs()
+    small = limit // max(1, macs_per_row) // SMALL_GEMM_ROWS * SMALL_GEMM_ROWS
+    if rows * macs_per_row <= limit or small < SMALL_GEMM_ROWS:
         return rows
     blocks = -(-rows // small)  # ceil(rows / small): the fewest blocks of at most `small` rows
     return -(-rows // blocks)  # the rows shared out evenly among them
@@ -368,7 +369,8 @@ def conv_split():
 
 
 # ---- SciPy's BLAS threads -----------------------------------------------------------------------
-def _find_openblas_threads(package):
+@functools.cache  # looked up once a package (SciPy loads late: on first use, not at import)
+def openblas_threads(package):
     """The OpenBLAS bundled in `package`'s wheel ("scipy": the one numba's np.dot calls;
     "numpy": NumPy's own) as (set_num_threads, get_num_threads), or None where the package
     ships another BLAS or the library is not where its wheels put it."""
@@ -386,16 +388,6 @@ def _openblas_libraries(package):
     module = importlib.import_module(package)
     folder = os.path.join(os.path.dirname(os.path.dirname(module.__file__)), f"{package}.libs")
     return sorted(glob.glob(os.path.join(folder, "libscipy_openblas*.so*")))
-
-
-_BLAS_THREADS = {}  # {package: (set, get) or None}, filled on first use (SciPy loads late)
-
-
-def openblas_threads(package):
-    """_find_openblas_threads(package), looked up once."""
-    if package not in _BLAS_THREADS:
-        _BLAS_THREADS[package] = _find_openblas_threads(package)
-    return _BLAS_THREADS[package]
 
 
 class openblas_limited:  # lowercase: a context manager, called as the function it was
@@ -438,18 +430,10 @@ def small_gemm_macs():
     return SMALL_GEMM_MACS if core is not None and core.lower() in SMALL_GEMM_CORES else 0
 
 
+@functools.cache  # looked up once a package, as openblas_threads
 def openblas_corename(package):
     """The kernel set `package`'s OpenBLAS runs ("SkylakeX", "Haswell", "Zen", ...), or None
-    where it is not found; looked up once."""
-    if package not in _CORENAMES:
-        _CORENAMES[package] = _find_openblas_corename(package)
-    return _CORENAMES[package]
-
-
-_CORENAMES = {}
-
-
-def _find_openblas_corename(package):
+    where it is not found."""
     for path in _openblas_libraries(package):
         lib = ctypes.CDLL(path)
         for name in ("scipy_openblas_get_corename", "scipy_openblas_get_corename64_",

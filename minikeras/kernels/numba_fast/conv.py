@@ -35,7 +35,6 @@ from .arrays import add_into, add_vector_into, copy_into
 __all__ = ["conv_forward", "conv_backward"]
 
 
-
 @njit(inline="always")
 def _im2col(x, b, cols, r0, kh, kw, sh, sw, dh, dw, oh, ow, c0, back):
     """cols[r0 + (i, j), (p, q, c)] = x[b, i*sh + p*dh, j*sw + q*dw, c0 + c] for one sample b

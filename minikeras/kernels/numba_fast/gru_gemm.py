@@ -70,7 +70,7 @@ def _forward_rows(xz, kernel, gate_kernels, recurrent_bias, recurrent_mask, per_
             for j in range(u):
                 hprev[t, b, j] = h[b, j]
         recurrent_term(h, kernel, h_gates, recurrent_mask, per_gate, p, masked, term, r0, r1,
-                        block)
+                       block)
         for b in range(r0, r1):
             for j in range(2 * u):
                 p[b, j] += recurrent_bias[j]
@@ -235,8 +235,8 @@ def _backward_rows(dout, dh, gate_kernels_t, kernel_t, recurrent_mask, per_gate,
                         parts[k, 2 * u + j] += term_g[k, j]
         for s in range(r0, r1, block):
             recurrent_backward(dp[t], hprev[t], kernel_t, h_gates_t, recurrent_mask, per_gate,
-                                dh_recurrent, parts, masked, column, term_g, square, s,
-                                min(r1, s + block))
+                               dh_recurrent, parts, masked, column, term_g, square, s,
+                               min(r1, s + block))
     for b in range(r0, r1):
         for j in range(u):
             dh[b, j] += dh_recurrent[b, j]

@@ -80,7 +80,7 @@ def step_scratch(batch, width, u, dtype):
 
 @njit(cache=True, error_model="numpy")
 def recurrent_term(h, kernel, gate_kernels, recurrent_mask, dropout, z, masked, term, r0, r1,
-                    block):
+                   block):
     """z[r0:r1] = h @ U, or with recurrent dropout, per gate (h * r_g) @ U_g."""
     if not dropout:
         blocks.gemm_rows(h, kernel, z, r0, r1, block)
@@ -112,7 +112,7 @@ def _forward_rows(xz, kernel, gate_kernels, recurrent_mask, dropout, h, c, mask,
             for j in range(c.shape[1]):
                 cprev[t, b, j] = c[b, j]
         recurrent_term(h, kernel, gate_kernels, recurrent_mask, dropout, z, masked, term, r0,
-                        r1, block)
+                       r1, block)
         for b in range(r0, r1):
             for j in range(width):
                 z[b, j] += xz[b, t, j]
@@ -243,7 +243,7 @@ def simple_rnn_inference(x, kernel, bias, recurrent_kernel, h0, activation):
 # ---- backward -------------------------------------------------------------------------------
 @njit(cache=True, error_model="numpy")
 def recurrent_backward(dz, hprev_t, kernel_t, gate_kernels_t, recurrent_mask, dropout,
-                        dh_recurrent, parts, masked, column, term_g, square, s, e):
+                       dh_recurrent, parts, masked, column, term_g, square, s, e):
     """Rows s:e: dh_recurrent = dz @ U.T; or with recurrent dropout, per gate
     (dz_g @ U_g.T) * r_g, and parts += (h_{t-1} * r_g)^T @ dz_g (without dropout,
     drecurrent_kernel waits for the whole loop: kernel_gradient)."""
@@ -301,8 +301,8 @@ def _backward_rows(dout, dh, dc, kernel_t, gate_kernels_t, recurrent_mask, dropo
                 dh[b, j] = 0
         for s in range(r0, r1, block):
             recurrent_backward(dz, hprev[t], kernel_t, gate_kernels_t, recurrent_mask,
-                                dropout, dh_recurrent, parts, masked, column, term_g,
-                                square, s, min(r1, s + block))
+                               dropout, dh_recurrent, parts, masked, column, term_g,
+                               square, s, min(r1, s + block))
     for b in range(r0, r1):
         for j in range(u):
             dh[b, j] += dh_recurrent[b, j]
@@ -387,7 +387,7 @@ def _backward(doutputs, dh_last, dc_last, recurrent_kernel, mask, recurrent_mask
             np.ascontiguousarray(recurrent_mask, dtype), bool(np.any(recurrent_mask != 1)),
             np.ascontiguousarray(mask, dtype),
             *(time_major(a) for a in (hprev, empty if cprev is None else cprev, gates,
-                                       empty if cnew is None else cnew)),
+                                      empty if cnew is None else cnew)),
             *codes, bool(zero_output_for_mask), plan.threads, plan.block_limit)
     return dxz.transpose(1, 0, 2), drecurrent_kernel, dh, dc
 
