@@ -23,7 +23,7 @@ from ..kernels import codes
 from ..layers.dropout import Dropout
 from ..utils.data import epoch_order
 from . import eligibility
-from .feed import feed_loss_and_metrics
+from .feed import activate_logits, feed_loss_and_metrics
 from .flat import FlatOptimizerState, FlatParameters, optimizer_scalars
 
 
@@ -183,7 +183,7 @@ class DenseInference:
 
     def predict(self, batch_size):
         """The model's outputs, as `predict` gives them."""
-        return self.dense[-1].activation(self.logits(batch_size)[0])
+        return activate_logits(self.dense[-1], self.logits(batch_size)[0])
 
     def evaluate(self, batch_size, y):
         """Update the loss tracker and the metrics as `evaluate`'s test steps would."""

@@ -30,7 +30,7 @@ from ..layers.dropout import Dropout
 from ..utils.data import epoch_order
 from . import eligibility
 from .dense_epoch import DenseEpochRunner, DenseInference
-from .feed import feed_loss_and_metrics
+from .feed import activate_logits, feed_loss_and_metrics
 
 
 def lstm_codes(lstm):
@@ -150,7 +150,7 @@ class LSTMInference(DenseInference):
         """The model's outputs, as `predict` gives them."""
         loop = time_loop(self.lstm, self.x, batch_size)
         if loop is not None:
-            return self.dense[-1].activation(self.logits(batch_size, loop)[0])
+            return activate_logits(self.dense[-1], self.logits(batch_size, loop)[0])
         return np.concatenate([self.model.forward(self.x[start:start + batch_size],
                                                   training=False)
                                for start in range(0, self.x.shape[0], batch_size)])

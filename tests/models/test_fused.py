@@ -435,3 +435,27 @@ def test_a_users_function_named_like_a_library_activation_runs_as_itself():
     np.testing.assert_allclose(first.forward(x32), USERS_RELU(
         x32 @ first.kernel.value + first.bias.value), rtol=1e-6)
     np.testing.assert_array_equal(model.predict(x32, verbose=0), expected)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", ["linear", "relu", "sigmoid", "tanh", "softmax", "elu"])
+def test_runners_activate_the_logits_with_the_layers_bits(dtype, name, monkeypatch):
+    """The runners turn the last Dense layer's logits into the model's output with the epoch
+    kernels' own compiled loop (activate_into) where that gives the layer's bits, and with the
+    layer's activation elsewhere (softmax, elu; tanh in float64): the layer's bits either way."""
+    from minikeras.fastpath import feed
+
+    calls = []
+    loop = kernels.activations.activate_into
+    monkeypatch.setattr(kernels.activations, "activate_into",
+                        lambda *args: calls.append(args[2]) or loop(*args))
+    rng = np.random.default_rng(5)
+    logits = (rng.standard_normal((40, 3)) * 8).astype(dtype)
+    logits[0] = [np.nan, np.inf, -np.inf]
+    logits[1] = [0.0, -0.0, 1e-30]
+    layer = Dense(3, activation=name)
+    expected = layer.activation(logits.copy())
+    np.testing.assert_array_equal(feed.activate_logits(layer, logits), expected)
+    in_loop = name in ("linear", "relu", "sigmoid") or (name == "tanh" and dtype == "float32")
+    assert len(calls) == in_loop
