@@ -29,5 +29,7 @@ from .layers import Input, InputLayer, Layer
 from .models import Sequential
 from .variable import Variable
 
+kernels.memory.freeze_imported_objects()  # the collector skips what the import made (memory.py)
+
 __version__ = "0.1.0"
 __all__ = ["Input", "InputLayer", "Layer", "Sequential", "Variable"]

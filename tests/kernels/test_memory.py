@@ -68,3 +68,57 @@ def test_setting_reads_the_environment(monkeypatch):
     monkeypatch.setenv("MINIKERAS_MALLOC", "never")
     with pytest.raises(ValueError, match="MINIKERAS_MALLOC='never'"):
         memory.setting()
+
+
+# ---- MINIKERAS_GC: the collector skips the objects alive after the import ----------------------
+GC_PROBE = textwrap.dedent("""
+    import gc
+    import minikeras
+    from minikeras.kernels import memory
+
+    class Node:
+        pass
+
+    frozen = gc.get_freeze_count()
+    a, b = Node(), Node()  # a reference cycle made after the import: still collected
+    a.other, b.other = b, a
+    del a, b
+    print(memory.freeze_imported_objects(), frozen, gc.collect() >= 2)
+""")
+
+
+def _run_gc(value):
+    env = dict(os.environ)
+    env.pop("MINIKERAS_GC", None)
+    if value is not None:
+        env["MINIKERAS_GC"] = value
+    return subprocess.run([sys.executable, "-c", GC_PROBE], env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_import_freezes_its_objects_by_default_and_system_leaves_the_collector_alone():
+    done = _run_gc(None)
+    assert done.returncode == 0, done.stderr
+    applied, frozen, collected = done.stdout.split()
+    # numpy, scipy, numba and minikeras: tens of thousands of objects the collector now skips
+    assert applied == "True" and int(frozen) > 20000 and collected == "True", done.stdout
+    system = _run_gc("system")
+    assert system.returncode == 0, system.stderr
+    applied, frozen, collected = system.stdout.split()
+    assert applied == "False" and frozen == "0" and collected == "True", system.stdout
+
+
+def test_unknown_gc_value_is_a_clear_error_at_import():
+    done = _run_gc("later")
+    assert done.returncode != 0
+    assert "MINIKERAS_GC='later'" in done.stderr and "'system'" in done.stderr
+
+
+def test_gc_setting_reads_the_environment(monkeypatch):
+    monkeypatch.setenv("MINIKERAS_GC", " SYSTEM ")
+    assert memory.gc_setting() == "system"
+    monkeypatch.setenv("MINIKERAS_GC", "")
+    assert memory.gc_setting() == "freeze"
+    monkeypatch.setenv("MINIKERAS_GC", "always")
+    with pytest.raises(ValueError, match="MINIKERAS_GC='always'"):
+        memory.gc_setting()
