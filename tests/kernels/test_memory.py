@@ -1,4 +1,5 @@
-"""kernels/memory.py: glibc keeps freed buffers for the next step; MINIKERAS_MALLOC chooses.
+"""kernels/memory.py: glibc keeps freed buffers for the next step (MINIKERAS_MALLOC chooses), and
+the collector skips the objects alive after the import (MINIKERAS_GC chooses).
 
 Each case runs in a fresh process (the setting is process-wide and made once at import)."""
 
@@ -33,12 +34,13 @@ PROBE = textwrap.dedent("""
 """)
 
 
-def _run(value):
+def _run(value, variable="MINIKERAS_MALLOC", probe=PROBE):
+    """The probe in a fresh process with `variable` set to value (unset for None)."""
     env = dict(os.environ)
-    env.pop("MINIKERAS_MALLOC", None)
+    env.pop(variable, None)
     if value is not None:
-        env["MINIKERAS_MALLOC"] = value
-    return subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True,
+        env[variable] = value
+    return subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
                           text=True, timeout=120)
 
 
@@ -60,14 +62,16 @@ def test_unknown_value_is_a_clear_error_at_import():
     assert "MINIKERAS_MALLOC='sometimes'" in done.stderr and "'system'" in done.stderr
 
 
-def test_setting_reads_the_environment(monkeypatch):
-    monkeypatch.setenv("MINIKERAS_MALLOC", " System ")
-    assert memory.setting() == "system"
-    monkeypatch.setenv("MINIKERAS_MALLOC", "")
-    assert memory.setting() == "keep"
-    monkeypatch.setenv("MINIKERAS_MALLOC", "never")
-    with pytest.raises(ValueError, match="MINIKERAS_MALLOC='never'"):
-        memory.setting()
+@pytest.mark.parametrize("variable, setting, default", [
+    ("MINIKERAS_MALLOC", memory.setting, "keep"), ("MINIKERAS_GC", memory.gc_setting, "freeze")])
+def test_settings_read_the_environment(variable, setting, default, monkeypatch):
+    monkeypatch.setenv(variable, " System ")
+    assert setting() == "system"
+    monkeypatch.setenv(variable, "")
+    assert setting() == default
+    monkeypatch.setenv(variable, "never")
+    with pytest.raises(ValueError, match=f"{variable}='never'"):
+        setting()
 
 
 # ---- MINIKERAS_GC: the collector skips the objects alive after the import ----------------------
@@ -87,38 +91,19 @@ GC_PROBE = textwrap.dedent("""
 """)
 
 
-def _run_gc(value):
-    env = dict(os.environ)
-    env.pop("MINIKERAS_GC", None)
-    if value is not None:
-        env["MINIKERAS_GC"] = value
-    return subprocess.run([sys.executable, "-c", GC_PROBE], env=env, capture_output=True,
-                          text=True, timeout=120)
-
-
 def test_import_freezes_its_objects_by_default_and_system_leaves_the_collector_alone():
-    done = _run_gc(None)
+    done = _run(None, "MINIKERAS_GC", GC_PROBE)
     assert done.returncode == 0, done.stderr
     applied, frozen, collected = done.stdout.split()
     # numpy, scipy, numba and minikeras: tens of thousands of objects the collector now skips
     assert applied == "True" and int(frozen) > 20000 and collected == "True", done.stdout
-    system = _run_gc("system")
+    system = _run("system", "MINIKERAS_GC", GC_PROBE)
     assert system.returncode == 0, system.stderr
     applied, frozen, collected = system.stdout.split()
     assert applied == "False" and frozen == "0" and collected == "True", system.stdout
 
 
 def test_unknown_gc_value_is_a_clear_error_at_import():
-    done = _run_gc("later")
+    done = _run("later", "MINIKERAS_GC", GC_PROBE)
     assert done.returncode != 0
     assert "MINIKERAS_GC='later'" in done.stderr and "'system'" in done.stderr
-
-
-def test_gc_setting_reads_the_environment(monkeypatch):
-    monkeypatch.setenv("MINIKERAS_GC", " SYSTEM ")
-    assert memory.gc_setting() == "system"
-    monkeypatch.setenv("MINIKERAS_GC", "")
-    assert memory.gc_setting() == "freeze"
-    monkeypatch.setenv("MINIKERAS_GC", "always")
-    with pytest.raises(ValueError, match="MINIKERAS_GC='always'"):
-        memory.gc_setting()
