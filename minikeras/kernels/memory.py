@@ -37,15 +37,21 @@ MMAP_THRESHOLD = 32 << 20
 TRIM_THRESHOLD = 256 << 20
 CHOICES = ("keep", "system")
 
-_state = {"applied": None}
+_state = {"applied": None, "frozen": None}
 
 
 def setting():
     """MINIKERAS_MALLOC: "keep" (the default) or "system"; anything else is a ValueError."""
-    value = os.environ.get("MINIKERAS_MALLOC", "keep").strip().lower() or "keep"
-    if value not in CHOICES:
-        raise ValueError(f"Unknown MINIKERAS_MALLOC={value!r}. Expected 'keep' (freed buffers "
-                         "kept for the next step, the default) or 'system' (glibc's defaults).")
+    return _read_choice("MINIKERAS_MALLOC", CHOICES, "'keep' (freed buffers kept for the next "
+                        "step, the default) or 'system' (glibc's defaults)")
+
+
+def _read_choice(variable, choices, meanings):
+    """Environment variable `variable`, one of `choices` (the first where unset or empty; case
+    and spaces ignored), else a ValueError naming it and what each choice means."""
+    value = os.environ.get(variable, choices[0]).strip().lower() or choices[0]
+    if value not in choices:
+        raise ValueError(f"Unknown {variable}={value!r}. Expected {meanings}.")
     return value
 
 
@@ -88,17 +94,14 @@ GC_CHOICES = ("freeze", "system")
 
 def gc_setting():
     """MINIKERAS_GC: "freeze" (the default) or "system"; anything else is a ValueError."""
-    value = os.environ.get("MINIKERAS_GC", "freeze").strip().lower() or "freeze"
-    if value not in GC_CHOICES:
-        raise ValueError(f"Unknown MINIKERAS_GC={value!r}. Expected 'freeze' (the collector "
-                         "skips the objects alive after minikeras's import, the default) or "
-                         "'system' (Python's collector left alone).")
-    return value
+    return _read_choice("MINIKERAS_GC", GC_CHOICES, "'freeze' (the collector skips the objects "
+                        "alive after minikeras's import, the default) or 'system' (Python's "
+                        "collector left alone)")
 
 
 def freeze_imported_objects():
     """Collect the young generations, then gc.freeze() (once; see above). True where done."""
-    if _state.get("frozen") is None:
+    if _state["frozen"] is None:
         _state["frozen"] = gc_setting() == "freeze"
         if _state["frozen"]:
             gc.collect(1)

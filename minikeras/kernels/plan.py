@@ -374,20 +374,23 @@ def openblas_threads(package):
     """The OpenBLAS bundled in `package`'s wheel ("scipy": the one numba's np.dot calls;
     "numpy": NumPy's own) as (set_num_threads, get_num_threads), or None where the package
     ships another BLAS or the library is not where its wheels put it."""
-    for path in _openblas_libraries(package):
-        lib = ctypes.CDLL(path)
-        for name in ("scipy_openblas_set_num_threads", "scipy_openblas_set_num_threads64_",
-                     "openblas_set_num_threads"):
-            if hasattr(lib, name) and hasattr(lib, name.replace("set", "get")):
-                return getattr(lib, name), getattr(lib, name.replace("set", "get"))
-    return None
+    return _openblas_functions(package, "set_num_threads", "get_num_threads")
 
 
-def _openblas_libraries(package):
-    """The OpenBLAS libraries `package`'s wheel bundles (in <site-packages>/<package>.libs)."""
+def _openblas_functions(package, *names):
+    """The functions `names` of the OpenBLAS `package`'s wheel bundles (in
+    <site-packages>/<package>.libs), from the first library and spelling (scipy_openblas_<name>,
+    a 64-bit-integer build's scipy_openblas_<name>64_, openblas_<name>) that has them all; None
+    where none has."""
     module = importlib.import_module(package)
     folder = os.path.join(os.path.dirname(os.path.dirname(module.__file__)), f"{package}.libs")
-    return sorted(glob.glob(os.path.join(folder, "libscipy_openblas*.so*")))
+    for path in sorted(glob.glob(os.path.join(folder, "libscipy_openblas*.so*"))):
+        lib = ctypes.CDLL(path)
+        for spelling in ("scipy_openblas_{}", "scipy_openblas_{}64_", "openblas_{}"):
+            symbols = [spelling.format(name) for name in names]
+            if all(hasattr(lib, symbol) for symbol in symbols):
+                return tuple(getattr(lib, symbol) for symbol in symbols)
+    return None
 
 
 class openblas_limited:  # lowercase: a context manager, called as the function it was
@@ -434,15 +437,12 @@ def small_gemm_macs():
 def openblas_corename(package):
     """The kernel set `package`'s OpenBLAS runs ("SkylakeX", "Haswell", "Zen", ...), or None
     where it is not found."""
-    for path in _openblas_libraries(package):
-        lib = ctypes.CDLL(path)
-        for name in ("scipy_openblas_get_corename", "scipy_openblas_get_corename64_",
-                     "openblas_get_corename"):
-            if hasattr(lib, name):
-                function = getattr(lib, name)
-                function.restype = ctypes.c_char_p
-                return function().decode()
-    return None
+    found = _openblas_functions(package, "get_corename")
+    if found is None:
+        return None
+    get_corename, = found
+    get_corename.restype = ctypes.c_char_p
+    return get_corename().decode()
 
 
 def blas_pinnable():
