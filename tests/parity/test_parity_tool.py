@@ -9,7 +9,7 @@ import pytest
 import minikeras
 import parity.__main__ as cli
 from parity import suite
-from parity.core import MaskStreams, first_divergence, to_keras
+from parity.core import MaskStreams, compare_train_steps, first_divergence, to_keras
 from parity.pytest_plugin import assert_parity
 
 keras = pytest.importorskip("keras")
@@ -70,6 +70,39 @@ def test_gradient_mismatch_is_named(monkeypatch):
     monkeypatch.setattr(model.layers[0], "backward", wrong_backward)
     with pytest.raises(AssertionError, match=r"gradient d.*kernel differs from Keras"):
         assert_parity(model, x, y)
+
+
+def _cancelling_bias_run(drift):
+    """Dense(1, sigmoid) + Adam, 6 steps: its bias peaks at 1.0e-3 and ends near 1.85e-6.
+
+    drift: added to minikeras's bias after each step (a bug the comparison must catch).
+    """
+    suite.use_dtype("float32")
+    model = suite.mlp(5, [], 1, "sigmoid", "binary_crossentropy", seed=50)
+    rng = np.random.default_rng(50)
+    x = rng.normal(size=(17, 5)).astype("float32")
+    y = suite.labels("binary", 17, 1, rng)
+    twin = to_keras(model)
+    train, bias = model.train_on_batch, model.layers[-1].bias
+
+    def drifting(*args, **kwargs):
+        out = train(*args, **kwargs)
+        bias.assign_add(drift)
+        return out
+
+    model.train_on_batch = drifting
+    result = compare_train_steps(model, x, y, steps=6, batch_size=5, twin=twin)
+    return result, float(twin.get_weights()[1][0])
+
+
+def test_trajectory_weights_are_measured_against_their_largest_value_in_the_run():
+    faithful, final_bias = _cancelling_bias_run(0.0)
+    assert abs(final_bias) < 1e-5                     # the cancellation this measure is for
+    assert faithful["weights_abs"] / abs(final_bias) > 1e-6   # against the last value: 1.6e-5
+    assert faithful["weights_rel"] < 1e-7             # against its 1.0e-3 peak: 2.9e-8
+    # a drift of 1e-4 of that peak in all (1.7e-8 a step, 6 steps) is still caught
+    drifted, _ = _cancelling_bias_run(np.float32(1e-7 / 6))
+    assert drifted["weights_rel"] > 1e-5 * 5
 
 
 def test_cli_subset_reports_json_and_markdown(tmp_path, capsys):

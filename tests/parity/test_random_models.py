@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from parity import suite
@@ -26,6 +26,11 @@ HEADS = [("sigmoid", "binary_crossentropy", "binary", 1),
        head=st.sampled_from(HEADS), optimizer=st.sampled_from(["sgd", "adam", "rmsprop"]),
        batch_size=st.integers(1, 9), n=st.integers(2, 20), features=st.integers(1, 6),
        dtype=st.sampled_from(["float32", "float64"]), seed=st.integers(0, 99))
+# A bias that reaches 1e-3 and ends at 1.85e-6: one float32 ulp of its way there is 1.6e-5 of
+# its last value. parity.core.compare_train_steps measures a weight against its largest value
+# in the run (see its docstring; tests/parity/test_parity_tool.py checks it still catches drift).
+@example(widths=[], hidden="relu", head=HEADS[0], optimizer="adam", batch_size=5, n=17,
+         features=5, dtype="float32", seed=50)
 def test_random_architectures(widths, hidden, head, optimizer, batch_size, n, features, dtype,
                               seed):
     activation, loss, kind, units = head
