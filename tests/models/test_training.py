@@ -7,8 +7,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import F32_FORWARD, F32_TRAJECTORY, F64, assert_close, use_dtype
-from hypothesis import given, settings
+from helpers import F32_FORWARD, F32_TRAJECTORY, F64, assert_close, max_rel_error, use_dtype
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import minikeras
@@ -333,34 +333,73 @@ def test_unknown_names_in_compile_suggest():
 
 # ---- random shapes and batch sizes (1, and a partial last batch) against Keras ----------
 
-@settings(max_examples=6, deadline=None)
-@given(widths=st.lists(st.integers(2, 9), min_size=1, max_size=3),
-       n=st.integers(1, 13), batch_size=st.integers(1, 9), features=st.integers(1, 5),
-       case=st.sampled_from(sorted(CASES)), dtype=st.sampled_from(["float32", "float64"]),
-       seed=st.integers(0, 1000))
-def test_random_architectures_match_keras(widths, n, batch_size, features, case, dtype, seed):
-    units, activation, loss, optimizer, kind = CASES[case]
+def _train_random_pair(widths, features, case, dtype, x, y, batch_size, initial=None):
+    """Build the same MLP in both libraries (minikeras's initial weights, or `initial`), fit
+    each 2 epochs unshuffled; returns (initial weights, (loss histories), (final weights))."""
+    units, activation, loss, optimizer, _ = CASES[case]
     use_dtype(dtype)
     hidden = [("relu", "tanh", "sigmoid")[i % 3] for i in range(len(widths))]
     mine = minikeras.Sequential(
         [minikeras.Input((features,))]
         + [minikeras.layers.Dense(w, activation=a) for w, a in zip(widths, hidden, strict=True)]
         + [minikeras.layers.Dense(units, activation=activation)])
+    if initial is not None:
+        mine.set_weights([np.asarray(w, dtype) for w in initial])
     theirs = keras.Sequential(
         [keras.Input((features,))]
         + [keras.layers.Dense(w, activation=a) for w, a in zip(widths, hidden, strict=True)]
         + [keras.layers.Dense(units, activation=activation)])
-    theirs.set_weights(mine.get_weights())
+    initial = mine.get_weights()
+    theirs.set_weights(initial)
     name, kwargs = optimizer
     mine.compile(optimizer=getattr(minikeras.optimizers, name)(**kwargs), loss=loss)
     theirs.compile(optimizer=getattr(keras.optimizers, name)(**kwargs), loss=loss)
-    x, y = make_data(kind, n=n, features=features, units=units, seed=seed)
     h_mine = mine.fit(x, y, batch_size=batch_size, epochs=2, shuffle=False, verbose=0)
     h_theirs = theirs.fit(x, y, batch_size=batch_size, epochs=2, shuffle=False, verbose=0)
+    return (initial, (h_mine.history["loss"], h_theirs.history["loss"]),
+            (mine.get_weights(), theirs.get_weights()))
+
+
+@settings(max_examples=6, deadline=None)
+# float32 weights 1.56e-5 apart: a width-2 tanh layer's bias under RMSprop, where minikeras's
+# float32 result is 6.5e-6 and Keras's 9.1e-6 from the float64 one (both libraries agree to
+# 1.6e-14 in float64): the float64 referee below
+@example(widths=[8, 2], n=11, batch_size=2, features=2, case="cce-rmsprop", dtype="float32",
+         seed=632)
+@given(widths=st.lists(st.integers(2, 9), min_size=1, max_size=3),
+       n=st.integers(1, 13), batch_size=st.integers(1, 9), features=st.integers(1, 5),
+       case=st.sampled_from(sorted(CASES)), dtype=st.sampled_from(["float32", "float64"]),
+       seed=st.integers(0, 1000))
+def test_random_architectures_match_keras(widths, n, batch_size, features, case, dtype, seed):
+    """Trained weights agree to the trajectory tolerance. In float32, an array further apart
+    than that passes only on a float64 referee: from the same float32 start and data, both
+    libraries agree in float64 (1e-10), and minikeras's float32 weights are no further from
+    those than Keras's float32 weights are (x2). A small weight whose gradient is a difference
+    of larger terms, stepped by an adaptive optimizer, carries those terms' float32 rounding
+    in both libraries; a fault of minikeras's own would put it further from float64 than
+    Keras."""
+    units, kind = CASES[case][0], CASES[case][4]
+    x, y = make_data(kind, n=n, features=features, units=units, seed=seed)
+    initial, losses, weights = _train_random_pair(widths, features, case, dtype, x, y,
+                                                  batch_size)
     tol = F32_TRAJECTORY if dtype == "float32" else F64
-    assert_close(h_mine.history["loss"], h_theirs.history["loss"], tol, "loss per epoch")
-    for w_mine, w_theirs in zip(mine.get_weights(), theirs.get_weights(), strict=True):
-        assert_close(w_mine, w_theirs, tol, "weights after training")
+    assert_close(*losses, tol, "loss per epoch")
+    referee = None
+    for k, (w_mine, w_theirs) in enumerate(zip(*weights, strict=True)):
+        if dtype == "float64" or max_rel_error(w_mine, w_theirs) <= tol:
+            assert_close(w_mine, w_theirs, tol, f"weights[{k}] after training")
+            continue
+        if referee is None:
+            as32 = [a.astype("float32").astype("float64") if a.dtype.kind == "f" else a
+                    for a in (x, y)]
+            referee = _train_random_pair(widths, features, case, "float64", *as32, batch_size,
+                                         initial=initial)[2]
+        mine64, theirs64 = referee[0][k], referee[1][k]
+        assert_close(mine64, theirs64, F64, f"weights[{k}] after training, float64 referee")
+        mine_off, theirs_off = max_rel_error(w_mine, theirs64), max_rel_error(w_theirs, theirs64)
+        assert mine_off <= 2 * theirs_off, (
+            f"weights[{k}]: float32 {max_rel_error(w_mine, w_theirs):.2e} from Keras's; from "
+            f"the float64 result: minikeras {mine_off:.2e}, Keras {theirs_off:.2e}")
 
 
 def test_training_step_skips_the_first_layers_input_gradient():
