@@ -2,10 +2,12 @@
 
 import numpy as np
 import pytest
+from helpers import assert_as_accurate
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from parity import suite
+from parity.core import to_keras
 from parity.pytest_plugin import assert_parity
 
 pytest.importorskip("keras")
@@ -31,16 +33,49 @@ HEADS = [("sigmoid", "binary_crossentropy", "binary", 1),
 # in the run (see its docstring; tests/parity/test_parity_tool.py checks it still catches drift).
 @example(widths=[], hidden="relu", head=HEADS[0], optimizer="adam", batch_size=5, n=17,
          features=5, dtype="float32", seed=50)
+# small elu outputs one float32 ulp of exp(x) apart: _forward_referee
+@example(widths=[5], hidden="elu", head=HEADS[0], optimizer="sgd", batch_size=1, n=2,
+         features=1, dtype="float32", seed=0)
 def test_random_architectures(widths, hidden, head, optimizer, batch_size, n, features, dtype,
                               seed):
     activation, loss, kind, units = head
-    suite.use_dtype(dtype)
+
+    def build(dtype):
+        suite.use_dtype(dtype)
+        return suite.mlp(features, widths, units, activation, loss, optimizer=optimizer,
+                         hidden_activation=hidden, seed=seed)
+
     try:
-        model = suite.mlp(features, widths, units, activation, loss, optimizer=optimizer,
-                          hidden_activation=hidden, seed=seed)
+        model = build(dtype)
         rng = np.random.default_rng(seed)
         x = rng.normal(size=(n, features))
-        assert_parity(model, x, suite.labels(kind, n, units, rng), steps=6,
-                      batch_size=batch_size)
+        try:
+            assert_parity(model, x, suite.labels(kind, n, units, rng), steps=6,
+                          batch_size=batch_size)
+        except AssertionError as failure:
+            if dtype != "float32" or "output differs from Keras" not in str(failure):
+                raise
+            _forward_referee(model, build("float64"), x.astype("float32"))
     finally:
         suite.use_dtype("float32")
+
+
+def _forward_referee(model, exact_model, x):
+    """A float32 layer output outside the forward tolerance passes only if, in float64, the
+    model matches Keras to 1e-10 (the same formulas), and each layer's float32 output, from the
+    same float32 input, is as close to that layer run in float64 as Keras's float32 output is
+    (tests/helpers.assert_as_accurate: 4 x + 1e-6, relative to max(1, |output|)). Seen: a
+    layer of small elu outputs (|y| <= 0.055), elu(x) = exp(x) - 1 on both sides (TF's Eigen
+    exp, our libm's), one float32 ulp of exp's ~0.99 apart: 1.08e-6 of the array's largest."""
+    exact_model.set_weights([w.astype("float64") for w in model.get_weights()])
+    assert_parity(exact_model, x)
+    twin = to_keras(model, compile=False)
+    suite.use_dtype("float32")
+    inputs = x
+    for layer, twin_layer, exact_layer in zip(model.layers, twin.layers, exact_model.layers,
+                                              strict=True):
+        mine = layer.forward(inputs, training=False)
+        assert_as_accurate(mine, np.asarray(twin_layer(inputs)),
+                           exact_layer.forward(inputs.astype("float64"), training=False),
+                           f"output of {layer.name}")
+        inputs = mine
