@@ -5,7 +5,7 @@ Keras's goldens, configs and serialization, `get` names and aliases, and bad arg
 import numpy as np
 import pytest
 from helpers import F32_FORWARD, F64, FD, assert_close, numeric_grad, use_dtype
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from minikeras import losses
@@ -187,6 +187,8 @@ def test_parity_axis_timesteps_and_rank_matching(dtype, rng):
 
 @pytest.mark.filterwarnings("ignore:.*num_classes > 1", "ignore:.*axis -1 .* has size 1")
 @settings(max_examples=15, deadline=None)
+@example(batch=1, k=1, case=("BinaryFocalCrossentropy", {"from_logits": True, "gamma": 3.0},
+                             "binary_logits"), seed=0)  # _float64_referee
 @given(batch=st.sampled_from([1, 2, 3, 9]), k=st.integers(1, 7), case=st.sampled_from(CASES),
        seed=st.integers(0, 2**16))
 def test_hypothesis_shapes_vs_keras(batch, k, case, seed):
@@ -197,8 +199,40 @@ def test_hypothesis_shapes_vs_keras(batch, k, case, seed):
     if "alpha" in kwargs and np.ndim(kwargs["alpha"]):
         kwargs = {**kwargs, "alpha": np.linspace(0.1, 0.9, k)}
     y_true, y_pred = _data(np.random.default_rng(seed), kind, "float32", n=batch, k=k)
-    _compare(getattr(losses, name)(**kwargs), getattr(keras.losses, name)(**kwargs), y_true,
-             y_pred, None, F32_FORWARD, f"{name}{kwargs} batch={batch} k={k}")
+    label = f"{name}{kwargs} batch={batch} k={k}"
+    try:
+        _compare(getattr(losses, name)(**kwargs), getattr(keras.losses, name)(**kwargs),
+                 y_true, y_pred, None, F32_FORWARD, label)
+    except AssertionError:
+        _float64_referee(keras, name, kwargs, y_true, y_pred, label)
+
+
+def _float64_referee(keras, name, kwargs, y_true, y_pred, label):
+    """A float32 loss or gradient outside tolerance passes only if both libraries agree in
+    float64 (1e-10) on the same float32 data, and minikeras's float32 value and gradient are no
+    further from float64 than 2 x Keras's float32 ones (+ 1e-7). Seen: BinaryFocalCrossentropy
+    (from_logits, gamma 3) on one logit of 1.956, a loss of 2.5e-4 from (1 - p_t)^3 after
+    1 - p_t cancels: 1.4e-6 apart, minikeras 2.5e-7 and Keras 1.6e-6 from float64."""
+    results = {}
+    for dtype in ("float32", "float64"):
+        use_dtype(dtype)
+        mine = getattr(losses, name)(**kwargs).value_and_grad(
+            y_true.astype(dtype), y_pred.astype(dtype), None)
+        theirs = _keras_value_and_grad(getattr(keras.losses, name)(**kwargs),
+                                       y_true.astype(dtype), y_pred.astype(dtype))
+        results[dtype] = [np.atleast_1d(np.asarray(a, np.float64)) for a in (*mine, *theirs)]
+    use_dtype("float32")
+    value64, grad64, value64_k, grad64_k = results["float64"]
+    assert_close(value64, value64_k, F64, f"{label} loss, float64 referee")
+    assert_close(grad64, grad64_k, F64, f"{label} dy_pred, float64 referee")
+    value, grad, value_k, grad_k = results["float32"]
+    for what, mine, theirs, exact in [("loss", value, value_k, value64_k),
+                                      ("dy_pred", grad, grad_k, grad64_k)]:
+        scale = max(float(np.max(np.abs(exact))), 1e-30)
+        mine_off = float(np.max(np.abs(mine - exact))) / scale
+        theirs_off = float(np.max(np.abs(theirs - exact))) / scale
+        assert mine_off <= 2 * theirs_off + 1e-7, (
+            f"{label} {what}: float32 {mine_off:.2e} from float64, Keras's {theirs_off:.2e}")
 
 
 @pytest.mark.parametrize("name,kwargs,kind", CASES, ids=IDS)
