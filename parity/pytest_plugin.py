@@ -31,25 +31,28 @@ TOLERANCE = {"float32": {"forward": 1e-6, "grad": 1e-6, "trajectory": 1e-5},
              "float64": {"forward": 1e-10, "grad": 1e-10, "trajectory": 1e-10}}
 
 
-def assert_parity(model, x, y=None, steps=0, batch_size=None, rtol=None, twin=None):
+def assert_parity(model, x, y=None, steps=0, batch_size=None, rtol=None, twin=None, *,
+                  forward=True):
     """Assert that `model` computes what its Keras twin computes (same config and weights).
 
-    Always: each layer's forward output. With y: the loss, every weight gradient and each
-    layer's input gradient. With steps > 0 (and y): that many training steps on the same
-    batches, then every weight. The model's weights are restored afterwards.
+    Each layer's forward output (unless forward=False: for a caller that judged those rows
+    another way). With y: the loss, every weight gradient and each layer's input gradient.
+    With steps > 0 (and y): that many training steps on the same batches, then every weight.
+    The model's weights are restored afterwards.
     """
     with numerics_of(_keras().backend.backend()):  # the installed Keras backend's arithmetic
-        _assert_parity(model, x, y, steps, batch_size, rtol, twin)
+        _assert_parity(model, x, y, steps, batch_size, rtol, twin, forward)
 
 
-def _assert_parity(model, x, y, steps, batch_size, rtol, twin):
+def _assert_parity(model, x, y, steps, batch_size, rtol, twin, forward):
     dtype = model.layers[0].dtype
     tol = dict(TOLERANCE.get(dtype, TOLERANCE["float32"]))
     if rtol is not None:
         tol = {k: rtol for k in tol}
     x = np.asarray(x, dtype=dtype)
     twin = twin or to_keras(model, compile=y is not None)
-    for name, abs_err, rel_err, (index, mine, theirs) in compare_layer_outputs(model, x, twin):
+    rows = compare_layer_outputs(model, x, twin) if forward else []
+    for name, abs_err, rel_err, (index, mine, theirs) in rows:
         if rel_err > tol["forward"]:
             raise AssertionError(
                 f"layer {name!r} output differs from Keras: max relative error {rel_err:.3e} > "

@@ -43,10 +43,13 @@ def assert_close(mine, theirs, rtol, name="tensor"):
         )
 
 
-def assert_as_accurate(mine, theirs, exact, name, factor=4.0, floor=1e-6):
-    """A float32 twin check: the compiled result `mine` is no further from `exact` (the NumPy
-    reference run in float64 on the same float32 inputs) than `factor` x the NumPy reference's
-    float32 result `theirs` is, + `floor`; distances relative to max(1, max |exact|).
+def assert_as_accurate(mine, theirs, exact, name, factor=4.0, floor=1e-6, unit_scale=True,
+                       who=("compiled", "NumPy's")):
+    """A float32 check against float64: `mine` is no further from `exact` (the computation run
+    in float64 on the same float32 inputs) than `factor` x `theirs` (the other float32
+    result) is, + `floor`. Distances are relative to max(1, max |exact|), or with
+    unit_scale=False to max |exact|. `who` names mine and theirs in the failure message (by
+    default a kernel twin: the compiled result against the NumPy reference's).
 
     Why not |mine - theirs| <= tol: where a recurrence amplifies rounding (a state that can
     grow, a sum that cancels), the two float32 results can be further apart than either is
@@ -60,12 +63,34 @@ def assert_as_accurate(mine, theirs, exact, name, factor=4.0, floor=1e-6):
     if exact.size == 0:
         return
     finite = np.isfinite(exact)
-    scale = max(1.0, float(np.max(np.abs(exact[finite]), initial=0.0)))
+    largest = float(np.max(np.abs(exact[finite]), initial=0.0))
+    scale = max(1.0, largest) if unit_scale else max(largest, 1e-30)
     mine_off = float(np.max(np.abs(np.where(finite, mine - exact, 0)))) / scale
     theirs_off = float(np.max(np.abs(np.where(finite, theirs - exact, 0)))) / scale
     assert mine_off <= factor * theirs_off + floor, (
-        f"{name}: compiled float32 {mine_off:.2e} from float64, NumPy's float32 "
+        f"{name}: {who[0]} float32 {mine_off:.2e} from float64, {who[1]} float32 "
         f"{theirs_off:.2e} (allowed {factor:g} x that + {floor:.0e})")
+
+
+def as_float64(items):
+    """Kernel arguments in float64 (exactly the float32 values): arrays, lists of arrays;
+    None stays None."""
+    return tuple(item if item is None
+                 else [np.asarray(a, np.float64) for a in item] if isinstance(item, list)
+                 else np.asarray(item, np.float64) for item in items)
+
+
+def assert_twins(names, mine, theirs, dtype, label, exact):
+    """The numba twin's outputs `mine` against the NumPy reference's `theirs`, named `names`:
+    in float64 equal to F64; in float32 assert_as_accurate against exact() (the reference run
+    on as_float64 of the same inputs; called only then)."""
+    exact = exact() if dtype == np.float32 else None
+    for k, (name, a, b) in enumerate(zip(names, mine, theirs, strict=True)):
+        assert a.shape == b.shape and a.dtype == np.dtype(dtype), name
+        if exact is None:
+            assert_close(a, b, F64, f"{label} {name}")
+        else:
+            assert_as_accurate(a, b, exact[k], f"{label} {name}")
 
 
 def numeric_grad(f, x, h=1e-6):

@@ -4,7 +4,15 @@ Keras's goldens, configs and serialization, `get` names and aliases, and bad arg
 
 import numpy as np
 import pytest
-from helpers import F32_FORWARD, F64, FD, assert_close, numeric_grad, use_dtype
+from helpers import (
+    F32_FORWARD,
+    F64,
+    FD,
+    assert_as_accurate,
+    assert_close,
+    numeric_grad,
+    use_dtype,
+)
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -228,11 +236,8 @@ def _float64_referee(keras, name, kwargs, y_true, y_pred, label):
     value, grad, value_k, grad_k = results["float32"]
     for what, mine, theirs, exact in [("loss", value, value_k, value64_k),
                                       ("dy_pred", grad, grad_k, grad64_k)]:
-        scale = max(float(np.max(np.abs(exact))), 1e-30)
-        mine_off = float(np.max(np.abs(mine - exact))) / scale
-        theirs_off = float(np.max(np.abs(theirs - exact))) / scale
-        assert mine_off <= 2 * theirs_off + 1e-7, (
-            f"{label} {what}: float32 {mine_off:.2e} from float64, Keras's {theirs_off:.2e}")
+        assert_as_accurate(mine, theirs, exact, f"{label} {what}", factor=2, floor=1e-7,
+                           unit_scale=False, who=("minikeras", "Keras's"))
 
 
 @pytest.mark.parametrize("name,kwargs,kind", CASES, ids=IDS)

@@ -8,7 +8,7 @@ import contextlib
 
 import numpy as np
 import pytest
-from helpers import F64, FD, assert_as_accurate, assert_close, numeric_grad
+from helpers import F64, FD, as_float64, assert_close, assert_twins, numeric_grad
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
@@ -29,13 +29,6 @@ TWIN_TOL = {np.float32: 1e-5, np.float64: F64}
 # bounded activations) and 1.5e-7 (LSTM GEMM loop); the floor is 1e-6. An LSTM with tanh gates
 # (forget gate in [-1, 1]) and a linear or relu candidate ran up to 1.0e-5 over (compiled
 # 1.95e-5 from float64, NumPy 2.4e-6): float64 only, like the unbounded gates.
-
-
-def _float64(case):
-    """The same loop inputs in float64 (exactly the float32 values; None stays None)."""
-    return tuple(item if item is None
-                 else [np.asarray(a, np.float64) for a in item] if isinstance(item, list)
-                 else np.asarray(item, np.float64) for item in case)
 
 
 def _case(rng, batch, steps, units, gates, dtype, transposed, masked, dropped):
@@ -93,8 +86,8 @@ def test_lstm_twins_agree(batch, steps, units, dtype, transposed, masked, droppe
     with plan.forced(loop=path):
         mine = _run_lstm(fast, case, act, rec_act, zero)
     theirs = _run_lstm(ref, case, act, rec_act, zero)
-    _assert_twins(LSTM_NAMES, mine, theirs, dtype, "lstm",
-                  lambda: _run_lstm(ref, _float64(case), act, rec_act, zero))
+    assert_twins(LSTM_NAMES, mine, theirs, dtype, "lstm",
+                  lambda: _run_lstm(ref, as_float64(case), act, rec_act, zero))
 
 
 @settings(max_examples=50, deadline=None)
@@ -114,19 +107,8 @@ def test_simple_rnn_twins_agree(batch, steps, units, dtype, transposed, masked, 
     with plan.forced(loop=path):
         mine = _run_simple(fast, case, act, zero)
     theirs = _run_simple(ref, case, act, zero)
-    _assert_twins(SIMPLE_NAMES, mine, theirs, dtype, "simple_rnn",
-                  lambda: _run_simple(ref, _float64(case), act, zero))
-
-
-def _assert_twins(names, mine, theirs, dtype, label, exact):
-    """float64: the twins agree to F64; float32: assert_as_accurate against exact()."""
-    exact = exact() if dtype == np.float32 else None
-    for k, (name, a, b) in enumerate(zip(names, mine, theirs, strict=True)):
-        assert a.shape == b.shape and a.dtype == np.dtype(dtype), name
-        if exact is None:
-            assert_close(a, b, TWIN_TOL[dtype], f"{label} {name}")
-        else:
-            assert_as_accurate(a, b, exact[k], f"{label} {name}")
+    assert_twins(SIMPLE_NAMES, mine, theirs, dtype, "simple_rnn",
+                  lambda: _run_simple(ref, as_float64(case), act, zero))
 
 
 @settings(max_examples=60, deadline=None)
@@ -144,8 +126,8 @@ def test_lstm_gemm_loop_agrees_with_the_reference(batch, steps, units, dtype, tr
                      threads=2 if row_blocks else None):
         mine = _run_lstm(fast, case, 1, 2, zero)
     theirs = _run_lstm(ref, case, 1, 2, zero)
-    _assert_twins(LSTM_NAMES, mine, theirs, dtype, "lstm gemm",
-                  lambda: _run_lstm(ref, _float64(case), 1, 2, zero))
+    assert_twins(LSTM_NAMES, mine, theirs, dtype, "lstm gemm",
+                  lambda: _run_lstm(ref, as_float64(case), 1, 2, zero))
 
 
 @pytest.mark.parametrize("cell", ["lstm", "simple_rnn"])
@@ -541,13 +523,13 @@ def test_inference_twins_agree(batch, steps, features, units, dtype, with_bias, 
     if lstm:
         args = (x, kernel, bias, recurrent, h0, c0, act, rec_act)
         mine, theirs = fast.lstm_inference(*args), ref.lstm_inference(*args)
-        exact = lambda: ref.lstm_inference(*_float64(args[:6]), act, rec_act)  # noqa: E731
+        exact = lambda: ref.lstm_inference(*as_float64(args[:6]), act, rec_act)  # noqa: E731
     else:
         args = (x, kernel, bias, recurrent, h0, act)
         mine, theirs = fast.simple_rnn_inference(*args), ref.simple_rnn_inference(*args)
-        exact = lambda: ref.simple_rnn_inference(*_float64(args[:5]), act)  # noqa: E731
+        exact = lambda: ref.simple_rnn_inference(*as_float64(args[:5]), act)  # noqa: E731
     names = ["outputs", "h", "c"][:len(mine)]
-    _assert_twins(names, mine, theirs, dtype, "inference", exact)
+    assert_twins(names, mine, theirs, dtype, "inference", exact)
     assert np.array_equal(h0, h0_in) and np.array_equal(c0, c0_in)  # states in: unchanged
 
 

@@ -8,8 +8,10 @@ from helpers import (
     F32_TRAJECTORY,
     F64,
     FD,
+    as_float64,
     assert_as_accurate,
     assert_close,
+    assert_twins,
     numeric_grad,
     use_dtype,
 )
@@ -267,18 +269,8 @@ def test_gru_twins_agree(batch, steps, units, dtype, transposed, masked, dropped
     with strategy(path):
         mine = _run(fast, case, act, rec_act, reset_after, zero)
     theirs = _run(ref, case, act, rec_act, reset_after, zero)
-    if dtype == np.float32:  # each twin against the reference in float64 on the same inputs
-        exact = _run(ref, tuple(np.asarray(a, np.float64) for a in case), act, rec_act,
-                     reset_after, zero)
-    for k, (name, a, b) in enumerate(zip(NAMES, mine, theirs, strict=True)):
-        assert a.shape == b.shape and a.dtype == np.dtype(dtype), name
-        if dtype == np.float32:
-            assert_as_accurate(a, b, exact[k], f"gru {path} {name}")
-        else:
-            assert_close(a, b, TWIN_TOL[dtype], f"gru {path} {name}")
-
-
-# float32 twins: helpers.assert_as_accurate (the floor: 1e-6).
+    assert_twins(NAMES, mine, theirs, dtype, f"gru {path}",
+                 lambda: _run(ref, as_float64(case), act, rec_act, reset_after, zero))
 
 
 def test_as_accurate_check_catches_a_small_fault():
@@ -290,7 +282,7 @@ def test_as_accurate_check_catches_a_small_fault():
     with strategy("fused"):
         mine = _run(fast, case, 1, rec_act, False, False)
     theirs = _run(ref, case, 1, rec_act, False, False)
-    exact = _run(ref, tuple(np.asarray(a, np.float64) for a in case), 1, rec_act, False, False)
+    exact = _run(ref, as_float64(case), 1, rec_act, False, False)
     k = NAMES.index("dxz")
     assert_as_accurate(mine[k], theirs[k], exact[k], "dxz")
     faulty = mine[k].copy()
@@ -385,15 +377,8 @@ def test_inference_twins_agree(batch, steps, features, units, dtype, with_bias, 
     h0_in = h0.copy()
     args = (x, kernel, bias, recurrent, recurrent_bias.astype(dtype), h0, act, rec_act,
             reset_after)
-    exact = ref.gru_inference(*[a if a is None or np.isscalar(a) else np.asarray(a, np.float64)
-                                for a in args[:6]], *args[6:])
-    for k, (name, a, b) in enumerate(zip(["outputs", "h"], fast.gru_inference(*args),
-                                         ref.gru_inference(*args), strict=True)):
-        assert a.dtype == np.dtype(dtype) and a.shape == b.shape, name
-        if dtype == np.float32:
-            assert_as_accurate(a, b, exact[k], f"gru inference {name}")
-        else:
-            assert_close(a, b, TWIN_TOL[dtype], f"gru inference {name}")
+    assert_twins(["outputs", "h"], fast.gru_inference(*args), ref.gru_inference(*args), dtype,
+                 "gru inference", lambda: ref.gru_inference(*as_float64(args[:6]), *args[6:]))
     assert np.array_equal(h0, h0_in)
 
 

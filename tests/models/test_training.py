@@ -7,7 +7,15 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import F32_FORWARD, F32_TRAJECTORY, F64, assert_close, max_rel_error, use_dtype
+from helpers import (
+    F32_FORWARD,
+    F32_TRAJECTORY,
+    F64,
+    assert_as_accurate,
+    assert_close,
+    max_rel_error,
+    use_dtype,
+)
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -396,10 +404,8 @@ def test_random_architectures_match_keras(widths, n, batch_size, features, case,
                                          initial=initial)[2]
         mine64, theirs64 = referee[0][k], referee[1][k]
         assert_close(mine64, theirs64, F64, f"weights[{k}] after training, float64 referee")
-        mine_off, theirs_off = max_rel_error(w_mine, theirs64), max_rel_error(w_theirs, theirs64)
-        assert mine_off <= 2 * theirs_off, (
-            f"weights[{k}]: float32 {max_rel_error(w_mine, w_theirs):.2e} from Keras's; from "
-            f"the float64 result: minikeras {mine_off:.2e}, Keras {theirs_off:.2e}")
+        assert_as_accurate(w_mine, w_theirs, theirs64, f"weights[{k}] after training",
+                           factor=2, floor=0, unit_scale=False, who=("minikeras", "Keras's"))
 
 
 def test_training_step_skips_the_first_layers_input_gradient():

@@ -57,6 +57,21 @@ def test_a_perturbed_weight_is_caught_and_named():
     assert parted["layer"] == model.layers[1].name and parted["index"][1] == 2
 
 
+def test_forward_false_skips_only_the_forward_rows():
+    """A twin with one kernel entry moved: the forward rows name it; with forward=False they
+    are not run, and the gradient rows still catch it."""
+    model = small_model()
+    x, y = data()
+    twin = to_keras(model)
+    kernel = twin.layers[1].kernel
+    kernel.assign(np.asarray(kernel) + np.float32(1e-3) * (np.arange(kernel.shape[1]) == 2))
+    with pytest.raises(AssertionError, match="output differs from Keras"):
+        assert_parity(model, x, y, twin=twin)
+    assert_parity(model, x, twin=twin, forward=False)  # no y: nothing left to compare
+    with pytest.raises(AssertionError, match=r"gradient .* differs from Keras"):
+        assert_parity(model, x, y, twin=twin, forward=False)
+
+
 def test_gradient_mismatch_is_named(monkeypatch):
     model = small_model()
     x, y = data()
